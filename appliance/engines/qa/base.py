@@ -1,0 +1,33 @@
+"""Answering: a reply for an understood request, from the site's knowledge."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+from appliance.engines.nlu.base import NluResult
+
+
+@dataclass
+class Answer:
+    text: str
+    source: str = ""
+    media: list[str] = field(default_factory=list)
+    style: str = "neutral"
+
+
+@dataclass
+class DialogContext:
+    """What the conversation so far contributes to the next answer."""
+
+    last_answer: str = ""
+    last_slots: dict[str, str] = field(default_factory=dict)
+    history: list[tuple[str, str]] = field(default_factory=list)  # (visitor, avatar as heard)
+
+
+class QaEngine(ABC):
+    name: str = "qa"
+
+    @abstractmethod
+    def answer(self, text: str, nlu: NluResult, context: DialogContext) -> Answer:
+        """Answer one request; never raises for unknown questions (it says so)."""

@@ -1,0 +1,279 @@
+"""The one vocabulary of events that flow through the kiosk pipeline.
+
+Every frame carries ``ts`` (``time.monotonic()`` when it was made) and ``turn_id``
+(the conversation turn it belongs to; 0 before the first turn). Frames come in
+three tiers, as in pipecat:
+
+* :class:`SystemFrame` overtakes everything queued (interrupt, stop, errors);
+* :class:`ControlFrame` is queued in order but never dropped on interruption
+  (speech started/ended);
+* :class:`DataFrame` is queued in order and dropped when an interrupt arrives
+  (audio, transcripts, replies, speech audio, visemes).
+
+Frames are plain dataclasses; audio is ``numpy.int16`` mono at the stated rate.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+PIPELINE_SAMPLE_RATE = 16_000
+"""Sample rate of every :class:`AudioFrame` inside the pipeline (Hz)."""
+
+FRAME_MS = 20
+"""Duration of one microphone frame (ms)."""
+
+
+def _now() -> float:
+    return time.monotonic()
+
+
+@dataclass
+class Frame:
+    """Base of all frames."""
+
+    ts: float = field(default_factory=_now, kw_only=True)
+    turn_id: int = field(default=0, kw_only=True)
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+
+@dataclass
+class SystemFrame(Frame):
+    """Overtakes queued frames; never dropped."""
+
+
+@dataclass
+class ControlFrame(Frame):
+    """Kept in order; survives interruption."""
+
+
+@dataclass
+class DataFrame(Frame):
+    """Kept in order; dropped on interruption."""
+
+
+# --- audio in -------------------------------------------------------------
+
+
+@dataclass
+class AudioFrame(DataFrame):
+    """One chunk of visitor audio (int16 mono, ``sample_rate`` Hz).
+
+    ``stream_time`` is the position of the first sample in the capture stream,
+    in seconds, on the microphone's own clock.
+    """
+
+    pcm: np.ndarray
+    sample_rate: int = PIPELINE_SAMPLE_RATE
+    stream_time: float = 0.0
+
+    @property
+    def duration(self) -> float:
+        return len(self.pcm) / self.sample_rate
+
+
+@dataclass
+class SpeechStarted(ControlFrame):
+    """The VAD heard the visitor begin to speak (``stream_time`` of onset)."""
+
+    stream_time: float
+
+
+@dataclass
+class SpeechEnded(ControlFrame):
+    """The endpointer decided the visitor finished.
+
+    ``last_voice_ts`` is the monotonic time the last voiced sample was captured:
+    the zero of ``end_of_speech_to_first_audio``. ``audio`` is the utterance
+    (int16, 16 kHz) including a little padding on both sides.
+    """
+
+    stream_time: float
+    last_voice_ts: float
+    audio: np.ndarray
+
+
+# --- understanding ----------------------------------------------------------
+
+
+@dataclass
+class WordTiming:
+    word: str
+    start: float
+    end: float
+    confidence: float = 1.0
+
+
+@dataclass
+class Transcript(DataFrame):
+    """What the visitor said, partial (while speaking) or final."""
+
+    text: str
+    final: bool = True
+    confidence: float = 1.0
+    language: str = "en"
+    words: list[WordTiming] = field(default_factory=list)
+
+
+@dataclass
+class Emotion:
+    """How the visitor feels: a label plus continuous valence and arousal."""
+
+    label: str = "neutral"
+    valence: float = 0.0
+    arousal: float = 0.3
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "valence": round(self.valence, 3), "arousal": round(self.arousal, 3)}
+
+
+@dataclass
+class Understanding(DataFrame):
+    """Intent, slots and emotion extracted from a final transcript."""
+
+    text: str
+    intent: str
+    confidence: float
+    slots: dict[str, str] = field(default_factory=dict)
+    emotion: Emotion = field(default_factory=Emotion)
+    language: str = "en"
+
+
+@dataclass
+class Reply(DataFrame):
+    """What the avatar will say, with the style to say it in."""
+
+    text: str
+    intent: str = ""
+    style: str = "neutral"
+    source: str = ""
+    media: list[str] = field(default_factory=list)
+    emotion: Emotion = field(default_factory=Emotion)
+
+
+# --- speech out ---------------------------------------------------------------
+
+
+@dataclass
+class PhonemeTiming:
+    """One phoneme of synthesized speech, in seconds from the reply's start."""
+
+    phoneme: str
+    start: float
+    end: float
+
+
+@dataclass
+class SpeechAudio(DataFrame):
+    """One sentence of synthesized reply audio.
+
+    ``offset`` is where this chunk starts in the reply's audio clock (seconds);
+    ``phonemes`` are timed on the same clock.
+    """
+
+    pcm: np.ndarray
+    sample_rate: int
+    text: str
+    offset: float
+    phonemes: list[PhonemeTiming] = field(default_factory=list)
+    last: bool = False
+
+    @property
+    def duration(self) -> float:
+        return len(self.pcm) / self.sample_rate
+
+
+@dataclass
+class VisemeCue:
+    """A mouth shape held from ``start`` to ``end`` (seconds, reply clock)."""
+
+    viseme: str
+    start: float
+    end: float
+
+
+@dataclass
+class Visemes(DataFrame):
+    """Mouth shapes for one :class:`SpeechAudio` chunk."""
+
+    cues: list[VisemeCue]
+    offset: float
+    source: str = "alignment"  # or "energy" for the audio-driven fallback
+
+
+@dataclass
+class ReplyDone(ControlFrame):
+    """Every chunk of the reply for ``turn_id`` has been pushed."""
+
+
+# --- vision -----------------------------------------------------------------
+
+
+@dataclass
+class VideoFrame(DataFrame):
+    """A camera image (BGR uint8). Never stored or sent off the device."""
+
+    image: np.ndarray
+
+
+@dataclass
+class Presence(ControlFrame):
+    """Who is in front of the kiosk: counts and bearings only."""
+
+    faces: int
+    engaged: bool
+    nearest_bearing_deg: float | None = None
+    event: str = ""  # "approached" | "engaged" | "left" | ""
+
+
+# --- system -----------------------------------------------------------------
+
+
+@dataclass
+class Interrupt(SystemFrame):
+    """Stop speaking now: clears TTS, playback and pending visemes."""
+
+    reason: str = "barge-in"
+
+
+@dataclass
+class PlaybackStopped(SystemFrame):
+    """The speaker stopped a reply; ``position`` seconds of it were heard."""
+
+    position: float
+    interrupted: bool
+
+
+@dataclass
+class StageError(SystemFrame):
+    """An engine failed; ``code`` is stable (e.g. ``asr-failed``)."""
+
+    stage: str
+    code: str
+    message: str
+    retryable: bool = False
+
+
+@dataclass
+class StageTiming(SystemFrame):
+    """A stage finished work for a turn in ``latency_ms``."""
+
+    stage: str
+    latency_ms: float
+
+
+@dataclass
+class EndOfStream(ControlFrame):
+    """The input is exhausted (a WAV file ended); drain and stop."""
+
+
+@dataclass
+class Stop(SystemFrame):
+    """Shut the pipeline down now."""

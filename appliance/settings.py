@@ -1,0 +1,266 @@
+"""Typed settings, one frozen dataclass per subsystem, loaded from ``kiosk.toml``.
+
+The file lives at ``/etc/kiosk/kiosk.toml``; ``KIOSK_ROOT`` re-roots every path
+(config, state, runtime) for development and tests. A bad file never bricks the
+device: :func:`load` reports every problem by key and falls back to the last
+good copy (kept under the state directory), else to the embedded defaults.
+
+Subsystems add their own section by defining a frozen dataclass here and a field
+on :class:`Settings`; every field has a default and a docstring-style comment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import shutil
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+try:  # Python 3.11+
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - JetPack 6 ships Python 3.10
+    import tomli as tomllib
+
+logger = logging.getLogger(__name__)
+
+
+def kiosk_root() -> Path:
+    """The filesystem root all kiosk paths hang from (``KIOSK_ROOT`` or ``/``)."""
+    return Path(os.environ.get("KIOSK_ROOT", "/"))
+
+
+def config_path() -> Path:
+    return kiosk_root() / "etc/kiosk/kiosk.toml"
+
+
+def state_dir() -> Path:
+    return kiosk_root() / "var/lib/kiosk"
+
+
+def run_dir() -> Path:
+    return kiosk_root() / "run/kiosk"
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    backend: str = "auto"
+    """``auto`` (PyAudio when a sound card exists, else sim), ``pyaudio`` or ``sim``."""
+    input_device: str = ""
+    """Substring of the capture device name; empty = the system default."""
+    output_device: str = ""
+    """Substring of the playback device name; empty = the system default."""
+    sim_input_wav: str = ""
+    """WAV the sim microphone plays (empty = silence)."""
+    sim_output_dir: str = ""
+    """Where the sim speaker writes WAVs (empty = ``<state>/sim``)."""
+    realtime: bool = True
+    """Pace the sim microphone at real time (needed for honest latency)."""
+    volume: float = 1.0
+    """Playback gain, 0..2."""
+
+
+@dataclass(frozen=True)
+class VadSettings:
+    engine: str = "silero"
+    """``silero`` (ONNX) or ``energy`` (no model; a fallback)."""
+    threshold: float = 0.5
+    """Speech probability above which a window counts as voiced."""
+    min_speech_ms: int = 150
+    """Voiced time needed before speech is declared started."""
+    min_silence_ms: int = 300
+    """Unvoiced time after speech before the turn is declared ended."""
+    pad_ms: int = 200
+    """Audio kept before onset and after the end for the ASR."""
+    max_utterance_s: float = 15.0
+    """A turn is cut after this long even if the visitor keeps talking."""
+
+
+@dataclass(frozen=True)
+class AsrSettings:
+    engine: str = "whisper"
+    """``whisper`` (faster-whisper) or ``vosk`` (Kaldi, streaming)."""
+    model: str = ""
+    """Model directory; empty = the packaged default for the engine."""
+    language: str = "en"
+    compute_type: str = "int8"
+    """CTranslate2 compute type (``int8``, ``int8_float16``, ``float16``, ``float32``)."""
+    device: str = "cpu"
+    """``cpu``, ``cuda`` or ``auto``."""
+    beam_size: int = 1
+    threads: int = 2
+    grammar: list[str] = field(default_factory=list)
+    """Vosk only: restrict recognition to these phrases (plus ``[unk]``)."""
+
+
+@dataclass(frozen=True)
+class NluSettings:
+    engine: str = "keyword"
+    """``keyword`` (rules over the site pack's keywords)."""
+    sitepack: str = ""
+    """Site pack directory; empty = ``<state>/site`` or the bundled metro demo."""
+
+
+@dataclass(frozen=True)
+class TtsSettings:
+    engine: str = "piper"
+    voice: str = ""
+    """Piper ``.onnx`` voice; empty = the packaged ``en_US-joe-medium``."""
+    length_scale: float = 1.0
+    """Speaking rate: >1 slower, <1 faster."""
+    use_cuda: bool = False
+
+
+@dataclass(frozen=True)
+class LipsyncSettings:
+    viseme_set: str = "oculus"
+    """Only ``oculus`` (the 15 Oculus/Meta visemes) for now."""
+    min_cue_ms: int = 40
+    """Shorter mouth shapes are merged into their neighbour (unreadable)."""
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    queue_size: int = 64
+    """Capacity of each stage's data inbox (frames)."""
+    interrupt_min_speech_ms: int = 200
+    """Visitor speech needed while the avatar talks before it is interrupted."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the kiosk reads from ``kiosk.toml``."""
+
+    site: str = "metro-demo"
+    device_id: str = ""
+    audio: AudioSettings = field(default_factory=AudioSettings)
+    vad: VadSettings = field(default_factory=VadSettings)
+    asr: AsrSettings = field(default_factory=AsrSettings)
+    nlu: NluSettings = field(default_factory=NluSettings)
+    tts: TtsSettings = field(default_factory=TtsSettings)
+    lipsync: LipsyncSettings = field(default_factory=LipsyncSettings)
+    pipeline: PipelineSettings = field(default_factory=PipelineSettings)
+
+
+class SettingsError(ValueError):
+    """A settings file has problems; ``problems`` names each key."""
+
+    code = "config-invalid"
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        super().__init__(f"{source}: " + "; ".join(problems))
+        self.source = source
+        self.problems = problems
+
+
+def _check_value(key: str, value: Any, hint: Any, problems: list[str]) -> Any:
+    origin = typing.get_origin(hint)
+    if dataclasses.is_dataclass(hint):
+        if not isinstance(value, dict):
+            problems.append(f"[{key}] must be a table")
+            return None
+        return _build(hint, value, key, problems)  # type: ignore[arg-type]
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        if not isinstance(value, list) or not all(isinstance(v, item) for v in value):
+            problems.append(f"{key}: expected a list of {item.__name__}, got {value!r}")
+            return None
+        return list(value)
+    if origin in (typing.Union, types.UnionType):
+        allowed = tuple(a for a in typing.get_args(hint) if a is not type(None))
+        if value is None or isinstance(value, allowed):
+            return value
+        problems.append(f"{key}: expected {hint}, got {value!r}")
+        return None
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint is int and isinstance(value, bool):
+        problems.append(f"{key}: expected int, got {value!r}")
+        return None
+    if not isinstance(value, hint):
+        problems.append(f"{key}: expected {hint.__name__}, got {value!r}")
+        return None
+    return value
+
+
+def _build(cls: type, data: dict[str, Any], prefix: str, problems: list[str]) -> Any:
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        full = f"{prefix}.{key}" if prefix else key
+        if key not in known:
+            problems.append(f"{full}: unknown key")
+            continue
+        checked = _check_value(full, value, hints[key], problems)
+        if checked is not None:
+            kwargs[key] = checked
+    return cls(**kwargs)
+
+
+def from_dict(data: dict[str, Any], source: str = "<dict>") -> Settings:
+    """Validate a parsed TOML document into :class:`Settings` or raise."""
+    problems: list[str] = []
+    settings = _build(Settings, data, "", problems)
+    if problems:
+        raise SettingsError(source, problems)
+    return settings  # type: ignore[no-any-return]
+
+
+def parse_file(path: Path) -> Settings:
+    """Read and validate one file; raises :class:`SettingsError`."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(str(path), [f"not valid TOML: {exc}"]) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(str(path), [f"cannot read: {exc}"]) from exc
+    return from_dict(data, str(path))
+
+
+def last_good_path() -> Path:
+    return state_dir() / "config/kiosk.toml.last-good"
+
+
+def load(path: Path | None = None) -> tuple[Settings, list[str]]:
+    """Load settings, never failing.
+
+    Returns the settings and a list of warnings (empty when the file was good).
+    A good file is copied to the last-good slot; a bad one is reported and the
+    last good copy (or the defaults) is used instead.
+    """
+    path = path or config_path()
+    if not path.exists():
+        return Settings(), []
+    try:
+        settings = parse_file(path)
+    except SettingsError as err:
+        warnings = [f"{p}" for p in err.problems]
+        logger.error("config %s is invalid: %s", path, "; ".join(err.problems))
+        backup = last_good_path()
+        if backup.exists():
+            try:
+                settings = parse_file(backup)
+                warnings.append(f"using last good config {backup}")
+                return settings, warnings
+            except SettingsError:
+                logger.error("last good config %s is invalid too", backup)
+        warnings.append("using built-in defaults")
+        return Settings(), warnings
+    _remember_good(path)
+    return settings, []
+
+
+def _remember_good(path: Path) -> None:
+    backup = last_good_path()
+    try:
+        backup.parent.mkdir(parents=True, exist_ok=True)
+        tmp = backup.with_suffix(".tmp")
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, backup)
+    except OSError as exc:  # a read-only state dir must not stop the kiosk
+        logger.debug("could not keep last good config: %s", exc)
