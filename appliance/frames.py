@@ -238,17 +238,25 @@ class Presence(ControlFrame):
 
 @dataclass
 class Interrupt(SystemFrame):
-    """Stop speaking now: clears TTS, playback and pending visemes."""
+    """Stop speaking now: clears TTS, playback and pending visemes.
+
+    ``turn_id`` is the turn that interrupts: work of every older turn is dropped.
+    """
 
     reason: str = "barge-in"
 
 
 @dataclass
 class PlaybackStopped(SystemFrame):
-    """The speaker stopped a reply; ``position`` seconds of it were heard."""
+    """The speaker stopped a reply; ``position`` seconds of it were heard.
+
+    ``heard_text`` is the part of the reply the visitor actually heard (whole
+    words), which is what the dialogue history keeps.
+    """
 
     position: float
     interrupted: bool
+    heard_text: str = ""
 
 
 @dataclass

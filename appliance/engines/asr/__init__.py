@@ -1,1 +1,23 @@
-"""asr engines."""
+"""Speech recognition engines."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from appliance.engines.asr.base import AsrEngine
+    from appliance.settings import AsrSettings
+
+
+def create_asr(settings: AsrSettings) -> AsrEngine:
+    """The configured ASR engine (raises EngineLoadError if its model is missing)."""
+    if settings.engine == "vosk":
+        from appliance.engines.asr.vosk import VoskAsr
+
+        return VoskAsr(settings.model or None, language=settings.language,
+                       grammar=settings.grammar)
+    from appliance.engines.asr.whisper import WhisperAsr
+
+    return WhisperAsr(settings.model or None, language=settings.language,
+                      device=settings.device, compute_type=settings.compute_type,
+                      beam_size=settings.beam_size, threads=settings.threads)

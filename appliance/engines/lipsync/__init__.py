@@ -1,1 +1,1 @@
-"""lipsync engines."""
+"""Lip-sync engines."""

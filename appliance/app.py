@@ -1,0 +1,147 @@
+"""Assemble the kiosk: engines + devices + pipeline, and record what each turn did."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from appliance.engines.factory import Engines
+from appliance.frames import (
+    AudioFrame,
+    EndOfStream,
+    Frame,
+    PlaybackStopped,
+    Reply,
+    SpeechAudio,
+    SpeechEnded,
+    StageError,
+    StageTiming,
+    Transcript,
+    Understanding,
+    VisemeCue,
+)
+from appliance.pipeline.asr_stage import AsrProcessor
+from appliance.pipeline.conversation import Conversation
+from appliance.pipeline.output_stage import OutputProcessor
+from appliance.pipeline.pipeline import Pipeline
+from appliance.pipeline.speech_stage import LipSyncProcessor, TtsProcessor
+from appliance.pipeline.understanding_stage import DialogProcessor, NluProcessor
+from appliance.pipeline.vad_stage import VadProcessor
+from appliance.settings import Settings
+from hw.audio_in import AudioInput
+from hw.audio_out import AudioOutput
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TurnRecord:
+    """Everything one turn produced, for the demo, the bench and health."""
+
+    turn_id: int
+    transcript: str = ""
+    asr_confidence: float = 0.0
+    understanding: Understanding | None = None
+    reply: Reply | None = None
+    latency_ms: dict[str, float] = field(default_factory=dict)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    audio: list[SpeechAudio] = field(default_factory=list)
+    visemes: list[VisemeCue] = field(default_factory=list)
+    playback: PlaybackStopped | None = None
+    utterance_s: float = 0.0
+
+    @property
+    def reply_pcm(self) -> np.ndarray:
+        if not self.audio:
+            return np.zeros(0, dtype=np.int16)
+        return np.concatenate([a.pcm for a in self.audio])
+
+    @property
+    def sample_rate(self) -> int:
+        return self.audio[0].sample_rate if self.audio else 22_050
+
+
+class TurnRecorder:
+    """Collects the frames reaching the end of the pipeline into :class:`TurnRecord` s."""
+
+    def __init__(self) -> None:
+        self.turns: dict[int, TurnRecord] = {}
+
+    def turn(self, turn_id: int) -> TurnRecord:
+        return self.turns.setdefault(turn_id, TurnRecord(turn_id))
+
+    def __call__(self, frame: Frame) -> None:
+        if frame.turn_id == 0 and not isinstance(frame, StageError):
+            return
+        rec = self.turn(frame.turn_id)
+        if isinstance(frame, SpeechEnded):
+            rec.utterance_s = len(frame.audio) / 16_000
+        elif isinstance(frame, Transcript) and frame.final:
+            rec.transcript, rec.asr_confidence = frame.text, frame.confidence
+        elif isinstance(frame, Understanding):
+            rec.understanding = frame
+        elif isinstance(frame, Reply):
+            rec.reply = frame
+        elif isinstance(frame, SpeechAudio):
+            rec.audio.append(frame)
+        elif isinstance(frame, StageTiming):
+            rec.latency_ms[frame.stage] = round(frame.latency_ms, 1)
+        elif isinstance(frame, StageError):
+            rec.errors.append({"stage": frame.stage, "code": frame.code, "message": frame.message})
+        elif isinstance(frame, PlaybackStopped):
+            rec.playback = frame
+
+    def on_visemes(self, turn_id: int, cues: list[VisemeCue]) -> None:
+        if cues:  # an empty list means "interrupted": the cues already kept stay
+            self.turn(turn_id).visemes.extend(cues)
+
+    @property
+    def answered(self) -> list[TurnRecord]:
+        return [t for t in sorted(self.turns.values(), key=lambda t: t.turn_id) if t.reply]
+
+
+class Kiosk:
+    """One running conversation loop: microphone -> pipeline -> speaker."""
+
+    def __init__(self, settings: Settings, engines: Engines, mic: AudioInput,
+                 speaker: AudioOutput) -> None:
+        self.settings = settings
+        self.engines = engines
+        self.mic = mic
+        self.speaker = speaker
+        self.conversation = Conversation()
+        self.recorder = TurnRecorder()
+        self.output = OutputProcessor(speaker, self.conversation)
+        self.output.viseme_listeners.append(self.recorder.on_visemes)
+        self.vad = VadProcessor(engines.vad, self.conversation, settings.vad, settings.pipeline)
+        self.pipeline = Pipeline([
+            self.vad,
+            AsrProcessor(engines.asr),
+            NluProcessor(engines.nlu),
+            DialogProcessor(engines.qa, self.conversation),
+            TtsProcessor(engines.tts),
+            LipSyncProcessor(engines.lipsync),
+            self.output,
+        ])
+        self.pipeline.on_frame(self.recorder)
+
+    async def run(self, timeout: float | None = None) -> TurnRecorder:
+        """Feed the microphone until it ends (sim WAV) or the task is cancelled."""
+        async with self.pipeline:
+            try:
+                await asyncio.wait_for(self._feed(), timeout)
+                await self.pipeline.wait_ended(timeout)
+            finally:
+                await self.mic.close()
+                await self.speaker.close()
+        return self.recorder
+
+    async def _feed(self) -> None:
+        async for chunk in self.mic.frames():
+            await self.pipeline.push(AudioFrame(chunk.pcm, chunk.sample_rate, chunk.stream_time,
+                                                ts=chunk.captured_at))
+        await self.pipeline.push(EndOfStream())

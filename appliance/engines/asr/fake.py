@@ -1,0 +1,35 @@
+"""A scripted ASR for tests: returns the next line of a script per utterance."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from appliance.engines.asr.base import AsrEngine, AsrResult, AsrStream
+
+
+class _FakeStream(AsrStream):
+    def __init__(self, engine: FakeAsr) -> None:
+        self._engine = engine
+        self.samples = 0
+
+    def accept(self, pcm: np.ndarray) -> AsrResult | None:
+        self.samples += len(pcm)
+        return None
+
+    def finish(self) -> AsrResult:
+        text = self._engine.script.pop(0) if self._engine.script else ""
+        self._engine.heard.append(self.samples)
+        return AsrResult(text, True, 1.0 if text else 0.0)
+
+
+class FakeAsr(AsrEngine):
+    name = "fake-asr"
+
+    def __init__(self, script: Iterable[str] = ()) -> None:
+        self.script = list(script)
+        self.heard: list[int] = []  # samples received per utterance
+
+    def stream(self) -> AsrStream:
+        return _FakeStream(self)

@@ -1,0 +1,56 @@
+"""Build every engine from settings, degrading to a fallback where one exists."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from appliance.engines.asr.base import AsrEngine
+from appliance.engines.lipsync.base import LipSyncEngine
+from appliance.engines.lipsync.phonemes import PhonemeLipSync
+from appliance.engines.nlu.base import NluEngine
+from appliance.engines.qa.base import QaEngine
+from appliance.engines.tts.base import TtsEngine
+from appliance.engines.vad.base import VadEngine
+from appliance.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Engines:
+    """The engines of one kiosk, and notes on any that fell back."""
+
+    vad: VadEngine
+    asr: AsrEngine
+    nlu: NluEngine
+    qa: QaEngine
+    tts: TtsEngine
+    lipsync: LipSyncEngine
+    notes: list[str] = field(default_factory=list)
+
+    def describe(self) -> dict[str, str]:
+        return {k: getattr(self, k).name for k in ("vad", "asr", "nlu", "qa", "tts", "lipsync")}
+
+
+def create_nlu_qa(settings: Settings) -> tuple[NluEngine, QaEngine]:
+    """The understanding and answering engines for the configured site pack."""
+    from appliance.engines.nlu.keyword import KeywordNlu, KeywordQa
+    from appliance.sitepack import load_sitepack, resolve_sitepack
+
+    pack = load_sitepack(resolve_sitepack(settings.nlu.sitepack))
+    return KeywordNlu(pack), KeywordQa(pack)
+
+
+def create_engines(settings: Settings) -> Engines:
+    """Load every engine (raises EngineLoadError when a required model is missing)."""
+    from appliance.engines.asr import create_asr
+    from appliance.engines.tts import create_tts
+    from appliance.engines.vad import create_vad
+
+    vad = create_vad(settings.vad.engine)
+    notes = [] if vad.name == settings.vad.engine else [f"vad fell back to {vad.name}"]
+    nlu, qa = create_nlu_qa(settings)
+    return Engines(vad=vad, asr=create_asr(settings.asr), nlu=nlu, qa=qa,
+                   tts=create_tts(settings.tts),
+                   lipsync=PhonemeLipSync(settings.lipsync.min_cue_ms / 1000), notes=notes)

@@ -1,0 +1,1 @@
+"""The conversation pipeline: processors on one asyncio loop, linked by bounded channels."""

@@ -1,0 +1,136 @@
+"""VAD stage: speech probability per window, endpointing, barge-in."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from appliance.engines.vad.base import VadEngine
+from appliance.frames import (
+    AudioFrame,
+    EndOfStream,
+    Frame,
+    Interrupt,
+    SpeechEnded,
+    SpeechStarted,
+)
+from appliance.pipeline.conversation import Conversation
+from appliance.pipeline.endpointer import Endpointer
+from appliance.pipeline.processor import Processor, WhenFull
+from appliance.settings import PipelineSettings, VadSettings
+
+logger = logging.getLogger(__name__)
+
+
+class VadProcessor(Processor):
+    """Turns microphone frames into SpeechStarted / audio / SpeechEnded for the ASR.
+
+    Only audio inside an utterance (plus ``pad_ms`` before it) travels on.
+    Speech that starts while a reply is pending or playing interrupts it: at
+    once while the kiosk is thinking, after ``interrupt_min_speech_ms`` while it
+    talks (so a cough does not cut it off).
+    """
+
+    name = "vad"
+
+    def __init__(self, engine: VadEngine, conversation: Conversation,
+                 settings: VadSettings | None = None,
+                 pipeline: PipelineSettings | None = None) -> None:
+        super().__init__(queue_size=100, when_full=WhenFull.DROP_OLDEST)
+        s = settings or VadSettings()
+        p = pipeline or PipelineSettings()
+        self.engine = engine
+        self.conversation = conversation
+        self.endpointer = Endpointer(s.threshold, s.min_speech_ms / 1000,
+                                     s.min_silence_ms / 1000, s.max_utterance_s)
+        self.pad_s = s.pad_ms / 1000
+        self.barge_in_s = p.interrupt_min_speech_ms / 1000
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._pending_t = 0.0
+        self._history: list[AudioFrame] = []  # recent frames: pre-roll and the utterance
+        self._utterance: list[AudioFrame] = []
+        self._clock = 0.0  # monotonic - stream time, from the latest frame
+        self._barge_in_at: float | None = None
+        self.probabilities: list[float] = []
+
+    async def process(self, frame: Frame) -> None:
+        if isinstance(frame, AudioFrame):
+            await self._audio(frame)
+        elif isinstance(frame, EndOfStream):
+            if self.endpointer.speaking:
+                await self._ended(self._pending_t, forced=True)
+            await self.push(frame)
+        else:
+            await self.push(frame)
+
+    async def _audio(self, frame: AudioFrame) -> None:
+        self._clock = frame.ts - frame.stream_time
+        if not len(self._pending):
+            self._pending_t = frame.stream_time
+        self._pending = np.concatenate([self._pending, frame.pcm.astype(np.float32) / 32768.0])
+        n = self.engine.window_samples
+        count = len(self._pending) // n
+        windows = [self._pending[i * n:(i + 1) * n] for i in range(count)]
+        self._pending = self._pending[count * n:]
+        probs = await self.run_blocking(lambda: [self.engine.probability(w) for w in windows])
+        self.probabilities.extend(probs)
+        if self.endpointer.speaking:
+            frame.turn_id = self.conversation.turn_id
+            self._utterance.append(frame)
+            await self.push(frame)
+        else:
+            self._history.append(frame)
+            keep = int(self.pad_s / max(frame.duration, 1e-3)) + 12
+            del self._history[:-keep]
+        dur = n / self.engine.sample_rate
+        for prob in probs:
+            t = self._pending_t
+            self._pending_t += dur
+            event = self.endpointer.update(prob, t, dur)
+            if event is not None and event.kind == "start":
+                await self._started(event.time)
+            elif event is not None:
+                await self._ended(event.time, forced=event.forced)
+            await self._maybe_barge_in(t + dur)
+
+    async def _started(self, onset: float) -> None:
+        was_busy = self.conversation.busy
+        turn = self.conversation.new_turn()
+        logger.info("turn %d: speech started at %.2f s", turn, onset)
+        preroll = [f for f in self._history if f.stream_time + f.duration > onset - self.pad_s]
+        self._history = []
+        self._utterance = list(preroll)
+        if was_busy and not self.conversation.speaking:
+            await self.push(Interrupt("visitor spoke again", turn_id=turn))
+            self.conversation.pending_turn = None
+        elif was_busy:
+            self._barge_in_at = onset + self.barge_in_s
+        await self.push(SpeechStarted(onset, turn_id=turn))
+        for f in preroll:
+            f.turn_id = turn
+            await self.push(f)
+
+    async def _maybe_barge_in(self, now: float) -> None:
+        if self._barge_in_at is None or now < self._barge_in_at:
+            return
+        self._barge_in_at = None
+        if self.endpointer.speaking and self.conversation.busy:
+            logger.info("turn %d: barge-in", self.conversation.turn_id)
+            await self.push(Interrupt("barge-in", turn_id=self.conversation.turn_id))
+
+    async def _ended(self, last_voice: float, *, forced: bool) -> None:
+        self._barge_in_at = None
+        turn = self.conversation.turn_id
+        self.conversation.pending_turn = turn
+        audio = (np.concatenate([f.pcm for f in self._utterance]) if self._utterance
+                 else np.zeros(0, dtype=np.int16))
+        self._utterance = []
+        if forced:
+            self.endpointer.reset()
+        logger.info("turn %d: speech ended at %.2f s%s", turn, last_voice,
+                    " (cut at max length)" if forced else "")
+        await self.push(SpeechEnded(last_voice, self._clock + last_voice, audio, turn_id=turn))
+
+    async def on_interrupt(self, frame: Interrupt) -> None:
+        pass  # the VAD makes interrupts; it has nothing of its own to drop
