@@ -131,7 +131,11 @@ class Emotion:
     arousal: float = 0.3
 
     def as_dict(self) -> dict[str, Any]:
-        return {"label": self.label, "valence": round(self.valence, 3), "arousal": round(self.arousal, 3)}
+        return {
+            "label": self.label,
+            "valence": round(self.valence, 3),
+            "arousal": round(self.arousal, 3),
+        }
 
 
 @dataclass

@@ -209,7 +209,11 @@ def find_device(pa: Any, name: str, *, want_input: bool) -> dict[str, Any]:
     key = "maxInputChannels" if want_input else "maxOutputChannels"
     if not name:
         try:
-            info = pa.get_default_input_device_info() if want_input else pa.get_default_output_device_info()
+            info = (
+                pa.get_default_input_device_info()
+                if want_input
+                else pa.get_default_output_device_info()
+            )
             return dict(info)
         except OSError as exc:
             raise MicrophoneError("no default audio device") from exc

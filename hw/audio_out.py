@@ -9,6 +9,7 @@ reference for echo cancellation and for "the avatar never interrupts itself").
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from abc import ABC, abstractmethod
@@ -196,10 +197,8 @@ class SimSpeaker(AudioOutput):
         self._flush_stream()
         if self._task is not None:
             self._task.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            except asyncio.CancelledError:
-                pass
             self._task = None
 
 

@@ -54,3 +54,15 @@ def create_engines(settings: Settings) -> Engines:
     return Engines(vad=vad, asr=create_asr(settings.asr), nlu=nlu, qa=qa,
                    tts=create_tts(settings.tts),
                    lipsync=PhonemeLipSync(settings.lipsync.min_cue_ms / 1000), notes=notes)
+
+
+def warm_up(engines: Engines) -> None:
+    """Run each model once so the first visitor does not pay for lazy initialisation."""
+    import numpy as np
+
+    engines.vad.probability(np.zeros(engines.vad.window_samples, dtype=np.float32))
+    engines.vad.reset()
+    rng = np.random.default_rng(0)
+    engines.asr.transcribe((rng.standard_normal(16_000) * 30).astype(np.int16))
+    for _ in engines.tts.synthesize("Hello."):
+        pass

@@ -14,8 +14,8 @@ from appliance.frames import (
     SpeechAudio,
     SpeechEnded,
     StageTiming,
-    Visemes,
     VisemeCue,
+    Visemes,
 )
 from appliance.pipeline.conversation import Conversation
 from appliance.pipeline.processor import Processor

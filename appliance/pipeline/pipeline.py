@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 
-from appliance.frames import EndOfStream, Frame, Stop
+from appliance.frames import EndOfStream, Frame, Interrupt, Stop
 from appliance.pipeline.processor import Processor
 
 logger = logging.getLogger(__name__)
@@ -27,6 +27,10 @@ class Sink(Processor):
             listener(frame)
         if isinstance(frame, (EndOfStream, Stop)):
             self.ended.set()
+
+    async def on_interrupt(self, frame: Interrupt) -> None:
+        for listener in self.listeners:
+            listener(frame)
 
 
 class Pipeline:

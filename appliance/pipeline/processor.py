@@ -29,7 +29,6 @@ from appliance.frames import (
     Interrupt,
     StageError,
     StageTiming,
-    Stop,
     SystemFrame,
 )
 
@@ -116,8 +115,6 @@ class Processor:
                 await self.process_upstream(frame)
             elif isinstance(frame, Interrupt):
                 await self._interrupt(frame)
-            elif isinstance(frame, Stop):
-                await self.push(frame)
             else:
                 await self._handle(frame)
 

@@ -51,7 +51,7 @@ class VadProcessor(Processor):
         self._history: list[AudioFrame] = []  # recent frames: pre-roll and the utterance
         self._utterance: list[AudioFrame] = []
         self._clock = 0.0  # monotonic - stream time, from the latest frame
-        self._barge_in_at: float | None = None
+        self._barge_in_voiced: float | None = None  # voiced time still needed to interrupt
         self.probabilities: list[float] = []
 
     async def process(self, frame: Frame) -> None:
@@ -92,7 +92,8 @@ class VadProcessor(Processor):
                 await self._started(event.time)
             elif event is not None:
                 await self._ended(event.time, forced=event.forced)
-            await self._maybe_barge_in(t + dur)
+            elif prob >= self.endpointer.on:
+                await self._maybe_barge_in(dur)
 
     async def _started(self, onset: float) -> None:
         was_busy = self.conversation.busy
@@ -105,22 +106,26 @@ class VadProcessor(Processor):
             await self.push(Interrupt("visitor spoke again", turn_id=turn))
             self.conversation.pending_turn = None
         elif was_busy:
-            self._barge_in_at = onset + self.barge_in_s
+            self._barge_in_voiced = self.barge_in_s - self.endpointer.min_speech_s
         await self.push(SpeechStarted(onset, turn_id=turn))
         for f in preroll:
             f.turn_id = turn
             await self.push(f)
 
-    async def _maybe_barge_in(self, now: float) -> None:
-        if self._barge_in_at is None or now < self._barge_in_at:
+    async def _maybe_barge_in(self, voiced: float) -> None:
+        """Count voiced time of speech over the avatar; interrupt once there is enough."""
+        if self._barge_in_voiced is None:
             return
-        self._barge_in_at = None
+        self._barge_in_voiced -= voiced
+        if self._barge_in_voiced > 0:
+            return
+        self._barge_in_voiced = None
         if self.endpointer.speaking and self.conversation.busy:
             logger.info("turn %d: barge-in", self.conversation.turn_id)
             await self.push(Interrupt("barge-in", turn_id=self.conversation.turn_id))
 
     async def _ended(self, last_voice: float, *, forced: bool) -> None:
-        self._barge_in_at = None
+        self._barge_in_voiced = None
         turn = self.conversation.turn_id
         self.conversation.pending_turn = turn
         audio = (np.concatenate([f.pcm for f in self._utterance]) if self._utterance

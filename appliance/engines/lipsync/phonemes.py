@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from appliance.engines.lipsync.base import LipSyncEngine
 from appliance.engines.lipsync.visemes import NEXT, viseme_for
 from appliance.engines.tts.base import TtsChunk
@@ -59,7 +61,7 @@ def _finish(cues: list[VisemeCue], duration: float) -> list[VisemeCue]:
     if not cues:
         return [VisemeCue("sil", 0.0, duration)]
     cues[0].start = 0.0
-    for a, b in zip(cues, cues[1:]):
+    for a, b in itertools.pairwise(cues):
         a.end = b.start
     cues[-1].end = duration
     return [c for c in cues if c.end > c.start]

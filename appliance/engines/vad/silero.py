@@ -42,7 +42,9 @@ class SileroVad(VadEngine):
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
         try:
-            self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+            self._session = ort.InferenceSession(
+                str(path), opts, providers=["CPUExecutionProvider"]
+            )
         except Exception as exc:  # onnxruntime raises its own untyped errors
             raise EngineLoadError(f"cannot load Silero VAD {path}: {exc}") from exc
         self.reset()

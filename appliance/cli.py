@@ -1,0 +1,118 @@
+"""``kiosk``: run the appliance, try the speech loop on a WAV, speak a test line.
+
+Examples::
+
+    kiosk demo                         # the built-in sample question, full loop
+    kiosk demo --wav question.wav --json
+    kiosk say "Testing the speaker, one two three"
+    kiosk run                          # the long-running appliance (systemd runs this)
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from appliance import __version__
+from appliance.errors import KioskError
+
+logger = logging.getLogger(__name__)
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _add_demo(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from appliance.demo import run_demo
+
+    p = sub.add_parser(
+        "demo", help="run one spoken question through the whole loop",
+        description="Feed a WAV (any rate, mono or stereo, 16-bit) through VAD -> ASR -> "
+        "understanding -> reply -> TTS -> lip-sync on the sim microphone and speaker. Without "
+        "--wav, the TTS voice speaks a built-in visitor question first.")
+    p.add_argument("--wav", help="the visitor's question as a 16-bit PCM WAV")
+    p.add_argument("--out", default="out", help="where to write reply.wav, visemes.json, "
+                   "demo.json (default: ./out)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.add_argument("--fast", action="store_true",
+                   help="do not pace audio at real time (latency figures are then meaningless)")
+    p.add_argument("--question", default=None,
+                   help="text of the built-in question to synthesize when no --wav is given")
+    p.set_defaults(func=run_demo)
+
+
+def _add_say(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from appliance.demo import run_say
+
+    p = sub.add_parser("say", help="speak a line with lip-sync (speaker test)",
+                       description="Synthesize TEXT, play it on the configured speaker (the sim "
+                       "speaker where there is no sound card) and write say.wav and "
+                       "say-visemes.json.")
+    p.add_argument("text", help="what to say")
+    p.add_argument("--out", default="out", help="where to write the files (default: ./out)")
+    p.add_argument("--style", default="neutral",
+                   choices=["neutral", "calm", "apologetic", "cheerful", "urgent"])
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--no-play", action="store_true", help="only write the files")
+    p.set_defaults(func=run_say)
+
+
+def _add_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from appliance.daemon import run_service
+
+    p = sub.add_parser("run", help="the long-running appliance process",
+                       description="Load /etc/kiosk/kiosk.toml (KIOSK_ROOT re-roots it), the "
+                       "models and the devices (sim twins where there is no sound card), then "
+                       "hold conversations until stopped (SIGTERM/Ctrl-C).")
+    p.add_argument("--config", help="settings file (default: $KIOSK_ROOT/etc/kiosk/kiosk.toml)")
+    p.add_argument("--duration", type=float, default=None,
+                   help="stop after this many seconds (for tests and soak runs)")
+    p.set_defaults(func=run_service)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kiosk", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="more log output (-v: what happened, -vv: debug)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in (_add_demo, _add_say, _add_run):
+        add(sub)
+    _add_extensions(sub)
+    return parser
+
+
+def _add_extensions(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Sub-commands contributed by other subsystems (site packs, NLU, ...)."""
+    import importlib
+
+    for module in ("appliance.cli_nlu",):
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            continue
+        mod.add_commands(sub)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not args.command:
+        parser.print_help()
+        return 2
+    func: Command = args.func
+    try:
+        return func(args)
+    except KioskError as exc:
+        print(f"kiosk: error: {exc} [{exc.code}]", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

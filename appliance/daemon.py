@@ -1,0 +1,51 @@
+"""``kiosk run``: the long-running appliance process."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+from pathlib import Path
+
+from appliance.app import Kiosk
+from appliance.devices import open_audio
+from appliance.engines.factory import create_engines, warm_up
+from appliance.settings import Settings, load
+
+logger = logging.getLogger(__name__)
+
+
+async def serve(settings: Settings, duration: float | None = None) -> Kiosk:
+    """Load engines and devices, then converse until cancelled or ``duration`` passes."""
+    loop = asyncio.get_running_loop()
+    engines = await loop.run_in_executor(None, create_engines, settings)
+    await loop.run_in_executor(None, warm_up, engines)
+    for note in engines.notes:
+        logger.warning("degraded: %s", note)
+    mic, speaker, how = open_audio(settings.audio, engines.tts.sample_rate)
+    logger.info("audio: %s; engines: %s", how, engines.describe())
+    kiosk = Kiosk(settings, engines, mic, speaker)
+    logger.info("kiosk ready")
+    with contextlib.suppress(asyncio.TimeoutError):
+        await kiosk.run(timeout=duration)
+    return kiosk
+
+
+def run_service(args: argparse.Namespace) -> int:
+    settings, warnings = load(Path(args.config) if args.config else None)
+    for w in warnings:
+        logger.error("config: %s", w)
+
+    async def main() -> None:
+        task = asyncio.create_task(serve(settings, args.duration))
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        logger.info("kiosk stopped")
+
+    asyncio.run(main())
+    return 0

@@ -1,0 +1,206 @@
+"""``kiosk demo`` and ``kiosk say``: the speech loop on files, for people and scripts."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from appliance.app import Kiosk, TurnRecord
+from appliance.engines.factory import Engines, create_engines, warm_up
+from appliance.errors import InputError
+from appliance.frames import VisemeCue
+from appliance.settings import Settings, load
+from hw.audio_in import SimMicrophone
+from hw.audio_out import SimSpeaker
+from hw.audio_util import WavFormatError, read_wav, resample, rms_dbfs, to_mono, write_wav
+
+SAMPLE_QUESTION = "Excuse me, where is the nearest toilet?"
+SILENCE_DBFS = -55.0
+
+
+def _status(msg: str, quiet: bool) -> None:
+    if not quiet:
+        print(msg, file=sys.stderr, flush=True)
+
+
+def check_question_wav(path: Path) -> np.ndarray:
+    """Read a visitor WAV as 16 kHz mono, or raise InputError with one clear line."""
+    try:
+        pcm, rate = read_wav(path)
+    except WavFormatError as exc:
+        raise InputError(str(exc)) from exc
+    mono = np.asarray(resample(to_mono(pcm), rate, 16_000), dtype=np.int16)
+    if rms_dbfs(mono) < SILENCE_DBFS and np.abs(mono).max(initial=0) < 300:
+        raise InputError(f"{path}: the recording is silent (no speech to answer)")
+    return mono
+
+
+def synthesize_question(engines: Engines, text: str, path: Path) -> Path:
+    """Have the TTS voice play the visitor: the built-in sample question as a WAV."""
+    chunks = list(engines.tts.synthesize(text))
+    pcm = np.concatenate([c.pcm for c in chunks])
+    return write_wav(path, pcm, chunks[0].sample_rate)
+
+
+def visemes_json(cues: list[VisemeCue], sample_rate: int, text: str) -> dict[str, Any]:
+    return {
+        "viseme_set": "oculus",
+        "clock": "seconds from the first reply sample",
+        "sample_rate": sample_rate,
+        "text": text,
+        "cues": [
+            {"viseme": c.viseme, "start": round(c.start, 4), "end": round(c.end, 4)} for c in cues
+        ],
+    }
+
+
+def turn_report(turn: TurnRecord, files: dict[str, str]) -> dict[str, Any]:
+    u = turn.understanding
+    return {
+        "transcript": turn.transcript,
+        "asr_confidence": turn.asr_confidence,
+        "intent": u.intent if u else None,
+        "intent_confidence": round(u.confidence, 3) if u else None,
+        "slots": u.slots if u else {},
+        "emotion": u.emotion.as_dict() if u else None,
+        "reply": turn.reply.text if turn.reply else None,
+        "source": turn.reply.source if turn.reply else None,
+        "latency_ms": turn.latency_ms,
+        "errors": turn.errors,
+        "files": files,
+    }
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    settings, warnings = load()
+    quiet = bool(args.json)
+    for w in warnings:
+        _status(f"config: {w}", quiet)
+    out = Path(args.out)
+    question = check_question_wav(Path(args.wav)) if args.wav else None
+    _status("loading models (VAD, ASR, NLU, TTS)...", quiet)
+    engines = create_engines(settings)
+    warm_up(engines)
+    files: dict[str, str] = {}
+    if question is None:
+        text = args.question or SAMPLE_QUESTION
+        path = synthesize_question(engines, text, out / "question.wav")
+        files["question_wav"] = str(path)
+        _status(f"visitor (TTS voice) asks: {text!r}", quiet)
+        question = check_question_wav(path)
+    turn = asyncio.run(_converse(settings, engines, question, realtime=not args.fast))
+    if turn is None:
+        raise InputError(f"{args.wav or 'the question'}: no speech was heard in the recording")
+    files.update(_write_outputs(turn, out))
+    report = turn_report(turn, files)
+    (out / "demo.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        _print_human(report)
+    return 0
+
+
+async def _converse(
+    settings: Settings, engines: Engines, question: np.ndarray, realtime: bool
+) -> TurnRecord | None:
+    mic = SimMicrophone(question, realtime=realtime, tail_s=1.0)
+    speaker = SimSpeaker(engines.tts.sample_rate, realtime=realtime)
+    kiosk = Kiosk(settings, engines, mic, speaker)
+    recorder = await kiosk.run(timeout=120)
+    heard = [t for t in sorted(recorder.turns.values(), key=lambda t: t.turn_id) if t.transcript]
+    answered = [t for t in heard if t.reply]
+    chosen = answered or heard
+    return chosen[-1] if chosen else None
+
+
+def _write_outputs(turn: TurnRecord, out: Path) -> dict[str, str]:
+    files: dict[str, str] = {}
+    if turn.audio:
+        files["reply_wav"] = str(write_wav(out / "reply.wav", turn.reply_pcm, turn.sample_rate))
+        vis = out / "visemes.json"
+        text = turn.reply.text if turn.reply else ""
+        vis.write_text(json.dumps(visemes_json(turn.visemes, turn.sample_rate, text), indent=1))
+        files["visemes_json"] = str(vis)
+    return files
+
+
+def _print_human(r: dict[str, Any]) -> None:
+    emo = r["emotion"] or {}
+    lat = r["latency_ms"]
+    print(f"heard:      {r['transcript']!r}")
+    print(
+        f"understood: intent={r['intent']} ({r['intent_confidence']}) slots={r['slots']} "
+        f"emotion={emo.get('label')} (valence {emo.get('valence')}, arousal {emo.get('arousal')})"
+    )
+    print(f"answered:   {r['reply']!r}  [source: {r['source']}]")
+    stages = ", ".join(f"{k} {v:.0f} ms" for k, v in lat.items())
+    print(f"latency:    {stages}")
+    for key, path in r["files"].items():
+        print(f"{key + ':':<12}{path}")
+    for err in r["errors"]:
+        print(f"error:      {err['stage']}: {err['code']}: {err['message']}")
+
+
+def run_say(args: argparse.Namespace) -> int:
+    from appliance.devices import open_audio
+    from appliance.engines.lipsync.phonemes import PhonemeLipSync
+    from appliance.engines.tts import create_tts
+    from appliance.pipeline.speech_stage import STYLE_PROSODY
+
+    text = args.text.strip()
+    if not text:
+        raise InputError("nothing to say: give the text as an argument")
+    settings, _ = load()
+    tts = create_tts(settings.tts)
+    lipsync = PhonemeLipSync(settings.lipsync.min_cue_ms / 1000)
+    started = time.monotonic()
+    chunks, cues, offset, first_ms = [], [], 0.0, 0.0
+    for chunk in tts.synthesize(text, STYLE_PROSODY[args.style]):
+        first_ms = first_ms or (time.monotonic() - started) * 1000
+        cues += [
+            VisemeCue(c.viseme, c.start + offset, c.end + offset) for c in lipsync.visemes(chunk)
+        ]
+        offset += chunk.duration
+        chunks.append(chunk.pcm)
+    pcm = np.concatenate(chunks)
+    out = Path(args.out)
+    wav = write_wav(out / "say.wav", pcm, tts.sample_rate)
+    vis = out / "say-visemes.json"
+    vis.write_text(json.dumps(visemes_json(cues, tts.sample_rate, text), indent=1))
+    device = "none"
+    if not args.no_play:
+        device = asyncio.run(_play(settings, pcm, tts.sample_rate, open_audio))
+    report = {
+        "text": text,
+        "duration_s": round(offset, 3),
+        "visemes": len(cues),
+        "tts_first_audio_ms": round(first_ms, 1),
+        "played_on": device,
+        "files": {"wav": str(wav), "visemes_json": str(vis)},
+    }
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        print(f"said {text!r} ({offset:.2f} s, {len(cues)} visemes) on {device}")
+        print(f"wav:      {wav}\nvisemes:  {vis}")
+    return 0
+
+
+async def _play(settings: Settings, pcm: np.ndarray, rate: int, open_audio: Any) -> str:
+    mic, speaker, note = open_audio(settings.audio, rate)
+    try:
+        speaker.begin_stream()
+        await speaker.play(pcm, rate)
+        await speaker.drain()
+    finally:
+        await speaker.close()
+        await mic.close()
+    return str(note)

@@ -1,0 +1,1 @@
+"""kiosk-provision: the field technician's CLI."""
