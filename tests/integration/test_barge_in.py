@@ -42,7 +42,7 @@ def make_kiosk(audio: np.ndarray, second: str = "hello") -> tuple[Kiosk, FakeQa,
 async def test_visitor_speech_interrupts_the_avatar_and_history_keeps_what_was_heard() -> None:
     # question, pause while the avatar answers, then the visitor talks over it
     audio = np.concatenate([tone(0.5), silence(2.0), tone(0.6)])
-    kiosk, qa, speaker = make_kiosk(audio)
+    kiosk, _qa, speaker = make_kiosk(audio)
     interrupts: list[Interrupt] = []
     kiosk.pipeline.on_frame(lambda f: interrupts.append(f) if isinstance(f, Interrupt) else None)
     recorder = await kiosk.run(timeout=30)

@@ -42,15 +42,20 @@ class PhonemeLipSync(LipSyncEngine):
         return _finish(_merge_short(cues, self.min_cue_s), chunk.duration)
 
 
+# Lip closures are brief but are what a viewer checks sync by: never fold them away.
+_KEEP = frozenset({"PP", "FF"})
+
+
 def _merge_short(cues: list[VisemeCue], min_s: float) -> list[VisemeCue]:
     """Fold cues too short to see into the previous one (or the next, at the start)."""
     out: list[VisemeCue] = []
     for cue in cues:
-        if out and (cue.end - cue.start < min_s or out[-1].viseme == cue.viseme):
+        short = cue.end - cue.start < min_s and cue.viseme not in _KEEP
+        if out and (short or out[-1].viseme == cue.viseme):
             out[-1].end = cue.end
         else:
             out.append(VisemeCue(cue.viseme, cue.start, cue.end))
-    if len(out) > 1 and out[0].end - out[0].start < min_s:
+    if len(out) > 1 and out[0].end - out[0].start < min_s and out[0].viseme not in _KEEP:
         out[1].start = out[0].start
         out.pop(0)
     return out

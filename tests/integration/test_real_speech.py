@@ -1,0 +1,91 @@
+"""The real engines with their real models: Piper speaks, Whisper and Silero listen.
+
+These load models from the installed packages (a few seconds each) and share
+them per module.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from appliance.engines.asr.whisper import WhisperAsr
+from appliance.engines.lipsync.phonemes import PhonemeLipSync
+from appliance.engines.tts.piper import PiperTts
+from appliance.engines.vad.silero import SileroVad
+from appliance.metrics import word_error_rate
+from hw.audio_util import resample
+
+pytestmark = pytest.mark.slow
+
+SENTENCES = [
+    "Where is the nearest toilet?",
+    "How much is a ticket to the airport?",
+    "When does the next train to the city centre leave?",
+    "I lost my wallet on the platform this morning.",
+    "Is there an elevator to the street?",
+]
+
+
+@pytest.fixture(scope="module")
+def tts() -> PiperTts:
+    return PiperTts()
+
+
+@pytest.fixture(scope="module")
+def asr() -> WhisperAsr:
+    return WhisperAsr()
+
+
+def speak16k(tts: PiperTts, text: str) -> np.ndarray:
+    pcm = np.concatenate([c.pcm for c in tts.synthesize(text)])
+    return np.asarray(resample(pcm, tts.sample_rate, 16000), dtype=np.int16)
+
+
+def test_tts_to_asr_round_trip_recovers_the_sentences(tts: PiperTts, asr: WhisperAsr) -> None:
+    rates = []
+    for sentence in SENTENCES:
+        heard = asr.transcribe(speak16k(tts, sentence)).text
+        rates.append(word_error_rate(sentence, heard))
+        print(f"WER {rates[-1]:.2f}: {sentence!r} -> {heard!r}")
+    mean = sum(rates) / len(rates)
+    print(f"mean WER {mean:.3f}")
+    assert mean <= 0.15
+    assert max(rates) <= 0.4
+
+
+def test_whisper_hears_nothing_in_silence(asr: WhisperAsr) -> None:
+    quiet = (np.random.default_rng(1).standard_normal(32000) * 20).astype(np.int16)
+    assert asr.transcribe(quiet).text == ""
+
+
+def test_tts_streams_one_chunk_per_sentence_with_alignments(tts: PiperTts) -> None:
+    chunks = list(tts.synthesize("Good morning. The next train leaves in four minutes from platform two."))
+    assert len(chunks) == 2
+    for c in chunks:
+        assert c.sample_rate == 22050 and len(c.pcm) > 0
+        assert c.phonemes, "Piper gave no alignment"
+        assert c.phonemes[-1][2] == pytest.approx(c.duration, abs=0.02)
+
+
+def test_visemes_cover_the_audio_and_follow_the_alignment(tts: PiperTts) -> None:
+    (c,) = list(tts.synthesize("Please mind the gap between the train and the platform."))
+    cues = PhonemeLipSync().visemes(c)
+    assert cues[0].start == 0.0 and cues[-1].end == pytest.approx(c.duration)
+    assert all(a.end == pytest.approx(b.start) for a, b in zip(cues, cues[1:]))
+    boundaries = {round(s, 4) for _, s, _ in c.phonemes} | {round(e, 4) for *_, e in c.phonemes}
+    # every cue starts on a phoneme boundary of Piper's alignment
+    assert all(round(cue.start, 4) in boundaries for cue in cues)
+    # the bilabials of "Please mind ... platform" close the lips
+    assert sum(cue.viseme == "PP" for cue in cues) >= 3
+
+
+def test_silero_finds_speech_and_not_silence(tts: PiperTts) -> None:
+    vad = SileroVad()
+    speech = speak16k(tts, "Where is the way out to the street?").astype(np.float32) / 32768
+    audio = np.concatenate([np.zeros(16000, np.float32), speech, np.zeros(16000, np.float32)])
+    probs = [vad.probability(audio[i:i + 512]) for i in range(0, len(audio) - 511, 512)]
+    lead, tail = probs[:25], probs[-25:]
+    middle = probs[31 + 2: 31 + len(speech) // 512 - 2]
+    assert max(lead) < 0.2 and max(tail) < 0.2
+    assert np.mean(np.array(middle) > 0.5) > 0.75
