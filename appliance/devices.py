@@ -6,7 +6,13 @@ import logging
 from pathlib import Path
 
 from appliance.settings import AudioSettings, state_dir
-from hw.audio_in import AudioInput, MicrophoneError, PyAudioMicrophone, SimMicrophone
+from hw.audio_in import (
+    AudioInput,
+    MicrophoneError,
+    PyAudioMicrophone,
+    SimMicrophone,
+    has_sound_card,
+)
 from hw.audio_out import AudioOutput, PyAudioSpeaker, SimSpeaker, SpeakerError
 
 logger = logging.getLogger(__name__)
@@ -18,7 +24,9 @@ def sim_output_dir(settings: AudioSettings) -> Path:
 
 def open_audio(settings: AudioSettings, sample_rate: int) -> tuple[AudioInput, AudioOutput, str]:
     """Microphone, speaker and a note saying which were chosen and why."""
-    if settings.backend in ("auto", "pyaudio"):
+    if settings.backend == "auto" and not has_sound_card():
+        reason = "no sound card on this machine; using the sim devices"
+    elif settings.backend in ("auto", "pyaudio"):
         try:
             mic: AudioInput = PyAudioMicrophone(settings.input_device)
             speaker: AudioOutput = PyAudioSpeaker(settings.output_device, sample_rate=sample_rate)

@@ -8,10 +8,12 @@ device's own rate and channel count.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import time
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,43 @@ class CapturedAudio:
     sample_rate: int
     stream_time: float
     captured_at: float
+
+
+def has_sound_card() -> bool:
+    """True when ALSA lists at least one card (PortAudio is pointless otherwise)."""
+    try:
+        cards = Path("/proc/asound/cards").read_text()
+    except OSError:
+        return False
+    return "no soundcards" not in cards and bool(cards.strip())
+
+
+@contextlib.contextmanager
+def quiet_stderr() -> Iterator[None]:
+    """Silence ALSA/JACK chatter that PortAudio prints while probing devices."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def open_pyaudio() -> Any:
+    """A PyAudio instance, quietly (raises MicrophoneError without PyAudio)."""
+    try:
+        import pyaudio
+    except ImportError as exc:  # pragma: no cover - depends on the machine
+        raise MicrophoneError("PyAudio is not installed") from exc
+    with quiet_stderr():
+        return pyaudio.PyAudio()
 
 
 class MicrophoneError(RuntimeError):
@@ -140,12 +179,8 @@ class PyAudioMicrophone(AudioInput):
     """
 
     def __init__(self, device: str = "", *, sample_rate: int = 16_000, queue_size: int = 100):
-        try:
-            import pyaudio
-        except ImportError as exc:  # pragma: no cover - depends on the machine
-            raise MicrophoneError("PyAudio is not installed") from exc
         self.sample_rate = sample_rate
-        self._pa = pyaudio.PyAudio()
+        self._pa = open_pyaudio()
         self._info = find_device(self._pa, device, want_input=True)
         self.name = str(self._info["name"])
         self.device_rate = int(self._info["defaultSampleRate"])

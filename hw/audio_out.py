@@ -207,13 +207,14 @@ class PyAudioSpeaker(AudioOutput):
 
     def __init__(self, device: str = "", *, sample_rate: int = 22_050) -> None:
         super().__init__()
-        try:
-            import pyaudio
-        except ImportError as exc:  # pragma: no cover
-            raise SpeakerError("PyAudio is not installed") from exc
-        from hw.audio_in import MicrophoneError, find_device
+        import pyaudio
 
-        self._pa = pyaudio.PyAudio()
+        from hw.audio_in import MicrophoneError, find_device, open_pyaudio
+
+        try:
+            self._pa = open_pyaudio()
+        except MicrophoneError as exc:
+            raise SpeakerError(str(exc)) from exc
         try:
             info = find_device(self._pa, device, want_input=False)
         except MicrophoneError as exc:

@@ -1,0 +1,190 @@
+"""``make bench``: measure the kiosk and write ``build/bench.json``.
+
+Each area is one nested object. The speech loop is measured here; every other
+area lives in a module ``appliance/bench_<area>.py`` with ``run(quick) -> dict``
+and is merged in. Figures already in the file are kept unless re-measured.
+
+    python -m appliance.bench                 # everything
+    python -m appliance.bench --only speech_loop --quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import importlib
+import json
+import logging
+import os
+import pkgutil
+import platform
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import appliance
+from appliance.app import Kiosk, TurnRecord
+from appliance.engines.factory import Engines, create_engines, warm_up
+from appliance.metrics import percentiles, word_error_rate
+from appliance.settings import Settings
+from hw.audio_in import SimMicrophone
+from hw.audio_out import SimSpeaker
+from hw.audio_util import read_wav, resample, to_mono, write_wav
+
+logger = logging.getLogger(__name__)
+
+QUESTIONS = [
+    "Where is the nearest toilet?",
+    "How much is a ticket to the airport?",
+    "When is the next train to Central Station?",
+    "Is line two running normally today?",
+    "Which exit do I take for the city hospital?",
+    "Is there an elevator to the street?",
+    "I lost my bag on the train. What should I do?",
+    "What time does the station close tonight?",
+    "How do I top up my travel card?",
+    "Can I get a refund for my ticket?",
+    "Is there free wifi in the station?",
+    "How do I get to the museum?",
+    "Hello there!",
+    "Thank you very much.",
+    "I need to speak to a member of staff.",
+    "Where can I buy a day pass?",
+    "How long does it take to get to the airport?",
+    "Which platform for trains going north?",
+    "Can you say that again please?",
+    "Goodbye and have a nice day.",
+]
+
+
+def _machine() -> dict[str, Any]:
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"platform": platform.platform(), "python": platform.python_version(),
+            "cpu": cpu, "cores": os.cpu_count(), "kiosk": appliance.__version__}
+
+
+def question_wavs(engines: Engines, cache: Path, count: int) -> list[tuple[str, Path]]:
+    """The bench questions spoken by the TTS voice, made once and kept in ``cache``."""
+    out = []
+    for i, text in enumerate(QUESTIONS[:count]):
+        path = cache / f"q{i:02d}.wav"
+        if not path.exists():
+            pcm = np.concatenate([c.pcm for c in engines.tts.synthesize(text)])
+            write_wav(path, resample(pcm, engines.tts.sample_rate, 16000), 16000)
+        out.append((text, path))
+    return out
+
+
+async def _one_turn(settings: Settings, engines: Engines, wav: Path) -> TurnRecord | None:
+    pcm, rate = read_wav(wav)
+    mic = SimMicrophone(resample(to_mono(pcm), rate, 16000), realtime=True, tail_s=1.0)
+    # the speaker need not take real time: first-audio time is when the first block leaves
+    speaker = SimSpeaker(engines.tts.sample_rate, realtime=False)
+    recorder = await Kiosk(settings, engines, mic, speaker).run(timeout=60)
+    answered = recorder.answered
+    return answered[-1] if answered else None
+
+
+def bench_speech_loop(quick: bool = False) -> dict[str, Any]:
+    """Latency per stage, real-time factors and WER over the spoken questions."""
+    settings = Settings()
+    engines = create_engines(settings)
+    warm_up(engines)
+    questions = question_wavs(engines, Path("build/bench-questions"), 5 if quick else 20)
+    stages: dict[str, list[float]] = {}
+    asr_rtf, tts_rtf, wers = [], [], []
+    missed = 0
+    for text, wav in questions:
+        turn = asyncio.run(_one_turn(settings, engines, wav))
+        if turn is None:
+            missed += 1
+            continue
+        for stage, ms in turn.latency_ms.items():
+            stages.setdefault(stage, []).append(ms)
+        wers.append(word_error_rate(text, turn.transcript))
+        if turn.utterance_s:
+            asr_rtf.append(turn.latency_ms.get("asr", 0) / 1000 / turn.utterance_s)
+        audio_s = len(turn.reply_pcm) / turn.sample_rate
+        if audio_s:
+            tts_rtf.append(turn.latency_ms.get("tts", 0) / 1000 / audio_s)
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    e2e = stages.pop("end_of_speech_to_first_audio", [])
+    return {
+        "questions": len(questions),
+        "unanswered": missed,
+        "end_of_speech_to_first_audio_ms": percentiles(e2e),
+        "stage_latency_ms": {k: percentiles(v) for k, v in sorted(stages.items())},
+        "tts_time_to_first_audio_ms": percentiles(stages.get("tts_first_chunk", [])),
+        "asr_real_time_factor": percentiles(asr_rtf, 3),
+        "tts_real_time_factor": percentiles(tts_rtf, 3),
+        "asr_word_error_rate_mean": round(float(np.mean(wers)), 3) if wers else None,
+        "endpoint_silence_ms": settings.vad.min_silence_ms,
+        "peak_rss_mb": round(peak_kb / 1024, 1),
+        "engines": engines.describe(),
+    }
+
+
+def area_modules() -> dict[str, str]:
+    """``bench_<area>`` modules shipped in the package: area -> module name."""
+    found = {}
+    for mod in pkgutil.iter_modules(appliance.__path__):
+        if mod.name.startswith("bench_"):
+            found[mod.name.removeprefix("bench_")] = f"appliance.{mod.name}"
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="kiosk-bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", default="build/bench.json", help="JSON file to update")
+    parser.add_argument("--only", action="append", help="measure only this area (repeatable)")
+    parser.add_argument("--quick", action="store_true", help="small samples (smoke test)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    out = Path(args.out)
+    data: dict[str, Any] = json.loads(out.read_text()) if out.exists() else {}
+    areas: dict[str, Any] = {"speech_loop": bench_speech_loop}
+    for area, module in area_modules().items():
+        areas[area] = module
+    failed = 0
+    for area, runner in areas.items():
+        if args.only and area not in args.only:
+            continue
+        print(f">> bench {area}...", file=sys.stderr, flush=True)
+        started = time.monotonic()
+        try:
+            fn = runner if callable(runner) else importlib.import_module(runner).run
+            result = fn(quick=args.quick)
+        except Exception as exc:  # one broken area must not lose the others' figures
+            logger.exception("bench %s failed", area)
+            result = {"error": repr(exc)}
+            failed += 1
+        result["measured_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        result["bench_seconds"] = round(time.monotonic() - started, 1)
+        result["quick"] = bool(args.quick)
+        data[area] = result
+        print(json.dumps({area: result}, indent=1), file=sys.stderr)
+    data["machine"] = _machine()
+    data["date"] = dt.date.today().isoformat()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    tmp.replace(out)
+    print(f"wrote {out}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
