@@ -6,6 +6,8 @@ them per module.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -60,7 +62,9 @@ def test_whisper_hears_nothing_in_silence(asr: WhisperAsr) -> None:
 
 
 def test_tts_streams_one_chunk_per_sentence_with_alignments(tts: PiperTts) -> None:
-    chunks = list(tts.synthesize("Good morning. The next train leaves in four minutes from platform two."))
+    chunks = list(
+        tts.synthesize("Good morning. The next train leaves in four minutes from platform two.")
+    )
     assert len(chunks) == 2
     for c in chunks:
         assert c.sample_rate == 22050 and len(c.pcm) > 0
@@ -72,7 +76,7 @@ def test_visemes_cover_the_audio_and_follow_the_alignment(tts: PiperTts) -> None
     (c,) = list(tts.synthesize("Please mind the gap between the train and the platform."))
     cues = PhonemeLipSync().visemes(c)
     assert cues[0].start == 0.0 and cues[-1].end == pytest.approx(c.duration)
-    assert all(a.end == pytest.approx(b.start) for a, b in zip(cues, cues[1:]))
+    assert all(a.end == pytest.approx(b.start) for a, b in itertools.pairwise(cues))
     boundaries = {round(s, 4) for _, s, _ in c.phonemes} | {round(e, 4) for *_, e in c.phonemes}
     # every cue starts on a phoneme boundary of Piper's alignment
     assert all(round(cue.start, 4) in boundaries for cue in cues)
@@ -84,8 +88,8 @@ def test_silero_finds_speech_and_not_silence(tts: PiperTts) -> None:
     vad = SileroVad()
     speech = speak16k(tts, "Where is the way out to the street?").astype(np.float32) / 32768
     audio = np.concatenate([np.zeros(16000, np.float32), speech, np.zeros(16000, np.float32)])
-    probs = [vad.probability(audio[i:i + 512]) for i in range(0, len(audio) - 511, 512)]
+    probs = [vad.probability(audio[i : i + 512]) for i in range(0, len(audio) - 511, 512)]
     lead, tail = probs[:25], probs[-25:]
-    middle = probs[31 + 2: 31 + len(speech) // 512 - 2]
+    middle = probs[31 + 2 : 31 + len(speech) // 512 - 2]
     assert max(lead) < 0.2 and max(tail) < 0.2
     assert np.mean(np.array(middle) > 0.5) > 0.75

@@ -1,5 +1,7 @@
 """Visemes from phoneme timings, and the energy fallback."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -33,7 +35,7 @@ def test_cues_tile_the_audio_and_marks_borrow_neighbours() -> None:
     cues = PhonemeLipSync(min_cue_s=0.04).visemes(chunk(ph, 0.7))
     assert [c.viseme for c in cues] == ["sil", "PP", "aa", "PP", "sil"]
     assert cues[0].start == 0.0 and cues[-1].end == pytest.approx(0.7)
-    assert all(a.end == b.start for a, b in zip(cues, cues[1:]))
+    assert all(a.end == b.start for a, b in itertools.pairwise(cues))
     aa = cues[2]
     assert aa.start == pytest.approx(0.15) and aa.end == pytest.approx(0.4)
 
