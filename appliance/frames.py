@@ -87,6 +87,18 @@ class SpeechStarted(ControlFrame):
 
 
 @dataclass
+class SpeechPaused(ControlFrame):
+    """The visitor paused; the turn may be over. ASR may decode speculatively.
+
+    ``stream_time`` is the end of the last voiced audio before the pause. If
+    the :class:`SpeechEnded` that follows has the same last voice, nothing was
+    said since and a speculative transcript is final.
+    """
+
+    stream_time: float
+
+
+@dataclass
 class SpeechEnded(ControlFrame):
     """The endpointer decided the visitor finished.
 

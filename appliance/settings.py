@@ -74,6 +74,9 @@ class VadSettings:
     """Voiced time needed before speech is declared started."""
     min_silence_ms: int = 300
     """Unvoiced time after speech before the turn is declared ended."""
+    speculate_ms: int = 120
+    """After this much silence the ASR starts decoding, before the turn is
+    declared over; kept if the visitor does not go on (0 = off)."""
     pad_ms: int = 200
     """Audio kept before onset and after the end for the ASR."""
     max_utterance_s: float = 15.0

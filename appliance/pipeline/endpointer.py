@@ -66,6 +66,15 @@ class Endpointer:
             return self._end(forced=True)
         return None
 
+    @property
+    def silence_s(self) -> float:
+        """Unvoiced time since the last voiced window (0 outside speech)."""
+        return self._silence if self.speaking else 0.0
+
+    @property
+    def last_voice_end(self) -> float:
+        return self._last_voice_end
+
     def _end(self, *, forced: bool) -> EndpointEvent:
         end = self._last_voice_end
         self.reset()

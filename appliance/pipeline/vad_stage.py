@@ -13,6 +13,7 @@ from appliance.frames import (
     Frame,
     Interrupt,
     SpeechEnded,
+    SpeechPaused,
     SpeechStarted,
 )
 from appliance.pipeline.conversation import Conversation
@@ -45,6 +46,8 @@ class VadProcessor(Processor):
         self.endpointer = Endpointer(s.threshold, s.min_speech_ms / 1000,
                                      s.min_silence_ms / 1000, s.max_utterance_s)
         self.pad_s = s.pad_ms / 1000
+        self.speculate_s = s.speculate_ms / 1000
+        self._paused_at: float | None = None  # last voice time a pause was announced for
         self.barge_in_s = p.interrupt_min_speech_ms / 1000
         self._pending = np.zeros(0, dtype=np.float32)
         self._pending_t = 0.0
@@ -94,6 +97,7 @@ class VadProcessor(Processor):
                 await self._ended(event.time, forced=event.forced)
             elif prob >= self.endpointer.on:
                 await self._maybe_barge_in(dur)
+            await self._maybe_pause()
 
     async def _started(self, onset: float) -> None:
         was_busy = self.conversation.busy
@@ -111,6 +115,14 @@ class VadProcessor(Processor):
         for f in preroll:
             f.turn_id = turn
             await self.push(f)
+
+    async def _maybe_pause(self) -> None:
+        ep = self.endpointer
+        if (self.speculate_s <= 0 or not ep.speaking or ep.silence_s < self.speculate_s
+                or self._paused_at == ep.last_voice_end):
+            return
+        self._paused_at = ep.last_voice_end
+        await self.push(SpeechPaused(ep.last_voice_end, turn_id=self.conversation.turn_id))
 
     async def _maybe_barge_in(self, voiced: float) -> None:
         """Count voiced time of speech over the avatar; interrupt once there is enough."""

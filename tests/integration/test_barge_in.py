@@ -73,3 +73,14 @@ async def test_a_cough_while_the_avatar_talks_does_not_interrupt() -> None:
     recorder = await kiosk.run(timeout=30)
     assert recorder.turns[1].playback is not None
     assert not recorder.turns[1].playback.interrupted
+
+
+async def test_speculative_transcript_is_used_only_when_the_visitor_stopped() -> None:
+    # a pause longer than speculate_ms but shorter than min_silence_ms, then more speech
+    audio = np.concatenate([tone(0.4), silence(0.2), tone(0.4)])
+    kiosk, _, _ = make_kiosk(audio)
+    asr = kiosk.pipeline.processors[1]
+    recorder = await kiosk.run(timeout=30)
+    assert recorder.turns[1].transcript == "where is the toilet"
+    assert len(recorder.turns) == 1  # the short pause did not split the turn
+    assert asr.speculation == {"used": 1, "wasted": 1}  # type: ignore[attr-defined]

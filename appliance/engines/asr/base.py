@@ -30,6 +30,13 @@ class AsrStream(ABC):
     def finish(self) -> AsrResult:
         """No more audio: return the final transcript."""
 
+    def peek(self) -> AsrResult | None:
+        """Decode what was heard so far without closing the stream (for speculation).
+
+        Streaming engines, whose ``finish`` is already cheap, return ``None``.
+        """
+        return None
+
 
 class AsrEngine(ABC):
     name: str = "asr"

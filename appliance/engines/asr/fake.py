@@ -18,6 +18,11 @@ class _FakeStream(AsrStream):
         self.samples += len(pcm)
         return None
 
+    def peek(self) -> AsrResult | None:
+        self._engine.peeks += 1
+        text = self._engine.script[0] if self._engine.script else ""
+        return AsrResult(text, True, 1.0 if text else 0.0)
+
     def finish(self) -> AsrResult:
         text = self._engine.script.pop(0) if self._engine.script else ""
         self._engine.heard.append(self.samples)
@@ -30,6 +35,7 @@ class FakeAsr(AsrEngine):
     def __init__(self, script: Iterable[str] = ()) -> None:
         self.script = list(script)
         self.heard: list[int] = []  # samples received per utterance
+        self.peeks = 0
 
     def stream(self) -> AsrStream:
         return _FakeStream(self)

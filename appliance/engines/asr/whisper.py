@@ -37,8 +37,13 @@ class _BufferedStream(AsrStream):
         return None
 
     def finish(self) -> AsrResult:
-        audio = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int16)
-        return self._engine.decode(audio)
+        return self._engine.decode(self._audio())
+
+    def peek(self) -> AsrResult | None:
+        return self._engine.decode(self._audio())
+
+    def _audio(self) -> np.ndarray:
+        return np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int16)
 
 
 class WhisperAsr(AsrEngine):
