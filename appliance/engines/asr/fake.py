@@ -1,4 +1,4 @@
-"""A scripted ASR for tests: returns the next line of a script per utterance."""
+"""A scripted ASR for tests: each utterance (stream) hears the next line of a script."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from appliance.engines.asr.base import AsrEngine, AsrResult, AsrStream
 
 
 class _FakeStream(AsrStream):
-    def __init__(self, engine: FakeAsr) -> None:
+    def __init__(self, engine: FakeAsr, text: str) -> None:
         self._engine = engine
+        self._text = text
         self.samples = 0
 
     def accept(self, pcm: np.ndarray) -> AsrResult | None:
@@ -20,13 +21,11 @@ class _FakeStream(AsrStream):
 
     def peek(self) -> AsrResult | None:
         self._engine.peeks += 1
-        text = self._engine.script[0] if self._engine.script else ""
-        return AsrResult(text, True, 1.0 if text else 0.0)
+        return AsrResult(self._text, True, 1.0 if self._text else 0.0)
 
     def finish(self) -> AsrResult:
-        text = self._engine.script.pop(0) if self._engine.script else ""
         self._engine.heard.append(self.samples)
-        return AsrResult(text, True, 1.0 if text else 0.0)
+        return AsrResult(self._text, True, 1.0 if self._text else 0.0)
 
 
 class FakeAsr(AsrEngine):
@@ -34,8 +33,8 @@ class FakeAsr(AsrEngine):
 
     def __init__(self, script: Iterable[str] = ()) -> None:
         self.script = list(script)
-        self.heard: list[int] = []  # samples received per utterance
+        self.heard: list[int] = []  # samples received per finished utterance
         self.peeks = 0
 
     def stream(self) -> AsrStream:
-        return _FakeStream(self)
+        return _FakeStream(self, self.script.pop(0) if self.script else "")
