@@ -99,7 +99,9 @@ def _add_extensions(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
+    # the appliance logs what it does by default; one-shot commands only problems
+    base = 1 if args.command == "run" else 0
+    level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose + base, 2)]
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not args.command:
         parser.print_help()
