@@ -66,13 +66,33 @@ class TurnRecord:
 
 
 class TurnRecorder:
-    """Collects the frames reaching the end of the pipeline into :class:`TurnRecord` s."""
+    """Collects the frames reaching the end of the pipeline into :class:`TurnRecord` s.
 
-    def __init__(self) -> None:
+    Keeps the last ``keep`` turns (a kiosk runs for months) plus running counters
+    and recent stage latencies for the health report.
+    """
+
+    def __init__(self, keep: int = 50) -> None:
+        self.keep = keep
         self.turns: dict[int, TurnRecord] = {}
+        self.counters = {"turns": 0, "answered": 0, "interrupted": 0, "errors": 0,
+                         "out_of_scope": 0}
+        self.latency: dict[str, list[float]] = {}
 
     def turn(self, turn_id: int) -> TurnRecord:
-        return self.turns.setdefault(turn_id, TurnRecord(turn_id))
+        if turn_id not in self.turns:
+            self.turns[turn_id] = TurnRecord(turn_id)
+            self.counters["turns"] += 1
+            for old in sorted(self.turns)[: -self.keep]:
+                del self.turns[old]
+        return self.turns[turn_id]
+
+    def health(self) -> dict[str, Any]:
+        """Counters and per-stage latency p50/p95 over recent turns."""
+        from appliance.metrics import percentiles
+
+        return {"counters": dict(self.counters),
+                "latency_ms": {k: percentiles(v) for k, v in sorted(self.latency.items())}}
 
     def __call__(self, frame: Frame) -> None:
         if frame.turn_id == 0 and not isinstance(frame, StageError):
@@ -84,16 +104,23 @@ class TurnRecorder:
             rec.transcript, rec.asr_confidence = frame.text, frame.confidence
         elif isinstance(frame, Understanding):
             rec.understanding = frame
+            self.counters["out_of_scope"] += frame.intent == "out_of_scope"
         elif isinstance(frame, Reply):
             rec.reply = frame
+            self.counters["answered"] += 1
         elif isinstance(frame, SpeechAudio):
             rec.audio.append(frame)
         elif isinstance(frame, StageTiming):
             rec.latency_ms[frame.stage] = round(frame.latency_ms, 1)
+            recent = self.latency.setdefault(frame.stage, [])
+            recent.append(frame.latency_ms)
+            del recent[: -self.keep * 2]
         elif isinstance(frame, StageError):
             rec.errors.append({"stage": frame.stage, "code": frame.code, "message": frame.message})
+            self.counters["errors"] += 1
         elif isinstance(frame, PlaybackStopped):
             rec.playback = frame
+            self.counters["interrupted"] += frame.interrupted
 
     def on_visemes(self, turn_id: int, cues: list[VisemeCue]) -> None:
         if cues:  # an empty list means "interrupted": the cues already kept stay

@@ -65,6 +65,9 @@ async def test_visitor_speech_interrupts_the_avatar_and_history_keeps_what_was_h
     # nothing of the first reply was played after the interruption
     played = sum(len(b) for b in speaker.recording) / RATE
     assert abs(played - (first.playback.position + second.playback.position)) < 0.05
+    health = recorder.health()
+    assert health["counters"]["answered"] == 2 and health["counters"]["interrupted"] == 1
+    assert health["latency_ms"]["end_of_speech_to_first_audio"]["n"] == 2
 
 
 async def test_a_cough_while_the_avatar_talks_does_not_interrupt() -> None:
