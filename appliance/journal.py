@@ -19,6 +19,7 @@ journal) with a ``<N>`` syslog priority prefix and the fields appended as
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
@@ -70,15 +71,14 @@ class StderrFormatter(logging.Formatter):
     """Plain lines; with ``journal=True`` a ``<N>`` priority prefix for journald."""
 
     def __init__(self, *, journal: bool) -> None:
-        fmt = "%(name)s: %(message)s" if journal else "%(asctime)s %(levelname)s %(name)s: %(message)s"
-        super().__init__(fmt)
+        plain = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+        super().__init__("%(name)s: %(message)s" if journal else plain)
         self.journal = journal
 
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
-        fields = " ".join(
-            f"{name}={getattr(record, name)}" for name in FIELDS if getattr(record, name, None) is not None
-        )
+        values = {name: getattr(record, name, None) for name in FIELDS}
+        fields = " ".join(f"{k}={v}" for k, v in values.items() if v is not None)
         if fields:
             text = f"{text} [{fields}]"
         if self.journal:
@@ -88,8 +88,8 @@ class StderrFormatter(logging.Formatter):
 
 def journal_handler(identifier: str = "kiosk") -> logging.Handler | None:
     """A ``systemd.journal.JournalHandler`` with :class:`FieldsFilter`, or None."""
-    try:
-        from systemd import journal
+    try:  # by name: the repository's own systemd/ folder would shadow it for mypy
+        journal = importlib.import_module("systemd.journal")
     except ImportError:
         return None
     handler_cls: Any = getattr(journal, "JournalHandler", None)

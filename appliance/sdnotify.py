@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import os
 import socket
@@ -41,8 +42,8 @@ logger = logging.getLogger(__name__)
 
 def _systemd_notify() -> Callable[..., Any] | None:
     """``systemd.daemon.notify`` when systemd-python is installed, else None."""
-    try:
-        from systemd import daemon
+    try:  # by name: the repository's own systemd/ folder would shadow it for mypy
+        daemon = importlib.import_module("systemd.daemon")
     except ImportError:
         return None
     notify = getattr(daemon, "notify", None)
