@@ -14,7 +14,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 STATUS_STYLE = {
@@ -30,13 +37,13 @@ STATUS_MARK = {"pass": "✔", "ok": "✔", "warn": "!", "fail": "✘", "skip": "
 class NullProgress:
     """Stands in for a Rich progress bar when nothing may be drawn (``--json``)."""
 
-    def add_task(self, description: str, total: float | None = None, **_: Any) -> int:
-        return 0
+    def add_task(self, description: str, total: float | None = None, **_: Any) -> TaskID:
+        return TaskID(0)
 
-    def update(self, task: int, **_: Any) -> None:
+    def update(self, task: TaskID, **_: Any) -> None:
         return None
 
-    def advance(self, task: int, advance: float = 1) -> None:
+    def advance(self, task: TaskID, advance: float = 1) -> None:
         return None
 
 
