@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian/Ubuntu packages the appliance and its tests use.
 APT_PACKAGES := python3-venv python3-dev build-essential espeak-ng sox ffmpeg \
 	mosquitto mosquitto-clients portaudio19-dev libsndfile1 alsa-utils
-APT_PACKAGES += libsystemd-dev pkg-config systemd mosquitto
+APT_PACKAGES += libsystemd-dev pkg-config systemd
 
 .PHONY: setup run test test-fast bench lint clean
 
