@@ -10,6 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian/Ubuntu packages the appliance and its tests use.
 APT_PACKAGES := python3-venv python3-dev build-essential espeak-ng sox ffmpeg \
 	mosquitto mosquitto-clients portaudio19-dev libsndfile1 alsa-utils
+APT_PACKAGES += libsystemd-dev pkg-config systemd
 
 .PHONY: setup run test test-fast bench lint clean
 
@@ -50,3 +51,13 @@ lint: setup
 
 clean:
 	rm -rf build out .pytest_cache .mypy_cache .ruff_cache
+
+# Jetson readiness: resolve the runtime dependencies for JetPack 6 (aarch64, cp310) from
+# binary wheels only; fails naming any dependency without one (needs PyPI).
+.PHONY: check-aarch64 deb
+check-aarch64: setup
+	$(PY) -m provisioning.wheelcheck
+
+# The appliance as a Debian package: build/kiosk_<version>_all.deb
+deb: setup
+	$(PY) -m provisioning.debbuild --out build

@@ -1,0 +1,5 @@
+"""``python -m provisioning`` is ``kiosk-provision``."""
+
+from provisioning.cli import main
+
+main()

@@ -1,0 +1,168 @@
+"""The self-test: small checks, each returning pass / warn / fail / skip with a detail.
+
+Checks run on the real devices when they exist and on the sim twins where
+they do not; every result says which (``sim``). The report is a table for the
+technician, a JSON document for scripts (kept under ``<state>/selftest/``)
+and a telemetry event when the telemetry module is part of this build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from appliance.settings import Settings, kiosk_root
+from provisioning.paths import atomic_write, selftest_dir
+
+logger = logging.getLogger(__name__)
+
+STATUSES = ("pass", "warn", "fail", "skip")
+TELEMETRY_HOOKS = ("appliance.telemetry.events:publish_selftest",
+                   "appliance.telemetry:publish_selftest")
+"""``module:function(report dict)`` used to publish the report, when present."""
+
+
+@dataclass
+class CheckResult:
+    """One check's outcome. ``sim`` is True when it ran on a sim twin."""
+
+    name: str
+    status: str
+    detail: str
+    sim: bool = False
+    data: dict[str, Any] = field(default_factory=dict)
+    duration_ms: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status!r}")
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    settings: Settings
+    quick: bool = False
+    force_sim: bool = False
+    """Use the sim twins even where real devices exist."""
+
+
+Check = Callable[[CheckContext], CheckResult]
+
+
+def host_path(relative: str) -> Path:
+    """A host path (``sys/...``, ``dev/...``, ``proc/...``) under ``KIOSK_ROOT``.
+
+    With a scratch ``KIOSK_ROOT`` no devices are seen, so every check uses its
+    sim twin; tests put fake sysfs files there.
+    """
+    return kiosk_root() / relative
+
+
+def registry() -> dict[str, Check]:
+    """Every check by name, in the order they run."""
+    from provisioning import checks_audio, checks_system
+
+    return {
+        "microphone": checks_audio.check_microphone,
+        "loopback": checks_audio.check_loopback,
+        "camera": checks_system.check_camera,
+        "display": checks_system.check_display,
+        "gpu": checks_system.check_gpu,
+        "models": checks_system.check_models,
+        "mqtt": checks_system.check_mqtt,
+        "disk": checks_system.check_disk,
+        "temperature": checks_system.check_temperature,
+    }
+
+
+def run_one(name: str, check: Check, ctx: CheckContext) -> CheckResult:
+    started = time.monotonic()
+    try:
+        result = check(ctx)
+    except Exception as exc:  # a check that crashes is a failed check, never a crash
+        logger.exception("check %s raised", name)
+        result = CheckResult(name, "fail", f"check crashed: {type(exc).__name__}: {exc}")
+    result.name = name
+    result.duration_ms = round((time.monotonic() - started) * 1000, 1)
+    return result
+
+
+def run_checks(
+    ctx: CheckContext,
+    only: list[str] | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> list[CheckResult]:
+    checks = registry()
+    unknown = sorted(set(only or []) - set(checks))
+    if unknown:
+        raise KeyError(", ".join(unknown))
+    results = []
+    for name, check in checks.items():
+        if only and name not in only:
+            continue
+        if on_step is not None:
+            on_step(name)
+        results.append(run_one(name, check, ctx))
+    return results
+
+
+def overall(results: list[CheckResult]) -> str:
+    states = {r.status for r in results}
+    return "fail" if "fail" in states else "warn" if "warn" in states else "pass"
+
+
+def report(results: list[CheckResult], device_id: str | None) -> dict[str, Any]:
+    return {
+        "kind": "selftest",
+        "device_id": device_id,
+        "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "overall": overall(results),
+        "sim": any(r.sim for r in results),
+        "counts": {s: sum(r.status == s for r in results) for s in STATUSES},
+        "checks": [asdict(r) for r in results],
+    }
+
+
+def save(doc: dict[str, Any]) -> Path:
+    """Keep the report as ``last.json`` (and a timestamped copy, the last 10)."""
+    folder = selftest_dir()
+    text = json.dumps(doc, indent=2, sort_keys=True) + "\n"
+    stamp = doc["at"].replace(":", "").replace("-", "")
+    atomic_write(folder / f"report-{stamp}.json", text)
+    atomic_write(folder / "last.json", text)
+    for old in sorted(folder.glob("report-*.json"))[:-10]:
+        old.unlink(missing_ok=True)
+    return folder / "last.json"
+
+
+def last_report() -> dict[str, Any] | None:
+    try:
+        data = json.loads((selftest_dir() / "last.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def publish(doc: dict[str, Any]) -> str:
+    """Hand the report to telemetry as an event; says what happened."""
+    for spec in TELEMETRY_HOOKS:
+        module_name, _, attr = spec.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        hook = getattr(module, attr, None)
+        if callable(hook):
+            try:
+                hook(doc)
+            except Exception as exc:  # telemetry trouble must not fail the self-test
+                return f"telemetry refused the event: {exc}"
+            return "published"
+    return "telemetry not available in this build (report kept on disk)"

@@ -1,0 +1,103 @@
+"""`make deb`: build the package, install it into a throwaway root, check what systemd sees."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from appliance import unitcheck
+from provisioning import debbuild
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("dpkg-deb") is None or shutil.which("dpkg") is None,
+    reason="dpkg is not installed (Debian only)",
+)
+UNITS = ("kiosk.service", "kiosk-display.service", "kiosk-firstboot.service")
+
+
+@pytest.fixture(scope="module")
+def deb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return debbuild.build(tmp_path_factory.mktemp("deb"))
+
+
+def test_package_metadata(deb: Path) -> None:
+    info = subprocess.run(["dpkg-deb", "-f", str(deb), "Package", "Version", "Architecture"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "Package: kiosk" in info and "Architecture: all" in info
+    conffiles = subprocess.run(["dpkg-deb", "--ctrl-tarfile", str(deb)], capture_output=True,
+                               check=True).stdout
+    assert b"postinst" in conffiles and b"conffiles" in conffiles
+
+
+def test_extracted_files_are_where_systemd_expects(deb: Path, tmp_path: Path) -> None:
+    subprocess.run(["dpkg", "-x", str(deb), str(tmp_path)], check=True)
+    for unit in UNITS:
+        assert (tmp_path / "usr/lib/systemd/system" / unit).is_file()
+    assert (tmp_path / "usr/lib/sysusers.d/kiosk.conf").is_file()
+    assert (tmp_path / "usr/lib/tmpfiles.d/kiosk.conf").is_file()
+    assert (tmp_path / "etc/kiosk/kiosk.toml").is_file()
+    for tool in ("kiosk", "kiosk-provision"):
+        assert os.access(tmp_path / "usr/bin" / tool, os.X_OK)
+    code = tmp_path / "usr/lib/kiosk/python"
+    assert (code / "provisioning/cli.py").is_file() and (code / "appliance/sdnotify.py").is_file()
+    assert not list(code.rglob("__pycache__"))
+    requirements = (tmp_path / "usr/lib/kiosk/requirements.txt").read_text()
+    assert "onnxruntime" in requirements and "pyaudio" not in requirements.lower()
+    # the packaged code runs on its own (no source tree on the path)
+    env = {**os.environ, "PYTHONPATH": str(code), "KIOSK_ROOT": str(tmp_path / "state")}
+    result = subprocess.run([sys.executable, "-m", "provisioning", "--help"], cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "selftest" in result.stdout
+
+
+def dpkg_root(tmp_path: Path) -> Path:
+    root = tmp_path / "root"
+    (root / "var/lib/dpkg/info").mkdir(parents=True)
+    (root / "var/lib/dpkg/updates").mkdir()
+    (root / "var/lib/dpkg/status").touch()
+    (root / "etc").mkdir()
+    for name in ("passwd", "group"):
+        shutil.copyfile(f"/etc/{name}", root / "etc" / name)
+    return root
+
+
+def dpkg(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    cmd = ["dpkg", f"--root={root}", "--force-script-chrootless", "--force-depends",
+           "--log=/dev/null", *args]
+    if os.geteuid() != 0:
+        cmd.insert(1, "--force-not-root")
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.mark.skipif(shutil.which("systemd-sysusers") is None or shutil.which("systemctl") is None,
+                    reason="systemd tools are not installed")
+def test_install_into_a_throwaway_root(deb: Path, tmp_path: Path) -> None:
+    root = dpkg_root(tmp_path)
+    installed = dpkg(root, "-i", str(deb))
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    passwd = (root / "etc/passwd").read_text().splitlines()
+    assert any(line.startswith("kiosk:") for line in passwd)
+    wants = root / "etc/systemd/system/multi-user.target.wants"
+    for unit in UNITS:
+        link = wants / unit
+        assert link.is_symlink() and os.readlink(link) == f"/usr/lib/systemd/system/{unit}"
+    assert (root / "var/lib/kiosk/identity").is_dir()
+    assert (root / "run/kiosk").is_dir()
+    if unitcheck.analyzer() is not None:
+        unitcheck.make_verify_root(root, [])  # the host's own units next to ours
+        stub = root / "usr/bin/cage"
+        stub.write_text("#!/bin/sh\n")
+        stub.chmod(0o755)
+        units = [root / "usr/lib/systemd/system" / unit for unit in UNITS]
+        for result in unitcheck.verify(units, root=root):
+            assert result.ok, result.output
+    removed = dpkg(root, "-r", "kiosk")
+    assert removed.returncode == 0, removed.stdout + removed.stderr
+    assert not (wants / "kiosk.service").exists()
+    assert not (root / "usr/lib/systemd/system/kiosk.service").exists()

@@ -1,0 +1,98 @@
+"""The shipped units, sysusers.d and tmpfiles.d entries, checked by systemd's own tools."""
+
+from __future__ import annotations
+
+import configparser
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from appliance import bench_system, unitcheck
+
+UNITS = unitcheck.units_dir()
+SYSTEMD_DIR = Path(__file__).resolve().parents[2] / "systemd"
+
+needs_analyze = pytest.mark.skipif(
+    unitcheck.analyzer() is None, reason="systemd-analyze is not installed (Debian package systemd)"
+)
+
+
+def unit_file(name: str) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read(SYSTEMD_DIR / name)
+    return parser
+
+
+@needs_analyze
+@pytest.mark.parametrize("name", unitcheck.SERVICES)
+def test_unit_verifies_clean(name: str) -> None:
+    (result,) = unitcheck.verify([SYSTEMD_DIR / name])
+    assert result.ok, result.output
+
+
+@needs_analyze
+def test_verify_catches_a_broken_unit(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.service"
+    bad.write_text("[Service]\nType=notifyish\nExecStart=/usr/bin/kiosk run\n")
+    (result,) = unitcheck.verify([bad])
+    assert not result.ok
+    assert "notifyish" in result.output
+
+
+@needs_analyze
+def test_kiosk_service_exposure_within_target() -> None:
+    assert unitcheck.security_exposure(SYSTEMD_DIR / "kiosk.service") <= 3.0
+
+
+@needs_analyze
+def test_bench_reports_every_service() -> None:
+    report = bench_system.run(quick=True)
+    assert set(report["security_exposure"]) == set(unitcheck.SERVICES)
+    assert all(report["units_verified"].values())
+    assert report["kiosk_service_within_target"] is True
+
+
+def test_orchestrator_is_notify_with_watchdog_and_escalation() -> None:
+    unit = unit_file("kiosk.service")
+    assert unit["Service"]["Type"] == "notify"
+    assert unit["Service"]["ExecStart"] == "/usr/bin/kiosk run"
+    assert unit["Service"]["Restart"] == "on-failure"
+    assert unit["Service"]["WatchdogSec"]
+    assert unit["Service"]["User"] == "kiosk"
+    assert unit["Service"]["DevicePolicy"] == "closed"
+    assert unit["Unit"]["StartLimitAction"] == "reboot"
+
+
+def test_firstboot_runs_only_without_identity() -> None:
+    unit = unit_file("kiosk-firstboot.service")
+    assert unit["Unit"]["ConditionPathExists"] == "!/var/lib/kiosk/identity/device.key"
+    assert unit["Service"]["Type"] == "oneshot"
+    assert "kiosk-provision firstboot" in unit["Service"]["ExecStart"]
+
+
+@pytest.mark.skipif(shutil.which("systemd-sysusers") is None, reason="no systemd-sysusers")
+def test_sysusers_and_tmpfiles_make_user_and_directories(tmp_path: Path) -> None:
+    (tmp_path / "etc").mkdir()
+    for name in ("passwd", "group"):
+        shutil.copyfile(f"/etc/{name}", tmp_path / "etc" / name)
+    subprocess.run(
+        ["systemd-sysusers", f"--root={tmp_path}", str(SYSTEMD_DIR / "sysusers.d/kiosk.conf")],
+        check=True, capture_output=True,
+    )
+    passwd = (tmp_path / "etc/passwd").read_text().splitlines()
+    assert any(line.startswith("kiosk:") and "/var/lib/kiosk" in line for line in passwd)
+    group_lines = (tmp_path / "etc/group").read_text().splitlines()
+    groups = {line.split(":")[0]: line for line in group_lines}
+    for group in ("audio", "video", "render"):
+        assert "kiosk" in groups[group].split(":")[3].split(",")
+    subprocess.run(
+        ["systemd-tmpfiles", f"--root={tmp_path}", "--create",
+         str(SYSTEMD_DIR / "tmpfiles.d/kiosk.conf")],
+        check=True, capture_output=True,
+    )
+    identity = tmp_path / "var/lib/kiosk/identity"
+    assert identity.is_dir() and (identity.stat().st_mode & 0o777) == 0o700
+    assert (tmp_path / "run/kiosk").is_dir()

@@ -1,0 +1,289 @@
+"""kiosk-provision driven through Typer's CliRunner in a scratch KIOSK_ROOT."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import stat
+import tarfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from typer.testing import CliRunner
+
+from provisioning.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    base = tmp_path / "root"
+    (base / "etc").mkdir(parents=True)
+    (base / "etc/machine-id").write_text("a1b2c3d4e5f60718293a4b5c6d7e8f90\n")
+    monkeypatch.setenv("KIOSK_ROOT", str(base))
+    return base
+
+
+def cli(*args: str, code: int = 0) -> Any:
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == code, result.output
+    return json.loads(result.stdout)
+
+
+def make_ca(tmp: Path) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kiosk fleet test CA")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    return key, cert
+
+
+def sign_csr(csr_pem: bytes, ca_key: ec.EllipticCurvePrivateKey, ca: x509.Certificate) -> bytes:
+    csr = x509.load_pem_x509_csr(csr_pem)
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(csr.subject).issuer_name(ca.subject)
+            .public_key(csr.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(hours=1))
+            .not_valid_after(now + dt.timedelta(days=7))
+            .sign(ca_key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def make_bundle(folder: Path, root: Path, port: int = 8883) -> Path:
+    ca_key, ca = make_ca(folder)
+    csr = (root / "var/lib/kiosk/identity/device.csr").read_bytes()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "device.crt").write_bytes(sign_csr(csr, ca_key, ca))
+    (folder / "ca.crt").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (folder / "broker.json").write_text(json.dumps({"host": "localhost", "port": port}))
+    return folder
+
+
+def test_help_teaches_the_order_of_steps() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for word in ("init", "enroll", "site", "selftest", "--json"):
+        assert word in result.output
+
+
+def test_init_is_idempotent_and_key_stays_private(root: Path) -> None:
+    first = cli("init")
+    assert first["created"] is True
+    assert first["device_id"] == "kiosk-a1b2c3d4e5f6"
+    assert first["source"] == "machine-id"
+    key = Path(first["key"])
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    csr = x509.load_pem_x509_csr(Path(first["csr"]).read_bytes())
+    assert csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == first["device_id"]
+    before = key.read_bytes()
+    again = cli("init")
+    assert again["created"] is False and key.read_bytes() == before
+    refused = cli("init", "--device-id", "someone-else", code=1)
+    assert refused["error"]["code"] == "identity-exists"
+
+
+def test_init_prefers_the_board_serial(root: Path) -> None:
+    serial = root / "sys/firmware/devicetree/base/serial-number"
+    serial.parent.mkdir(parents=True)
+    serial.write_bytes(b"1423020012345\x00")
+    assert cli("init", "--key-type", "ecdsa-p256")["device_id"] == "kiosk-1423020012345"
+
+
+def test_bad_device_id_is_one_line_error(root: Path) -> None:
+    result = runner.invoke(app, ["init", "--device-id", "!!"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "bad-device-id" in result.output
+
+
+def test_enroll_from_folder_and_tarball(root: Path, tmp_path: Path) -> None:
+    cli("init")
+    bundle = make_bundle(tmp_path / "usb/kiosk", root)
+    done = cli("enroll", str(bundle))
+    assert done["changed"] is True and done["broker"] == {"host": "localhost", "port": 8883}
+    assert cli("enroll", str(bundle))["changed"] is False
+    tarball = tmp_path / "bundle.tar.gz"
+    with tarfile.open(tarball, "w:gz") as tar:
+        tar.add(bundle, arcname="kiosk")
+    assert cli("enroll", str(tarball))["changed"] is False
+    assert cli("status")["enrolment"]["enrolled"] is True
+
+
+def test_enroll_refuses_a_certificate_for_another_key(root: Path, tmp_path: Path) -> None:
+    cli("init")
+    bundle = make_bundle(tmp_path / "usb", root)
+    other = ec.generate_private_key(ec.SECP256R1())
+    csr = (x509.CertificateSigningRequestBuilder()
+           .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kiosk-a1b2c3d4e5f6")]))
+           .sign(other, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
+    ca_key, ca = make_ca(tmp_path)
+    (bundle / "device.crt").write_bytes(sign_csr(csr, ca_key, ca))
+    (bundle / "ca.crt").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    assert cli("enroll", str(bundle), code=1)["error"]["code"] == "cert-key-mismatch"
+    assert not (root / "var/lib/kiosk/identity/device.crt").exists()
+
+
+def test_enroll_needs_identity_first(root: Path, tmp_path: Path) -> None:
+    assert cli("enroll", str(tmp_path), code=1)["error"]["code"] == "no-identity"
+
+
+def make_pack(folder: Path, name: str = "Gangnam Station", orientation: str = "portrait") -> Path:
+    folder.mkdir(parents=True)
+    (folder / "manifest.toml").write_text(
+        f'name = "{name}"\nversion = "3"\nlanguage = ["ko", "en"]\norientation = "{orientation}"\n')
+    (folder / "faq.md").write_text("Q: where is exit 5?\nA: turn left.\n")
+    return folder
+
+
+def test_site_install_show_and_reinstall(root: Path, tmp_path: Path) -> None:
+    pack = make_pack(tmp_path / "pack")
+    installed = cli("site", "install", str(pack))
+    assert installed["changed"] is True and installed["name"] == "Gangnam Station"
+    assert (root / "var/lib/kiosk/site/faq.md").exists()
+    assert cli("site", "install", str(pack))["changed"] is False
+    shown = cli("site", "show")
+    assert shown["languages"] == ["ko", "en"] and shown["orientation"] == "portrait"
+    assert cli("config", "get", "site")["value"] == "Gangnam Station"
+
+
+def test_bad_site_pack_leaves_the_old_one(root: Path, tmp_path: Path) -> None:
+    cli("site", "install", str(make_pack(tmp_path / "good")))
+    bad = make_pack(tmp_path / "bad", orientation="sideways")
+    assert cli("site", "install", str(bad), code=1)["error"]["code"] == "sitepack-invalid"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert cli("site", "install", str(empty), code=1)["error"]["code"] == "sitepack-invalid"
+    assert cli("site", "show")["orientation"] == "portrait"
+    assert not list((root / "var/lib/kiosk").glob(".site.*"))
+
+
+def test_pluggable_site_validator(
+    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from provisioning import sitepack
+
+    def needs_intents(folder: Path) -> list[str]:
+        return [] if (folder / "intents.yaml").exists() else ["intents.yaml is missing"]
+
+    monkeypatch.setattr(sitepack, "VALIDATORS", [*sitepack.VALIDATORS, needs_intents])
+    error = cli("site", "install", str(make_pack(tmp_path / "p")), code=1)["error"]
+    assert "intents.yaml is missing" in error["message"]
+
+
+def test_config_set_validates_keeps_previous_and_is_atomic(root: Path) -> None:
+    assert cli("config", "set", "tts.length_scale", "1.2")["changed"] is True
+    assert cli("config", "set", "tts.length_scale", "1.2")["changed"] is False
+    changed = cli("config", "set", "tts.length_scale", "0.9")
+    assert changed["previous"] == 1.2
+    config = root / "etc/kiosk/kiosk.toml"
+    assert "length_scale = 0.9" in config.read_text()
+    assert "length_scale = 1.2" in (root / "etc/kiosk/kiosk.toml.prev").read_text()
+    assert cli("config", "set", "vad.min_speech_ms", "soon", code=1)["error"]["code"] == \
+        "config-invalid"
+    assert cli("config", "set", "nope", "1", code=1)["error"]["code"] == "config-unknown-key"
+    assert "length_scale = 0.9" in config.read_text()
+    assert cli("config", "set", "asr.grammar", '["yes", "no"]')["value"] == ["yes", "no"]
+    assert cli("config", "get", "asr.grammar")["value"] == ["yes", "no"]
+
+
+def test_config_set_keeps_comments(root: Path) -> None:
+    config = root / "etc/kiosk/kiosk.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("# station 12, platform 2\n[tts]\nlength_scale = 1.0  # slower for seniors\n")
+    cli("config", "set", "tts.length_scale", "1.1")
+    text = config.read_text()
+    assert "# station 12, platform 2" in text and "length_scale = 1.1" in text
+
+
+def test_selftest_on_sim_twins(root: Path) -> None:
+    report = cli("selftest", "--quick")
+    assert report["overall"] in ("pass", "warn") and report["sim"] is True
+    checks = {c["name"]: c for c in report["checks"]}
+    assert set(checks) == {"microphone", "loopback", "camera", "display", "gpu", "models",
+                           "mqtt", "disk", "temperature"}
+    assert checks["loopback"]["status"] == "pass" and checks["loopback"]["sim"] is True
+    assert checks["loopback"]["data"]["snr_db"] > 15
+    assert "sim twin" in checks["microphone"]["detail"]
+    assert checks["models"]["status"] == "skip"
+    assert (root / "var/lib/kiosk/selftest/last.json").exists()
+
+
+def test_selftest_fails_with_exit_status(root: Path) -> None:
+    zone = root / "sys/class/thermal/thermal_zone0"
+    zone.mkdir(parents=True)
+    (zone / "temp").write_text("97500\n")
+    (zone / "type").write_text("GPU-therm\n")
+    report = cli("selftest", "--only", "temperature", code=1)
+    assert report["overall"] == "fail"
+    assert report["checks"][0]["data"]["max_c"] == 97.5
+    result = runner.invoke(app, ["selftest", "--only", "temperature"])
+    assert result.exit_code == 1 and "overheating" in result.output
+
+
+def test_selftest_unknown_check(root: Path) -> None:
+    assert cli("selftest", "--only", "flux", code=2)["error"]["code"] == "bad-check"
+
+
+def test_models_commands_degrade_without_runtime(root: Path, tmp_path: Path) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("appliance.runtime") is not None:
+        pytest.skip("this build has the model runtime")
+    for args in (("models", "verify"), ("models", "build"), ("models", "install", str(tmp_path))):
+        error = cli(*args, code=1)["error"]
+        assert error["code"] == "not-available"
+        assert "not available in this build" in error["message"]
+
+
+def test_diagnostics_never_contain_the_key(root: Path, tmp_path: Path) -> None:
+    cli("init")
+    config = root / "etc/kiosk/kiosk.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('site = "x"\n')
+    made = cli("diagnostics", "--out", str(tmp_path))
+    with tarfile.open(made["path"]) as tar:
+        names = [Path(n).name for n in tar.getnames()]
+        content = b"".join(tar.extractfile(m).read() for m in tar.getmembers() if m.isfile())  # type: ignore[union-attr]
+    assert "device.csr" in names and "device.key" not in names
+    assert b"PRIVATE KEY" not in content
+    assert "status.json" in names and "versions.json" in names
+
+
+def test_redaction() -> None:
+    from provisioning.maintenance import redact
+
+    assert redact({"mqtt": {"password": "hunter2", "host": "h"}, "api_key": "k"}) == \
+        {"mqtt": {"password": "<redacted>", "host": "h"}, "api_key": "<redacted>"}
+
+
+def test_factory_reset_asks_then_erases(root: Path, tmp_path: Path) -> None:
+    cli("init")
+    cli("site", "install", str(make_pack(tmp_path / "pack")))
+    models = root / "var/lib/kiosk/models"
+    models.mkdir(parents=True, exist_ok=True)
+    (models / "tiny.onnx").write_bytes(b"onnx")
+    aborted = runner.invoke(app, ["factory-reset"], input="n\n")
+    assert aborted.exit_code == 1 and (root / "var/lib/kiosk/identity/device.key").exists()
+    done = cli("factory-reset", "--yes")
+    assert not (root / "var/lib/kiosk/identity").exists()
+    assert not (root / "var/lib/kiosk/site").exists()
+    assert not (root / "etc/kiosk/kiosk.toml").exists()
+    assert (models / "tiny.onnx").exists() and done["kept"]
+    assert cli("init")["created"] is True
+
+
+def test_firstboot_creates_identity_once(root: Path) -> None:
+    first = cli("firstboot")
+    assert first["identity"]["created"] is True
+    assert cli("firstboot")["identity"]["created"] is False
