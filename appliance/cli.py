@@ -102,7 +102,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     # the appliance logs what it does by default; one-shot commands only problems
     base = 1 if args.command == "run" else 0
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose + base, 2)]
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "run":
+        from appliance.journal import setup_logging
+
+        setup_logging(level)  # structured journal fields under systemd
+    else:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not args.command:
         parser.print_help()
         return 2

@@ -1,4 +1,9 @@
-"""``kiosk run``: the long-running appliance process."""
+"""``kiosk run``: the long-running appliance process.
+
+Under systemd (``Type=notify``) it says what it is doing in ``STATUS=`` lines,
+sends ``READY=1`` once the models are loaded and the pipeline runs, and pings
+the watchdog from the event loop, so a frozen loop gets the service restarted.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +17,19 @@ from pathlib import Path
 from appliance.app import Kiosk
 from appliance.devices import open_audio
 from appliance.engines.factory import create_engines, warm_up
+from appliance.sdnotify import Notifier
 from appliance.settings import Settings, load
 
 logger = logging.getLogger(__name__)
 
 
-async def serve(settings: Settings, duration: float | None = None) -> Kiosk:
+async def serve(settings: Settings, duration: float | None = None,
+                notifier: Notifier | None = None) -> Kiosk:
     """Load engines and devices, then converse until cancelled or ``duration`` passes."""
+    notifier = notifier or Notifier()
     loop = asyncio.get_running_loop()
+    notifier.status("loading models")
+    notifier.extend_timeout(180)  # first boot may be slow (engine builds, cold disk)
     engines = await loop.run_in_executor(None, create_engines, settings)
     await loop.run_in_executor(None, warm_up, engines)
     for note in engines.notes:
@@ -27,9 +37,19 @@ async def serve(settings: Settings, duration: float | None = None) -> Kiosk:
     mic, speaker, how = open_audio(settings.audio, engines.tts.sample_rate)
     logger.info("audio: %s; engines: %s", how, engines.describe())
     kiosk = Kiosk(settings, engines, mic, speaker)
+    watchdog = notifier.start_watchdog()
     logger.info("kiosk ready")
-    with contextlib.suppress(asyncio.TimeoutError):
-        await kiosk.run(timeout=duration)
+    notifier.ready(f"listening ({mic.name})")
+    try:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await kiosk.run(timeout=duration)
+    finally:
+        notifier.stopping("shutting down")
+        if watchdog is not None:
+            watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watchdog
+        notifier.close()
     return kiosk
 
 
