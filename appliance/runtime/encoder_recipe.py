@@ -92,6 +92,55 @@ def _quantize_int8(fp32: Path, out: Path, opts: dict[str, Any]) -> int:
     return len(exclude)
 
 
+def _quantize_qdq(
+    fp32: Path, out: Path, opts: dict[str, Any], tokenizer: Path, sentences: list[str]
+) -> None:
+    """Static INT8 with Q/DQ nodes (symmetric, as TensorRT wants), calibrated on ``sentences``."""
+    import onnx
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        CalibrationMethod,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
+
+    from appliance.runtime.tokenizer import load_tokenizer, tokenize
+
+    tok = load_tokenizer(tokenizer)
+    batches = [tokenize(tok, sentences[i : i + 8]) for i in range(0, len(sentences), 8)]
+
+    class Reader(CalibrationDataReader):  # type: ignore[misc]
+        def __init__(self) -> None:
+            self._it = iter(batches)
+
+        def get_next(self) -> dict[str, np.ndarray] | None:
+            return next(self._it, None)
+
+    pattern = re.compile(str(opts["exclude"])) if opts.get("exclude") else None
+    graph = onnx.load(str(fp32), load_external_data=False).graph
+    quantize_static(
+        str(fp32),
+        str(out),
+        Reader(),
+        quant_format=QuantFormat.QDQ,
+        op_types_to_quantize=list(opts.get("op_types", ["MatMul"])),
+        per_channel=bool(opts.get("per_channel", True)),
+        activation_type=QuantType.QInt8,
+        weight_type=QuantType.QInt8,
+        calibrate_method=CalibrationMethod.MinMax,
+        nodes_to_exclude=[n.name for n in graph.node if pattern and pattern.search(n.name)],
+        extra_options={"ActivationSymmetric": True, "WeightSymmetric": True},
+    )
+
+
+def _check(metrics: dict[str, float], limits: dict[str, Any], what: str) -> None:
+    if metrics["cosine_min"] < float(limits.get("min_cosine", 0.0)) or metrics[
+        "cosine_mean"
+    ] < float(limits.get("mean_cosine", 0.0)):
+        raise EngineLoadError(f"{what} disagrees with FP32 beyond limits {limits}: {metrics}")
+
+
 def compare(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
     """Cosine similarity (per row: mean/min) and max abs error between two embeddings."""
     cos = np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-12)
@@ -127,26 +176,29 @@ def build_sentence_encoder(
     """Write the encoder files into ``out``; returns extra sidecar data (validation)."""
     src = package_dir(spec)
     fp32, int8 = out / spec.variant("fp32"), out / spec.variant("int8")
-    say(f"[1/4] exporting {src.name} to ONNX (torch CPU, opset {recipe.get('opset', 17)})")
+    say(f"[1/5] exporting {src.name} to ONNX (torch CPU, opset {recipe.get('opset', 17)})")
     _export_fp32(src, fp32, int(recipe.get("opset", 17)))
     shutil.copyfile(src / "tokenizer.json", out / "tokenizer.json")
-    say(f"[2/4] quantizing to INT8 (onnxruntime dynamic, {fp32.stat().st_size >> 20} MB fp32)")
-    kept = _quantize_int8(fp32, int8, dict(recipe.get("quantize", {})))
+    qopts = dict(recipe.get("quantize", {}))
+    say(f"[2/5] quantizing to INT8 (onnxruntime dynamic, {fp32.stat().st_size >> 20} MB fp32)")
+    kept = _quantize_int8(fp32, int8, qopts)
     calib = Path(recipe["_dir"]) / str(recipe["calibration"])
     shutil.copyfile(calib, out / "calibration.txt")
     sentences = read_sentences(calib)
-    say(f"[3/4] validating INT8 against FP32 on {len(sentences)} sentences")
+    say(f"[3/5] static INT8 (Q/DQ, for TensorRT) calibrated on {len(sentences)} sentences")
+    qdq = out / spec.variant("int8_qdq")
+    _quantize_qdq(fp32, qdq, qopts, out / "tokenizer.json", sentences)
+    say(f"[4/5] validating INT8 variants against FP32 on {len(sentences)} sentences")
     ref = _embed(fp32, out / "tokenizer.json", sentences)
-    q = _embed(int8, out / "tokenizer.json", sentences)
-    metrics = compare(ref, q)
-    limits = recipe.get("validate", {})
-    say(
-        f"[4/4] INT8 vs FP32: cosine mean {metrics['cosine_mean']:.4f} "
-        f"min {metrics['cosine_min']:.4f}, max abs error {metrics['max_abs_error']:.4f}"
-    )
-    if metrics["cosine_min"] < float(limits.get("min_cosine", 0.0)) or metrics[
-        "cosine_mean"
-    ] < float(limits.get("mean_cosine", 0.0)):
-        raise EngineLoadError(f"INT8 encoder disagrees with FP32 beyond limits {limits}: {metrics}")
-    return {"validation": {"int8_vs_fp32": metrics, "sentences": len(sentences)},
-            "int8_fp32_nodes": kept}
+    validation: dict[str, Any] = {"sentences": len(sentences)}
+    for step, (label, path, limits_key) in enumerate(
+        (("int8_vs_fp32", int8, "validate"), ("int8_qdq_vs_fp32", qdq, "validate_qdq")), 1
+    ):
+        metrics = compare(ref, _embed(path, out / "tokenizer.json", sentences))
+        say(
+            f"[5/5] ({step}/2) {label}: cosine mean {metrics['cosine_mean']:.4f} "
+            f"min {metrics['cosine_min']:.4f}, max abs error {metrics['max_abs_error']:.4f}"
+        )
+        _check(metrics, recipe.get(limits_key, {}), label)
+        validation[label] = metrics
+    return {"validation": validation, "int8_fp32_nodes": kept}

@@ -50,8 +50,8 @@ def _precision_for(backend: str, want: str, spec: ModelSpec) -> tuple[str, str]:
     if backend in GPU_BACKENDS:
         if want == "auto":
             want = "fp16" if "fp16" in allowed else "fp32"
-        if want == "int8" and not spec.calibration:
-            return "fp16", "int8 asked but the recipe declares no calibration set: fp16"
+        if want == "int8" and "int8_qdq" not in spec.variants:
+            return "fp16", "int8 asked but no calibrated Q/DQ model (recipe): fp16"
         if want not in allowed:
             return "fp32", f"{want} not allowed for this model: fp32"
         return want, ""
@@ -106,9 +106,10 @@ def _open(
     if cand.backend in (ORT_CPU, ORT_CUDA):
         return OrtSession(spec, cand.backend, cand.precision, resolve(spec, cand.precision),
                           threads=threads)
-    onnx_path = resolve(spec, "fp32")
+    variant = "int8_qdq" if cand.precision == "int8" else "fp32"
+    onnx_path = resolve(spec, variant)
     key = EngineKey(
-        model_sha256=file_sha256(spec, "fp32"),
+        model_sha256=file_sha256(spec, variant),
         precision=cand.precision,
         gpu=caps.gpu_name or "unknown-gpu",
         trt_version=caps.tensorrt_version or "unknown-trt",
@@ -118,7 +119,8 @@ def _open(
 
         engine, built = cache.get_or_build(
             spec.name, key,
-            lambda: build_engine(spec, onnx_path, cand.precision, cache, key, model_dir(spec)),
+            lambda: build_engine(spec, resolve(spec, "fp32"), cand.precision, cache, key,
+                                 model_dir(spec)),
             model=spec.name, onnx=str(onnx_path),
         )
         sess: Session = TrtSession(spec, cand.precision, engine)

@@ -135,6 +135,9 @@ def ensure_built(spec: ModelSpec, progress: Progress | None = None, *, force: bo
             tmp.rename(folder)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+        for old in folder.parent.iterdir():  # builds for older inputs are dead weight
+            if old.is_dir() and old != folder and not old.name.startswith("."):
+                shutil.rmtree(old, ignore_errors=True)
         say(f"built in {time.monotonic() - t0:.0f} s -> {folder}")
     return folder
 

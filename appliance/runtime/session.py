@@ -88,11 +88,8 @@ def ort_provider_options(
         "trt_fp16_enable": precision in ("fp16", "int8"),
         "trt_max_workspace_size": 1 << 30,
     }
-    if precision == "int8":
-        table = cache_dir / "calibration.flatbuffers"
-        if table.exists():
-            opts["trt_int8_enable"] = True
-            opts["trt_int8_calibration_table_name"] = table.name
+    if precision == "int8":  # the model is the recipe's Q/DQ file: explicit quantization
+        opts["trt_int8_enable"] = True
     profiles = [t for t in spec.inputs if t.dynamic and t.min and t.opt and t.max]
     if profiles:
         for key, attr in (("min", "min"), ("opt", "opt"), ("max", "max")):
