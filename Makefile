@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := python3-venv python3-dev build-essential espeak-ng sox ffmpeg \
 	mosquitto mosquitto-clients portaudio19-dev libsndfile1 alsa-utils
 
-.PHONY: setup run test test-fast bench lint clean
+.PHONY: setup run test test-fast bench lint clean models
 
 setup: $(STAMP)
 
@@ -50,3 +50,8 @@ lint: setup
 
 clean:
 	rm -rf build out .pytest_cache .mypy_cache .ruff_cache
+
+# Model supply chain: build the recipe models (ONNX export, INT8, validation) into build/models
+# and, where TensorRT exists, their engines. Cached by input hashes: reruns are instant.
+models: setup
+	$(PY) -m appliance.runtime.recipes
