@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 CARRY_SLOTS = ("station", "line", "exit", "ticket_type")
 FOLLOW_INTENTS = {"fare_inquiry", "route_planning", "next_train", "ticket_purchase",
                   "service_status", "find_exit", "opening_hours"}
-FOLLOW_CUES = {"it", "there", "that", "and", "also", "same", "then", "what", "about", "how"}
+FOLLOW_CUES = {"it", "there", "that", "and", "also", "same", "then", "about", "instead"}
 MAX_FOLLOW_WORDS = 8
 
 
@@ -82,7 +82,7 @@ class Dialog:
                 return NluResult(intent=self.last_intent, confidence=nlu.confidence,
                                  slots={k: v for k, v in found.items() if k in wanted},
                                  emotion=nlu.emotion, language=nlu.language)
-        if nlu.intent in FOLLOW_INTENTS and (cued or short):
+        if nlu.intent in FOLLOW_INTENTS and cued:
             wanted = set(self.pack.intents[nlu.intent].slots)
             slots = dict(nlu.slots)
             for key in CARRY_SLOTS:

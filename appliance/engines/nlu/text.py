@@ -47,3 +47,36 @@ def number_words(words: list[str]) -> list[str]:
 def similarity(a: str, b: str) -> float:
     """1 - normalised Levenshtein distance between two strings (0..1)."""
     return float(Levenshtein.normalized_similarity(a, b))
+
+
+class SpellFixer:
+    """Corrects words to the nearest word of a known vocabulary (typos, ASR slips).
+
+    A word not in the vocabulary, of 4+ letters, one edit (or one swapped pair) from
+    a vocabulary word is replaced by it ("helo" -> "hello", "trane" -> "train");
+    the most frequent candidate wins. Numbers and known words are left alone.
+    """
+
+    def __init__(self, texts: list[str]) -> None:
+        from collections import Counter
+
+        self.counts: Counter[str] = Counter(w for t in texts for w in normalize(t).split())
+        self.vocab = list(self.counts)
+        self._cache: dict[str, str] = {}
+
+    def fix_word(self, word: str) -> str:
+        if word in self.counts or len(word) < 4 or word.isdigit():
+            return word
+        if word not in self._cache:
+            from rapidfuzz import process
+            from rapidfuzz.distance import OSA
+
+            hits = process.extract(word, self.vocab, scorer=OSA.distance, score_cutoff=1,
+                                   limit=8)
+            best = max(hits, key=lambda h: (self.counts[h[0]], -h[1]))[0] if hits else word
+            self._cache[word] = best
+        return self._cache[word]
+
+    def fix(self, text: str) -> str:
+        """``text`` normalised, with each unknown word corrected."""
+        return " ".join(self.fix_word(w) for w in normalize(text).split())
