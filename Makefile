@@ -12,7 +12,7 @@ APT_PACKAGES := python3-venv python3-dev build-essential espeak-ng sox ffmpeg \
 	mosquitto mosquitto-clients portaudio19-dev libsndfile1 alsa-utils
 APT_PACKAGES += libsystemd-dev pkg-config systemd
 
-.PHONY: setup run test test-fast bench lint clean
+.PHONY: setup run test test-fast bench lint clean models
 
 setup: $(STAMP)
 
@@ -61,3 +61,7 @@ check-aarch64: setup
 # The appliance as a Debian package: build/kiosk_<version>_all.deb
 deb: setup
 	$(PY) -m provisioning.debbuild --out build
+# Model supply chain: build the recipe models (ONNX export, INT8, validation) into build/models
+# and, where TensorRT exists, their engines. Cached by input hashes: reruns are instant.
+models: setup
+	$(PY) -m appliance.runtime.recipes

@@ -1,0 +1,252 @@
+"""Encoder NLU: MiniLM sentence embeddings + intent and emotion heads trained from the pack.
+
+Intent: a softmax head over the pack's intents (``out_of_scope`` is a class too,
+taught by the pack's negative examples); anything whose best in-scope probability is
+below a threshold calibrated by cross-validation on the training examples is
+``out_of_scope``, so a vague request never gets a wrong confident answer. Emotion: a
+softmax head over :data:`emotion.LABELS` fused with cue words, voice and intent.
+Heads are trained once per (site pack, encoder) and cached under the state dir.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from appliance.engines.nlu import emotion
+from appliance.engines.nlu.base import NluEngine, NluResult, VoiceFeatures
+from appliance.engines.nlu.emotion_data import EMOTION_EXAMPLES
+from appliance.engines.nlu.heads import SoftmaxHead
+from appliance.engines.nlu.sentence import (
+    CachedEncoder, SentenceEncoder, encoder_id, load_encoder,
+)
+from appliance.engines.nlu.slots import SlotExtractor
+from appliance.engines.nlu.text import SpellFixer, normalize
+from appliance.engines.nlu.training import intent_examples
+from appliance.sitepack.model import SitePack
+
+logger = logging.getLogger(__name__)
+
+OOS = "out_of_scope"
+DEFAULT_THRESHOLD = 0.5
+
+
+KNN_SCALE = 20.0
+"""Sharpness of the nearest-example vote (cosine similarities times this, softmaxed)."""
+HEAD_WEIGHT = 0.5
+"""Blend of the softmax head with the nearest-example vote (the rest)."""
+
+
+@dataclass
+class NluHeads:
+    intent: SoftmaxHead
+    emotion: SoftmaxHead
+    threshold: float
+    floor: float
+    """Least cosine to any in-scope training example; below it the input is out of scope."""
+    train_x: np.ndarray
+    train_y: np.ndarray  # class index per row of ``train_x``
+
+    def intent_proba(self, q: np.ndarray) -> tuple[np.ndarray, float]:
+        """Blended class probabilities of one embedding, and its best in-scope cosine."""
+        return blend(self.intent, self.train_x, self.train_y, q)
+
+
+def blend(head: SoftmaxHead, x: np.ndarray, y: np.ndarray,
+          q: np.ndarray) -> tuple[np.ndarray, float]:
+    """Head probabilities blended with a nearest-example vote; plus the best in-scope cosine."""
+    sims = x @ q
+    k = len(head.classes)
+    best = np.full(k, -1.0)
+    np.maximum.at(best, y, sims)
+    knn = np.exp(KNN_SCALE * (best - best.max()))
+    knn /= knn.sum()
+    probs = HEAD_WEIGHT * head.predict_proba(q[None, :])[0] + (1 - HEAD_WEIGHT) * knn
+    oos = head.classes.index(OOS) if OOS in head.classes else -1
+    in_scope = np.delete(best, oos) if oos >= 0 else best
+    return probs, float(in_scope.max())
+
+
+def spell_vocabulary(pack: SitePack) -> list[str]:
+    """Every text of the pack and the emotion data: the words the spell fixer trusts."""
+    texts, _ = intent_examples(pack, copies=1)
+    texts += [t for ts in EMOTION_EXAMPLES.values() for t in ts]
+    for values in pack.slots.values():
+        for v in values:
+            texts += [v.name, *v.synonyms]
+    texts += [e.answer for e in pack.faq]
+    return texts
+
+
+def train_heads(pack: SitePack, encoder: SentenceEncoder, *, folds: int = 4) -> NluHeads:
+    """Train the intent and emotion heads and calibrate the out-of-scope decision."""
+    t0 = time.monotonic()
+    texts, labels = intent_examples(pack)
+    x = encoder.encode([normalize(t) for t in texts])
+    intent = SoftmaxHead.fit(x, labels)
+    y = np.array([intent.classes.index(lb) for lb in labels])
+    threshold, floor = calibrate(x, labels, folds=folds)
+    etexts = [t for texts_ in EMOTION_EXAMPLES.values() for t in texts_]
+    elabels = [lb for lb, texts_ in EMOTION_EXAMPLES.items() for _ in texts_]
+    emo = SoftmaxHead.fit(encoder.encode([normalize(t) for t in etexts]), elabels, l2=1e-3)
+    logger.info("trained NLU heads on %d examples (%d intents) in %.1f s; out of scope below "
+                "p=%.2f or cosine %.2f", len(texts), len(set(labels)), time.monotonic() - t0,
+                threshold, floor)
+    return NluHeads(intent=intent, emotion=emo, threshold=threshold, floor=floor,
+                    train_x=x.astype(np.float32), train_y=y)
+
+
+def calibrate(x: np.ndarray, labels: list[str], *, folds: int = 4,
+              seed: int = 0) -> tuple[float, float]:
+    """The probability threshold and cosine floor that best separate out-of-scope input.
+
+    K-fold over the training examples: each fold's head (blended with its nearest
+    examples) scores the held-out rows; the pair maximising (in-scope accuracy +
+    OOS F1, weighted 0.4 / 0.6) wins.
+    """
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(labels))
+    fold_of = np.empty(len(labels), dtype=int)
+    fold_of[order] = np.arange(len(labels)) % folds
+    best_p, best_sim, pred = np.zeros(len(labels)), np.zeros(len(labels)), [""] * len(labels)
+    for k in range(folds):
+        train = np.where(fold_of != k)[0]
+        test = np.where(fold_of == k)[0]
+        head = SoftmaxHead.fit(x[train], [labels[i] for i in train], steps=200)
+        ytr = np.array([head.classes.index(labels[i]) for i in train])
+        for i in test:
+            probs, sim = blend(head, x[train], ytr, x[i])
+            j = int(np.argmax(probs))
+            pred[i], best_p[i], best_sim[i] = head.classes[j], float(probs[j]), sim
+    truth = np.array([lb == OOS for lb in labels])
+    preds, golds = np.array(pred), np.array(labels)
+    best = (DEFAULT_THRESHOLD, 0.0, -1.0)
+    for tau in np.arange(0.2, 0.9, 0.02):
+        for floor in np.arange(0.0, 0.7, 0.05):
+            said = (preds == OOS) | (best_p < tau) | (best_sim < floor)
+            tp = float(np.sum(said & truth))
+            prec = tp / max(1.0, float(said.sum()))
+            rec = tp / max(1.0, float(truth.sum()))
+            f1 = 2 * prec * rec / max(1e-9, prec + rec)
+            acc = float(np.mean((~said & (preds == golds))[~truth]))
+            score = 0.4 * acc + 0.6 * f1  # a wrong confident answer costs more than "unsure"
+            if score > best[2] + 1e-9:
+                best = (float(tau), float(floor), score)
+    return round(best[0], 2), round(best[1], 2)
+
+
+def _cache_path(pack: SitePack, enc_id: str, cache_dir: Path) -> Path:
+    return cache_dir / f"{pack.manifest.name}-{pack.fingerprint()}-{enc_id}.npz"
+
+
+def load_or_train(pack: SitePack, encoder: SentenceEncoder, enc_id: str,
+                  cache_dir: Path | None) -> NluHeads:
+    """Cached heads for this pack and encoder, trained now if absent or unreadable."""
+    path = _cache_path(pack, enc_id, cache_dir) if cache_dir is not None else None
+    if path is not None and path.is_file():
+        try:
+            return _load(path)
+        except (OSError, ValueError, KeyError) as exc:
+            logger.warning("cached NLU heads unreadable (%s); retraining", exc)
+    heads = train_heads(pack, encoder)
+    if path is not None:
+        try:
+            _save(heads, path)
+        except OSError as exc:
+            logger.warning("could not cache NLU heads in %s: %s", cache_dir, exc)
+    return heads
+
+
+def _save(heads: NluHeads, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp.npz")
+    arrays: dict[str, np.ndarray] = {"threshold": np.array(heads.threshold),
+                                     "floor": np.array(heads.floor),
+                                     "train_x": heads.train_x, "train_y": heads.train_y}
+    for name, head in (("intent", heads.intent), ("emotion", heads.emotion)):
+        arrays[f"{name}_classes"] = np.array(head.classes)
+        arrays[f"{name}_weights"] = head.weights
+        arrays[f"{name}_bias"] = head.bias
+    np.savez(tmp, **arrays)  # type: ignore[arg-type]
+    tmp.replace(path)
+
+
+def _load(path: Path) -> NluHeads:
+    with np.load(path, allow_pickle=False) as d:
+        heads = {name: SoftmaxHead(classes=[str(c) for c in d[f"{name}_classes"]],
+                                   weights=d[f"{name}_weights"], bias=d[f"{name}_bias"])
+                 for name in ("intent", "emotion")}
+        return NluHeads(intent=heads["intent"], emotion=heads["emotion"],
+                        threshold=float(d["threshold"]), floor=float(d["floor"]),
+                        train_x=d["train_x"], train_y=d["train_y"])
+
+
+def default_cache_dir() -> Path:
+    from appliance.settings import state_dir
+
+    return state_dir() / "nlu"
+
+
+class EncoderNlu(NluEngine):
+    """Intent, slots and emotion from sentence embeddings and the site pack."""
+
+    name = "encoder"
+
+    def __init__(self, pack: SitePack, encoder: SentenceEncoder, heads: NluHeads) -> None:
+        self.pack = pack
+        self.encoder = encoder if isinstance(encoder, CachedEncoder) else CachedEncoder(encoder)
+        self.heads = heads
+        self.slots = SlotExtractor(pack)
+        self.spell = SpellFixer(spell_vocabulary(pack))
+        self._emergency = [tuple(normalize(k).split()) for k in
+                           pack.intents["emergency"].keywords] if "emergency" in pack.intents \
+            else []
+
+    @classmethod
+    def for_pack(cls, pack: SitePack, precision: str = "int8",
+                 encoder: SentenceEncoder | None = None,
+                 cache_dir: Path | None = None) -> EncoderNlu:
+        """Load the encoder (raises EngineLoadError) and the pack's heads (trained if needed)."""
+        enc = encoder or load_encoder(precision)
+        heads = load_or_train(pack, enc, encoder_id(enc, precision),
+                              cache_dir if cache_dir is not None else default_cache_dir())
+        return cls(pack, enc, heads)
+
+    def embed(self, text: str) -> np.ndarray:
+        """The (cached) embedding of one utterance, as the QA retrieval also uses it."""
+        return np.asarray(self.encoder.encode([self.spell.fix(text)])[0])
+
+    def understand(self, text: str, voice: VoiceFeatures | None = None) -> NluResult:
+        norm = normalize(text)
+        if not norm:
+            return NluResult(intent=OOS, confidence=1.0)
+        q = self.embed(text)
+        vec = q[None, :]
+        probs, sim = self.heads.intent_proba(q)
+        classes = self.heads.intent.classes
+        top = int(np.argmax(probs))
+        intent, conf = classes[top], float(probs[top])
+        if intent != OOS and (conf < self.heads.threshold or sim < self.heads.floor):
+            intent, conf = OOS, 1.0 - conf
+        if intent != "emergency" and self._says_emergency(norm):
+            intent, conf = "emergency", max(conf, 0.6)  # never miss a clear emergency
+        slots = self.slots.extract(norm)
+        allowed = set(self.pack.intents[intent].slots) if intent in self.pack.intents else set()
+        if "station" in allowed:
+            allowed.add("origin")
+        slots = {k: v for k, v in slots.items() if k in allowed}
+        eprobs = self.heads.emotion.predict_proba(vec)[0]
+        emo = emotion.combine(norm, intent, voice,
+                              dict(zip(self.heads.emotion.classes, map(float, eprobs),
+                                       strict=True)))
+        return NluResult(intent=intent, confidence=round(conf, 3), slots=slots, emotion=emo)
+
+    def _says_emergency(self, norm: str) -> bool:
+        """An exact emergency keyword phrase ("fire", "ambulance") anywhere in the text."""
+        words = norm.split()
+        return any(tuple(words[i:i + len(p)]) == p for p in self._emergency if p
+                   for i in range(len(words) - len(p) + 1))

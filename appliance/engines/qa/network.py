@@ -1,0 +1,139 @@
+"""Routes and fares over a site pack's metro network (Dijkstra with a transfer penalty)."""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+from appliance.sitepack.model import SitePack
+
+
+@dataclass
+class Leg:
+    line: str
+    board: str
+    alight: str
+    towards: str
+    stops: int
+
+
+@dataclass
+class Route:
+    legs: list[Leg]
+    minutes: float
+
+    @property
+    def stops(self) -> int:
+        return sum(leg.stops for leg in self.legs)
+
+
+def plan_route(pack: SitePack, origin: str, dest: str) -> Route | None:
+    """The quickest route (fewest minutes, a change costs ``transfer_minutes``)."""
+    net = pack.network
+    if origin == dest:
+        return Route(legs=[], minutes=0.0)
+    # state: (station, line); edges along a line cost minutes_per_stop, changes cost transfer
+    adj: dict[tuple[str, str], list[tuple[tuple[str, str], float]]] = {}
+    lines_at: dict[str, list[str]] = {}
+    for ln in net.lines:
+        for i, st in enumerate(ln.stations):
+            lines_at.setdefault(st, []).append(ln.id)
+            nbrs = adj.setdefault((st, ln.id), [])
+            for j in (i - 1, i + 1):
+                if 0 <= j < len(ln.stations):
+                    nbrs.append(((ln.stations[j], ln.id), net.minutes_per_stop))
+    for st, lns in lines_at.items():
+        for a in lns:
+            for b in lns:
+                if a != b:
+                    adj[(st, a)].append(((st, b), net.transfer_minutes))
+    if origin not in lines_at or dest not in lines_at:
+        return None
+    heap: list[tuple[float, tuple[str, str]]] = [(0.0, (origin, ln)) for ln in lines_at[origin]]
+    best: dict[tuple[str, str], float] = {s: 0.0 for _, s in heap}
+    prev: dict[tuple[str, str], tuple[str, str]] = {}
+    end: tuple[str, str] | None = None
+    while heap:
+        cost, node = heapq.heappop(heap)
+        if cost > best.get(node, float("inf")):
+            continue
+        if node[0] == dest:
+            end = node
+            break
+        for nxt, w in adj.get(node, []):
+            if cost + w < best.get(nxt, float("inf")):
+                best[nxt] = cost + w
+                prev[nxt] = node
+                heapq.heappush(heap, (cost + w, nxt))
+    if end is None:
+        return None
+    path = [end]
+    while path[-1] in prev:
+        path.append(prev[path[-1]])
+    path.reverse()
+    legs: list[Leg] = []
+    for (st, ln), (nst, nln) in zip(path, path[1:], strict=False):
+        if ln != nln:
+            continue
+        if legs and legs[-1].line == ln:
+            legs[-1].alight, legs[-1].stops = nst, legs[-1].stops + 1
+        else:
+            legs.append(Leg(line=ln, board=st, alight=nst, towards="", stops=1))
+    for leg in legs:
+        info = net.line(leg.line)
+        if info is not None:
+            i, j = info.stations.index(leg.board), info.stations.index(leg.alight)
+            leg.towards = info.stations[-1] if j > i else info.stations[0]
+    return Route(legs=legs, minutes=best[end])
+
+
+def describe_route(pack: SitePack, route: Route) -> str:
+    """"take Line 3 towards Greenfield to Union Station, then change to ..." for speaking."""
+    parts = []
+    for k, leg in enumerate(route.legs):
+        line = pack.slot_name("line", leg.line)
+        towards = pack.slot_name("station", leg.towards)
+        alight = pack.slot_name("station", leg.alight)
+        if k == 0:
+            parts.append(f"take {line} towards {towards}")
+        else:
+            parts.append(f"then change to {line} towards {towards}")
+        if k < len(route.legs) - 1:
+            parts[-1] += f" as far as {alight}"
+    return ", ".join(parts)
+
+
+def fare(pack: SitePack, origin: str, dest: str) -> float | None:
+    """Adult single fare between two stations by zones travelled through."""
+    zones = pack.network.zones
+    if origin not in zones or dest not in zones:
+        return None
+    span = abs(zones[origin] - zones[dest]) + 1
+    table = pack.network.fares.single_by_zones
+    return table.get(span, max(table.values()) if table else None)
+
+
+def ticket_price(pack: SitePack, ticket_type: str, single: float | None) -> float | None:
+    f = pack.network.fares
+    if ticket_type == "day_pass":
+        return f.day_pass or None
+    if ticket_type == "week_pass":
+        return f.week_pass or None
+    if single is None:
+        single = min(f.single_by_zones.values()) if f.single_by_zones else None
+    if single is None:
+        return None
+    if ticket_type == "return":
+        return single * f.return_multiplier
+    if ticket_type == "concession":
+        return single * f.concession_multiplier
+    return single
+
+
+def money(amount: float, currency: str = "GBP") -> str:
+    """Spoken money: "2 pounds 90", "8 pounds 50", "5 pounds"."""
+    names = {"GBP": ("pound", "pounds"), "EUR": ("euro", "euros"), "USD": ("dollar", "dollars")}
+    one, many = names.get(currency, (currency, currency))
+    whole, cents = divmod(round(amount * 100), 100)
+    unit = one if whole == 1 else many
+    return f"{whole} {unit}" + (f" {cents:02d}" if cents else "")

@@ -1,0 +1,253 @@
+"""Answers from the site pack: live data and the network through templates, else the FAQ.
+
+Each answer carries its source: ``faq:<id>``, ``live:departures``, ``live:notices``,
+``network:route``, ``network:fares``, ``slot:exit/<id>`` or ``template:<intent>.<case>``.
+When nothing matches well enough the answer says so and offers staff; ``help_human``
+and ``emergency`` call the event hook (the staff pager, over telemetry).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from appliance.engines.nlu.base import NluResult
+from appliance.engines.nlu.sentence import SentenceEncoder
+from appliance.engines.qa import network as net
+from appliance.engines.qa.base import Answer, DialogContext, QaEngine
+from appliance.engines.qa.events import EVENT_INTENTS, EventHook, KioskEvent
+from appliance.engines.qa.retrieval import FaqIndex, Hit
+from appliance.sitepack.live import LiveData, LiveFeed
+from appliance.sitepack.model import SitePack
+from appliance.sitepack.templating import render
+
+logger = logging.getLogger(__name__)
+
+FAQ_MIN = {"encoder": 0.55, "lexical": 0.62}
+"""Least retrieval score to answer from the FAQ at all."""
+FAQ_SURE = {"encoder": 0.72, "lexical": 0.8}
+"""A retrieval score that beats a slot-filled template (the question is a known FAQ)."""
+
+
+class SiteQa(QaEngine):
+    """The kiosk's answers for one site pack."""
+
+    name = "site"
+
+    def __init__(self, pack: SitePack, encoder: SentenceEncoder | None = None, *,
+                 on_event: EventHook | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.pack = pack
+        self.index = FaqIndex(pack.faq, encoder)
+        self.mode = "encoder" if encoder is not None else "lexical"
+        self.on_event = on_event
+        self.clock = clock
+        self.feeds = [LiveFeed(pack.root, f, pack.slots) for f in pack.manifest.feeds]
+
+    # --- helpers -------------------------------------------------------------------
+
+    def live(self) -> LiveData:
+        for feed in self.feeds:
+            data = feed.get()
+            if data.ok:
+                return data
+        return LiveData(ok=False)
+
+    def _common(self) -> dict[str, Any]:
+        m = self.pack.manifest
+        hour = time.localtime(self.clock()).tm_hour
+        daypart = "morning" if hour < 12 else "afternoon" if hour < 18 else "evening"
+        return {"here": self.pack.slot_name("station", m.station), "daypart": daypart,
+                "time": time.strftime("%H:%M", time.localtime(self.clock())),
+                "operator": m.operator, "staff_contact": m.staff_contact}
+
+    def _say(self, intent: str, case: str, source: str = "", **values: Any) -> Answer:
+        text = render(self.pack.templates, intent, case, {**self._common(), **values})
+        return Answer(text=text, source=source or f"template:{intent}.{case}")
+
+    def _faq(self, hit: Hit) -> Answer:
+        text = render({"_": {"_": hit.entry.answer}}, "_", "_", self._common())
+        return Answer(text=text, source=f"faq:{hit.entry.id}", media=list(hit.entry.media))
+
+    def _raise(self, nlu: NluResult, text: str) -> None:
+        if self.on_event is None:
+            return
+        event = KioskEvent(kind=nlu.intent, text=text, priority=EVENT_INTENTS[nlu.intent],
+                           slots=dict(nlu.slots), emotion=nlu.emotion)
+        try:
+            self.on_event(event)
+        except Exception:  # a broken pager must not silence the answer
+            logger.exception("event hook failed for %s", nlu.intent)
+
+    # --- answering -----------------------------------------------------------------
+
+    def answer(self, text: str, nlu: NluResult, context: DialogContext,
+               query_vec: np.ndarray | None = None) -> Answer:
+        intent = nlu.intent
+        if intent in EVENT_INTENTS:
+            self._raise(nlu, text)
+        if intent == "repeat":
+            if context.last_answer:
+                return Answer(text=context.last_answer, source="dialog:repeat")
+            return self._say("repeat", "nothing")
+        if intent in ("stop", "greeting", "farewell", "thanks", "help_human", "emergency"):
+            return self._say(intent, "default")
+        if intent == "out_of_scope":
+            return self._say("out_of_scope", "default")
+        hits = self.index.search(text, intent, query_vec=query_vec)
+        top = hits[0] if hits else None
+        sure = top is not None and top.entry.intent == intent and top.score >= FAQ_SURE[self.mode]
+        handler = getattr(self, f"_on_{intent}", None)
+        answer = handler(nlu) if handler is not None and not sure else None
+        if answer is None:
+            if top is not None and top.score >= FAQ_MIN[self.mode]:
+                answer = self._faq(top)
+            else:
+                return self._say("out_of_scope", "unsure")
+        if intent == "find_elevator":  # a lift out of service changes every lift answer
+            data = self.live()
+            outages = data.notices_for(facility_prefix="lift") if data.ok else []
+            if outages:
+                answer.text += " " + self._say("find_elevator", "outage",
+                                               notices=" ".join(n.text for n in outages)).text
+        return answer
+
+    # each handler returns None to fall back to the FAQ
+
+    def _on_next_train(self, nlu: NluResult) -> Answer | None:
+        data = self.live()
+        line, station = nlu.slots.get("line", ""), nlu.slots.get("station", "")
+        if not data.ok or not data.departures:
+            info = self.pack.network.line(line) if line else None
+            if info is None:
+                return None
+            return self._say("next_train", "no_data", "network:headways",
+                             line_name=self.pack.slot_name("line", line),
+                             headway_min=f"{info.headway_min:g}")
+        deps = data.departures
+        if line:
+            deps = [d for d in deps if d.line == line]
+        if station:
+            route = net.plan_route(self.pack, self.pack.manifest.station, station)
+            if route and route.legs:
+                first = route.legs[0]
+                deps = [d for d in deps if d.line == first.line and d.destination == first.towards]
+        if not line and not station:
+            shown = {}
+            for d in data.departures:
+                shown.setdefault((d.line, d.destination), d)
+            parts = [f"{self.pack.slot_name('line', d.line).split(' (')[0]} to "
+                     f"{self.pack.slot_name('station', d.destination)} {_due(d.due_min)}"
+                     for d in list(shown.values())[:4]]
+            return self._say("next_train", "overview", "live:departures",
+                             departures="; ".join(parts))
+        if not deps:
+            return None
+        d0 = deps[0]
+        values = {"line_name": self.pack.slot_name("line", d0.line),
+                  "destination": self.pack.slot_name("station", d0.destination),
+                  "platform": d0.platform, "due": _due(d0.due_min)}
+        same = [d for d in deps[1:] if d.destination == d0.destination]
+        if same:
+            return self._say("next_train", "default", "live:departures",
+                             due_next=_due(same[0].due_min), **values)
+        return self._say("next_train", "single", "live:departures", **values)
+
+    def _on_service_status(self, nlu: NluResult) -> Answer | None:
+        data = self.live()
+        if not data.ok:
+            return None
+        line = nlu.slots.get("line", "")
+        notices = data.notices_for(line)
+        if notices:
+            text = " ".join(n.text for n in notices)
+            case = "line_notice" if line else "default"
+            return self._say("service_status", case, "live:notices", notices=text,
+                             line_name=self.pack.slot_name("line", line) if line else "")
+        if line:
+            return self._say("service_status", "line_good", "live:notices",
+                             line_name=self.pack.slot_name("line", line))
+        return self._say("service_status", "all_good", "live:notices")
+
+    def _on_route_planning(self, nlu: NluResult) -> Answer | None:
+        station = nlu.slots.get("station", "")
+        if not station:
+            return None
+        origin = nlu.slots.get("origin", self.pack.manifest.station)
+        if station == origin == self.pack.manifest.station:
+            return self._say("route_planning", "here")
+        route = net.plan_route(self.pack, origin, station)
+        if route is None:
+            return None
+        values = {"station_name": self.pack.slot_name("station", station),
+                  "stops": route.stops, "minutes": round(route.minutes)}
+        if len(route.legs) == 1:
+            leg = route.legs[0]
+            answer = self._say("route_planning", "direct", "network:route",
+                               line_name=self.pack.slot_name("line", leg.line),
+                               direction=self.pack.slot_name("station", leg.towards), **values)
+        else:
+            answer = self._say("route_planning", "default", "network:route",
+                               route=net.describe_route(self.pack, route), **values)
+        data = self.live()
+        lines = {leg.line for leg in route.legs}
+        notices = [n.text for n in data.notices if n.line in lines] if data.ok else []
+        if notices:
+            answer.text += " " + self._say("route_planning", "disrupted",
+                                           notices=" ".join(notices)).text
+        answer.media = [self.pack.manifest.media["network_map"]] \
+            if "network_map" in self.pack.manifest.media else []
+        return answer
+
+    def _fare_values(self, station: str) -> dict[str, Any] | None:
+        single = net.fare(self.pack, self.pack.manifest.station, station)
+        if single is None:
+            return None
+        cur = self.pack.manifest.currency
+        card = single * (1 - self.pack.network.fares.card_discount)
+        return {"station_name": self.pack.slot_name("station", station),
+                "single_price": net.money(single, cur), "card_price": net.money(card, cur)}
+
+    def _on_fare_inquiry(self, nlu: NluResult) -> Answer | None:
+        station, ticket = nlu.slots.get("station", ""), nlu.slots.get("ticket_type", "")
+        cur = self.pack.manifest.currency
+        if ticket and ticket != "single":
+            single = net.fare(self.pack, self.pack.manifest.station, station) if station else None
+            price = net.ticket_price(self.pack, ticket, single)
+            if price is not None:
+                return self._say("fare_inquiry", "ticket", "network:fares",
+                                 ticket_name=self.pack.slot_name("ticket_type", ticket),
+                                 ticket_price=net.money(price, cur))
+        if station:
+            values = self._fare_values(station)
+            if values is not None:
+                return self._say("fare_inquiry", "default", "network:fares", **values)
+        return None
+
+    def _on_ticket_purchase(self, nlu: NluResult) -> Answer | None:
+        station = nlu.slots.get("station", "")
+        values = self._fare_values(station) if station else None
+        if values is None:
+            return None
+        return self._say("ticket_purchase", "default", "network:fares", **values)
+
+    def _on_find_exit(self, nlu: NluResult) -> Answer | None:
+        exit_id = nlu.slots.get("exit", "")
+        value = self.pack.slot_value("exit", exit_id) if exit_id else None
+        if value is None or not value.attrs.get("directions"):
+            return None
+        answer = self._say("find_exit", "default", f"slot:exit/{exit_id}",
+                           exit_name=value.name, exit_directions=value.attrs["directions"])
+        if "exits_map" in self.pack.manifest.media:
+            answer.media = [self.pack.manifest.media["exits_map"]]
+        return answer
+
+
+def _due(minutes: float) -> str:
+    if minutes < 1:
+        return "now"
+    return "in 1 minute" if round(minutes) == 1 else f"in {round(minutes)} minutes"

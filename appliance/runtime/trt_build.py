@@ -1,0 +1,154 @@
+"""Build TensorRT engines from the manifest's ONNX files, on the device that runs them.
+
+Precision, per TensorRT generation:
+
+- **TensorRT 10** (JetPack 6): weakly typed network; ``fp16`` sets the FP16
+  builder flag; ``int8`` builds from the recipe's Q/DQ model (static INT8,
+  calibrated on the recipe's calibration set: explicit quantization) with the
+  INT8 and FP16 flags.
+- **TensorRT 11+**: builder precision flags and calibrators are gone; networks are
+  strongly typed. ``fp16`` builds from an FP16 copy of the ONNX model (converted
+  here with onnxruntime's float16 tool, I/O kept float32); ``int8`` from the same
+  Q/DQ model.
+
+Dynamic inputs get one optimization profile from the manifest's ``min``/``opt``/
+``max`` shapes. A timing cache per GPU + TensorRT version makes rebuilds fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from appliance.runtime.engine_cache import EngineCache, EngineKey
+from appliance.runtime.manifest import ModelSpec
+from appliance.runtime.recipes import Progress
+
+logger = logging.getLogger(__name__)
+
+WORKSPACE_BYTES = 1 << 30
+
+
+@lru_cache(maxsize=1)
+def trt_logger() -> Any:
+    import tensorrt as trt
+
+    return trt.Logger(trt.Logger.WARNING)
+
+
+def trt_major() -> int:
+    import tensorrt as trt
+
+    return int(str(trt.__version__).split(".")[0])
+
+
+def source_onnx(spec: ModelSpec, precision: str, folder: Path) -> Path:
+    """The ONNX file an engine of ``precision`` is built from."""
+    if precision == "int8" and "int8_qdq" in spec.variants:
+        return folder / spec.variant("int8_qdq")
+    return folder / spec.variant("fp32")
+
+
+def _fp16_copy(onnx_path: Path, workdir: Path) -> Path:
+    """FP16 weights/compute with FP32 I/O, for strongly typed TensorRT 11 networks."""
+    import onnx
+    from onnxruntime.transformers.float16 import convert_float_to_float16
+
+    model = convert_float_to_float16(onnx.load(str(onnx_path)), keep_io_types=True)
+    out = workdir / (onnx_path.stem + "-fp16.onnx")
+    onnx.save(model, str(out))
+    return out
+
+
+def _profile(builder: Any, network: Any, spec: ModelSpec) -> Any:
+    by_name = {t.name: t for t in spec.inputs}
+    profile = builder.create_optimization_profile()
+    for i in range(network.num_inputs):
+        tensor = network.get_input(i)
+        shape = tuple(tensor.shape)
+        t = by_name.get(tensor.name)
+        if t is not None and t.min and t.opt and t.max:
+            profile.set_shape(tensor.name, t.min, t.opt, t.max)
+        elif any(d < 0 for d in shape):
+            raise RuntimeError(f"{spec.name}: input {tensor.name} is dynamic {shape} but the "
+                               "manifest gives no min/opt/max shapes")
+        else:
+            profile.set_shape(tensor.name, shape, shape, shape)
+    return profile
+
+
+def build_engine(
+    spec: ModelSpec, onnx_fp32: Path, precision: str, cache: EngineCache, key: EngineKey,
+    folder: Path,
+) -> bytes:
+    """Serialize a TensorRT engine for ``spec`` at ``precision``; raises on failure."""
+    import tensorrt as trt
+
+    major = trt_major()
+    src = source_onnx(spec, precision, folder)
+    if precision == "int8" and src.name == onnx_fp32.name:
+        raise RuntimeError(f"{spec.name}: int8 needs the recipe's Q/DQ model (int8_qdq)")
+    with tempfile.TemporaryDirectory(prefix="kiosk-trt-") as tmp:
+        if precision == "fp16" and major >= 11:
+            src = _fp16_copy(src, Path(tmp))
+        builder = trt.Builder(trt_logger())
+        flags = 0
+        if major < 10:  # TensorRT 8 (JetPack 5): explicit batch is opt-in
+            flags |= 1 << int(trt.NetworkDefinitionCreationFlag.EXPLICIT_BATCH)
+        strongly = getattr(trt.NetworkDefinitionCreationFlag, "STRONGLY_TYPED", None)
+        if major >= 11 and strongly is not None:
+            flags |= 1 << int(strongly)
+        network = builder.create_network(flags)
+        parser = trt.OnnxParser(network, trt_logger())
+        if not parser.parse_from_file(str(src)):
+            errors = "; ".join(str(parser.get_error(i).desc()) for i in range(parser.num_errors))
+            raise RuntimeError(f"TensorRT cannot parse {src.name}: {errors}")
+        config = builder.create_builder_config()
+        config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, WORKSPACE_BYTES)
+        if major < 11:
+            if precision in ("fp16", "int8"):
+                config.set_flag(trt.BuilderFlag.FP16)
+            if precision == "int8":
+                config.set_flag(trt.BuilderFlag.INT8)  # honours the Q/DQ scales
+        config.add_optimization_profile(_profile(builder, network, spec))
+        timing_path = cache.timing_cache_path(key.gpu, key.trt_version)
+        try:
+            timing = config.create_timing_cache(timing_path.read_bytes())
+        except (OSError, RuntimeError, TypeError):
+            timing = config.create_timing_cache(b"")
+        config.set_timing_cache(timing, ignore_mismatch=False)
+        logger.info("building TensorRT %s engine for %s from %s (minutes on a Jetson)",
+                    precision, spec.name, src.name)
+        serialized = builder.build_serialized_network(network, config)
+        if serialized is None:
+            raise RuntimeError(f"TensorRT failed to build {spec.name} at {precision}")
+        timing_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp_timing = timing_path.with_name(timing_path.name + ".tmp")
+        tmp_timing.write_bytes(bytes(timing.serialize()))
+        os.replace(tmp_timing, timing_path)
+        return bytes(serialized)
+
+
+def build_engines_for(spec: ModelSpec, say: Progress) -> dict[str, Any]:
+    """``make models`` step: build (or find cached) engines for every GPU precision."""
+    from appliance.runtime.backends import TENSORRT, probe
+    from appliance.runtime.factory import create_session
+
+    caps = probe()
+    if not caps.native_tensorrt:
+        why = caps.notes.get(TENSORRT) or caps.notes.get("gpu") or caps.notes.get("pycuda")
+        say(f"TensorRT engines skipped ({why}); the device builds them at first start")
+        return {"skipped": why}
+    out: dict[str, Any] = {}
+    for precision in ("fp16", "int8"):
+        if precision not in spec.precisions:
+            continue
+        say(f"TensorRT {precision} engine (cached under the engine cache if built before)")
+        sess = create_session(spec, precision, backend=TENSORRT)
+        out[precision] = sess.describe()
+        sess.close()
+    return out

@@ -1,0 +1,37 @@
+"""Checks of the files a pack points at: media images and live-data feeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from appliance.sitepack.model import Problem, SlotValue
+from appliance.sitepack.reader import FileReader
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+JPEG_MAGIC = b"\xff\xd8\xff"
+
+
+def check_media(root: Path, rel: str, f: FileReader, path: tuple[Any, ...]) -> None:
+    """A media path must stay inside the pack and be a PNG or JPEG image."""
+    target = (root / rel).resolve()
+    if Path(rel).is_absolute() or root.resolve() not in target.parents:
+        f.error(path, f"media path '{rel}' must be relative and inside the pack")
+        return
+    if not target.is_file():
+        f.error(path, f"media file '{rel}' does not exist")
+        return
+    with target.open("rb") as fh:
+        head = fh.read(8)
+    if not (head.startswith(PNG_MAGIC) or head.startswith(JPEG_MAGIC)):
+        f.error(path, f"media file '{rel}' is not a PNG or JPEG image")
+
+
+def check_feed(root: Path, rel: str, problems: list[Problem],
+               slots: dict[str, list[SlotValue]]) -> None:
+    """Validate a live-data JSON file shipped in the pack."""
+    from appliance.sitepack.live import parse_feed  # local: live imports reader too
+
+    f = FileReader(root, rel, problems)
+    if f.ok:
+        parse_feed(f, slots)

@@ -1,0 +1,164 @@
+"""The parsed, validated content of a site pack (plain frozen-ish dataclasses)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REQUIRED_INTENTS = (
+    "greeting", "farewell", "thanks", "help_human", "emergency", "repeat", "stop", "out_of_scope",
+)
+"""Intents the kiosk's dialogue and behaviour rely on: every site pack must define them."""
+
+
+@dataclass
+class Problem:
+    """One thing wrong with a site pack, at ``file:line``."""
+
+    file: str
+    line: int
+    message: str
+    severity: str = "error"  # or "warning"
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.severity}: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "severity": self.severity,
+                "message": self.message}
+
+
+@dataclass
+class Style:
+    """How the site talks: used by announcements and reply rewriting."""
+
+    persona: str = "station assistant"
+    formality: str = "polite"
+    address: str = "passengers"
+    greeting: str = "Good {daypart}"
+    opening: str = ""
+    closing: str = ""
+    replacements: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Feed:
+    """A live-data feed: a JSON file in the pack (``path``) or a ``url`` the site serves."""
+
+    name: str
+    path: str = ""
+    url: str = ""
+    max_age_s: float = 300.0
+
+
+@dataclass
+class Manifest:
+    name: str
+    title: str
+    version: str
+    languages: list[str]
+    station: str
+    timezone: str = "UTC"
+    currency: str = "GBP"
+    operator: str = ""
+    staff_contact: str = "a member of staff"
+    style: Style = field(default_factory=Style)
+    feeds: list[Feed] = field(default_factory=list)
+    media: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Intent:
+    name: str
+    description: str = ""
+    examples: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    slots: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SlotValue:
+    id: str
+    name: str
+    synonyms: list[str] = field(default_factory=list)
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class LineInfo:
+    id: str
+    colour: str
+    headway_min: float
+    first_train: str
+    last_train: str
+    stations: list[str]
+
+
+@dataclass
+class Fares:
+    single_by_zones: dict[int, float]
+    card_discount: float = 0.0
+    return_multiplier: float = 2.0
+    concession_multiplier: float = 0.5
+    day_pass: float = 0.0
+    week_pass: float = 0.0
+
+
+@dataclass
+class Network:
+    lines: list[LineInfo]
+    zones: dict[str, int]
+    fares: Fares
+    minutes_per_stop: float = 2.0
+    transfer_minutes: float = 4.0
+
+    def line(self, line_id: str) -> LineInfo | None:
+        return next((ln for ln in self.lines if ln.id == line_id), None)
+
+
+@dataclass
+class FaqEntry:
+    id: str
+    intent: str
+    question: str
+    answer: str
+    alternatives: list[str] = field(default_factory=list)
+    media: list[str] = field(default_factory=list)
+
+    @property
+    def phrasings(self) -> list[str]:
+        return [self.question, *self.alternatives]
+
+
+@dataclass
+class SitePack:
+    """Everything one kiosk serves."""
+
+    root: Path
+    manifest: Manifest
+    intents: dict[str, Intent]
+    slots: dict[str, list[SlotValue]]
+    network: Network
+    faq: list[FaqEntry]
+    templates: dict[str, dict[str, str]]
+
+    def slot_value(self, slot_type: str, value_id: str) -> SlotValue | None:
+        return next((v for v in self.slots.get(slot_type, []) if v.id == value_id), None)
+
+    def slot_name(self, slot_type: str, value_id: str) -> str:
+        value = self.slot_value(slot_type, value_id)
+        return value.name if value else value_id.replace("_", " ")
+
+    def faq_entry(self, faq_id: str) -> FaqEntry | None:
+        return next((e for e in self.faq if e.id == faq_id), None)
+
+    def fingerprint(self) -> str:
+        """A hash of every file the models train on (keys the cached heads)."""
+        import hashlib
+
+        digest = hashlib.sha256()
+        for path in sorted(self.root.glob("*.yaml")):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+        return digest.hexdigest()[:16]

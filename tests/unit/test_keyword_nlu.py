@@ -1,0 +1,64 @@
+"""The keyword NLU on real text: intents, slots (with typos), out-of-scope and emotion."""
+
+from __future__ import annotations
+
+import pytest
+
+from appliance.engines.nlu.base import VoiceFeatures
+from appliance.engines.nlu.keyword import KeywordNlu
+from appliance.engines.nlu.slots import SlotExtractor
+from appliance.sitepack import SitePack, bundled_sitepack_dir, load_sitepack
+
+
+@pytest.fixture(scope="module")
+def pack() -> SitePack:
+    return load_sitepack(bundled_sitepack_dir())
+
+
+@pytest.fixture(scope="module")
+def nlu(pack: SitePack) -> KeywordNlu:
+    return KeywordNlu(pack)
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("Hello!", "greeting"),
+    ("where is the restroom", "find_toilet"),
+    ("how do i get to union stations", "route_planning"),
+    ("wich exit for the taxis", "find_exit"),
+    ("can u say that agian", "repeat"),
+    ("someone collapsed please help", "emergency"),
+    ("what's the weather tomorrow", "out_of_scope"),
+])
+def test_intents(nlu: KeywordNlu, text: str, intent: str) -> None:
+    assert nlu.understand(text).intent == intent
+
+
+@pytest.mark.parametrize(("text", "slots"), [
+    ("how do i get to union stations", {"station": "union_station"}),
+    ("next train on line two", {"line": "l2"}),
+    ("which exit for the taxi rank", {"exit": "d"}),
+    ("how do i get from old town to the zoo", {"origin": "old_town", "station": "zoo"}),
+    ("botanical gardens please", {"station": "botanic_garden"}),
+    ("how do i get to medical center", {"station": "medical_centre"}),
+    ("what about hilcrest", {"station": "hillcrest"}),
+    ("i need the bathroom", {}),
+])
+def test_slots_normalised_against_pack(pack: SitePack, text: str, slots: dict[str, str]) -> None:
+    assert SlotExtractor(pack).extract(text) == slots
+
+
+def test_short_synonyms_need_exact_match(pack: SitePack) -> None:
+    assert "line" not in SlotExtractor(pack).extract("i went to bed")
+
+
+def test_emotion_from_text_voice_and_intent(nlu: KeywordNlu) -> None:
+    calm = nlu.understand("where is the toilet").emotion
+    assert calm.label == "neutral"
+    angry = nlu.understand("this is ridiculous i want my money back").emotion
+    assert angry.label == "frustrated" and angry.valence < -0.3
+    loud = nlu.understand("this is ridiculous", VoiceFeatures(-8, 260, 4.0)).emotion
+    quiet = nlu.understand("this is ridiculous", VoiceFeatures(-38, 110, 1.2)).emotion
+    assert loud.arousal > quiet.arousal
+    scared = nlu.understand("someone collapsed please help").emotion
+    assert scared.label == "anxious"
+    assert -1 <= scared.valence <= 1 and 0 <= scared.arousal <= 1
