@@ -19,6 +19,7 @@ from appliance.runtime.backends import (
     BACKENDS,
     ORT_CPU,
     ORT_CUDA,
+    ORT_PROVIDER,
     ORT_TENSORRT,
     TENSORRT,
     Capabilities,
@@ -65,6 +66,14 @@ def _precision_for(backend: str, want: str, spec: ModelSpec) -> tuple[str, str]:
     return want, ""
 
 
+def _missing(backend: str, caps: Capabilities) -> str:
+    if backend in caps.notes:
+        return caps.notes[backend]
+    if backend == TENSORRT:
+        return caps.notes.get("gpu") or caps.notes.get("pycuda") or "no GPU visible to pycuda"
+    return f"onnxruntime {caps.ort_version} has no {ORT_PROVIDER[backend]}"
+
+
 def plan(
     spec: ModelSpec,
     precision: str = "auto",
@@ -81,8 +90,7 @@ def plan(
             skipped.append({"backend": backend, "reason": "not allowed by configuration"})
             continue
         if not caps.has(backend):
-            why = caps.notes.get(backend) or caps.notes.get("gpu") or caps.notes.get("pycuda")
-            skipped.append({"backend": backend, "reason": why or "not available here"})
+            skipped.append({"backend": backend, "reason": _missing(backend, caps)})
             continue
         if spec.format != "onnx":
             skipped.append({"backend": backend, "reason": f"{spec.format} models are not ONNX"})
