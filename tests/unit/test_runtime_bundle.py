@@ -1,4 +1,4 @@
-"""Signed model bundles: a good one installs; tampered/unsigned/wrong-key/unsafe ones write nothing."""
+"""Signed model bundles: a good one installs; tampered/unsigned/wrong-key ones write nothing."""
 
 from __future__ import annotations
 
@@ -22,7 +22,11 @@ version = "1"
 format = "onnx"
 licence = "CC0-1.0"
 variants = {{ fp32 = "tiny.onnx" }}
-source = {{ kind = "package", package = "kiosk-tiny-models", module = "kiosk_tiny_models", path = "data" }}
+[models.tiny.source]
+kind = "package"
+package = "kiosk-tiny-models"
+module = "kiosk_tiny_models"
+path = "data"
 [models.tiny.files]
 "tiny.onnx" = "{sha}"
 """
@@ -90,7 +94,7 @@ def test_a_tampered_model_file_is_rejected_before_writing(site: dict[str, Path],
         m["models/tiny/tiny.onnx"] = m["models/tiny/tiny.onnx"][:-1] + b"\x00"
 
     bad = _rewrite(site["bundle"], tmp_path / "bad.kbundle", flip)
-    with pytest.raises(BundleError, match="models/tiny/tiny.onnx sha256") as err:
+    with pytest.raises(BundleError, match=r"models/tiny/tiny\.onnx sha256") as err:
         install_bundle(bad, site["pub"])
     assert err.value.code == "bundle-rejected"
     assert _nothing_written(site["device"])
