@@ -10,6 +10,7 @@ it into ``build/bench.json``; ``python -m appliance.bench_runtime`` prints it.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
@@ -102,7 +103,7 @@ def bench_model(spec: ModelSpec, quick: bool) -> dict[str, Any]:
                 rows[label] = {"error": str(exc)}
                 continue
             with sess:
-                ms = _time(lambda s=sess: s.run(feeds), iters)
+                ms = _time(functools.partial(sess.run, feeds), iters)
                 out = _first(sess.run(feeds))
                 row: dict[str, Any] = {
                     "latency_ms": {"p50": round(float(np.percentile(ms, 50)), 3),
@@ -112,7 +113,7 @@ def bench_model(spec: ModelSpec, quick: bool) -> dict[str, Any]:
                 }
                 if spec.name == "sentence-encoder":
                     batch = sample_feeds(spec, 32)
-                    bms = _time(lambda s=sess: s.run(batch), max(3, iters // 10))
+                    bms = _time(functools.partial(sess.run, batch), max(3, iters // 10))
                     row["sentences_per_s_batch32"] = round(32000.0 / float(np.median(bms)), 1)
             if cand.backend == ORT_CPU and precision == "fp32":
                 reference = out

@@ -78,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"error ({code}): {exc}", file=sys.stderr)
         return 2
-    print(json.dumps(out, indent=2) if args.json else "\n".join(f"{k}: {v}" for k, v in out.items()))
+    text = "\n".join(f"{k}: {v}" for k, v in out.items())
+    print(json.dumps(out, indent=2) if args.json else text)
     return 0
 
 
