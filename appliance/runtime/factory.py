@@ -27,6 +27,7 @@ from appliance.runtime.backends import (
 )
 from appliance.runtime.engine_cache import EngineCache, EngineKey
 from appliance.runtime.errors import BackendUnavailableError
+from appliance.runtime.health import register
 from appliance.runtime.manifest import ModelSpec, load_manifest
 from appliance.runtime.session import OrtSession, Session
 from appliance.runtime.store import file_sha256, model_dir, resolve
@@ -183,6 +184,7 @@ def create_session(
         detail = sess.reason
         sess.reason = cand.reason + (f"; {detail}" if detail else "")
         sess.skipped = skipped
+        register(sess)
         logger.info("model %s runs on %s at %s (%s)", spec.name, sess.backend, sess.precision,
                     sess.reason)
         return sess

@@ -145,6 +145,11 @@ def test_real_cpu_session_runs_the_tiny_model(tiny: ModelSpec) -> None:
         np.testing.assert_allclose(out["y"], [[1.0, 1.0, 2.0, 3.0]])
         assert sess.input_names == ["x"] and sess.output_names == ["y"]
         assert "ort-cpu" in sess.describe()["reason"]
+        from appliance.runtime.health import health
+
+        report = health()
+        assert any(s["model"] == "tiny" and s["backend"] == ORT_CPU for s in report["sessions"])
+        assert "CPUExecutionProvider" in report["capabilities"]["ort_providers"]
 
 
 def test_this_machine_probe_works_without_tensorrt_or_pycuda() -> None:
