@@ -15,6 +15,7 @@ __all__ = [
     "Encoder",
     "create_session",
     "ensure_encoder",
+    "health",
     "install_bundle",
     "load_manifest",
     "resolve",
@@ -28,6 +29,7 @@ _WHERE = {
     "load_manifest": "appliance.runtime.manifest",
     "resolve": "appliance.runtime.store",
     "verify_all": "appliance.runtime.store",
+    "health": "appliance.runtime.health",
     "install_bundle": "appliance.runtime.bundle",
 }
 

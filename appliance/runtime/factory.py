@@ -19,6 +19,7 @@ from appliance.runtime.backends import (
     BACKENDS,
     ORT_CPU,
     ORT_CUDA,
+    ORT_PROVIDER,
     ORT_TENSORRT,
     TENSORRT,
     Capabilities,
@@ -26,6 +27,7 @@ from appliance.runtime.backends import (
 )
 from appliance.runtime.engine_cache import EngineCache, EngineKey
 from appliance.runtime.errors import BackendUnavailableError
+from appliance.runtime.health import register
 from appliance.runtime.manifest import ModelSpec, load_manifest
 from appliance.runtime.session import OrtSession, Session
 from appliance.runtime.store import file_sha256, model_dir, resolve
@@ -65,6 +67,14 @@ def _precision_for(backend: str, want: str, spec: ModelSpec) -> tuple[str, str]:
     return want, ""
 
 
+def _missing(backend: str, caps: Capabilities) -> str:
+    if backend in caps.notes:
+        return caps.notes[backend]
+    if backend == TENSORRT:
+        return caps.notes.get("gpu") or caps.notes.get("pycuda") or "no GPU visible to pycuda"
+    return f"onnxruntime {caps.ort_version} has no {ORT_PROVIDER[backend]}"
+
+
 def plan(
     spec: ModelSpec,
     precision: str = "auto",
@@ -81,8 +91,7 @@ def plan(
             skipped.append({"backend": backend, "reason": "not allowed by configuration"})
             continue
         if not caps.has(backend):
-            why = caps.notes.get(backend) or caps.notes.get("gpu") or caps.notes.get("pycuda")
-            skipped.append({"backend": backend, "reason": why or "not available here"})
+            skipped.append({"backend": backend, "reason": _missing(backend, caps)})
             continue
         if spec.format != "onnx":
             skipped.append({"backend": backend, "reason": f"{spec.format} models are not ONNX"})
@@ -175,6 +184,7 @@ def create_session(
         detail = sess.reason
         sess.reason = cand.reason + (f"; {detail}" if detail else "")
         sess.skipped = skipped
+        register(sess)
         logger.info("model %s runs on %s at %s (%s)", spec.name, sess.backend, sess.precision,
                     sess.reason)
         return sess

@@ -6,13 +6,14 @@ source (a file tree inside a registry package, or a recipe that builds it from
 one), the sha256 of every file, and the shapes of its inputs and outputs
 (dynamic dimensions carry ``min``/``opt``/``max`` for TensorRT optimization
 profiles). A signed model bundle installed on a device adds an overlay
-(``<state>/models/manifest.toml``) whose entries replace same-named ones.
+(``<state>/models/manifest.json``) whose entries replace same-named ones.
 
 This module only parses; :mod:`appliance.runtime.store` finds and verifies files.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,8 +202,8 @@ def default_manifest_path() -> Path:
 
 
 def overlay_path() -> Path:
-    """Where an installed model bundle puts its manifest."""
-    return state_dir() / "models" / "manifest.toml"
+    """Where installed model bundles keep their manifest entries (JSON)."""
+    return state_dir() / "models" / "manifest.json"
 
 
 def load_manifest(path: Path | None = None, *, overlay: bool = True) -> Manifest:
@@ -211,7 +212,11 @@ def load_manifest(path: Path | None = None, *, overlay: bool = True) -> Manifest
     models = parse_file(base)
     sources = [base]
     extra = overlay_path()
-    if overlay and extra.exists() and extra.resolve() != base.resolve():
-        models.update(parse_file(extra))
+    if overlay and extra.exists():
+        try:
+            raw = json.loads(extra.read_text(encoding="utf-8")).get("models", {})
+        except (OSError, ValueError) as exc:
+            raise ManifestError(f"{extra}: unreadable overlay: {exc}") from exc
+        models.update({name: parse_model(name, spec) for name, spec in raw.items()})
         sources.append(extra)
     return Manifest(models, sources)
