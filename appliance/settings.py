@@ -102,8 +102,9 @@ class AsrSettings:
 
 @dataclass(frozen=True)
 class NluSettings:
-    engine: str = "keyword"
-    """``keyword`` (rules over the site pack's keywords)."""
+    engine: str = "auto"
+    """``encoder`` (sentence encoder + heads), ``keyword`` (no model) or ``auto``
+    (the encoder when its model is available, else keywords)."""
     sitepack: str = ""
     """Site pack directory; empty = ``<state>/site`` or the bundled metro demo."""
 

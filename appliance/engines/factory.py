@@ -34,12 +34,18 @@ class Engines:
 
 
 def create_nlu_qa(settings: Settings) -> tuple[NluEngine, QaEngine]:
-    """The understanding and answering engines for the configured site pack."""
-    from appliance.engines.nlu.keyword import KeywordNlu, KeywordQa
-    from appliance.sitepack import load_sitepack, resolve_sitepack
+    """The understanding and answering engines for the configured site pack.
 
-    pack = load_sitepack(resolve_sitepack(settings.nlu.sitepack))
-    return KeywordNlu(pack), KeywordQa(pack)
+    Both share one sentence encoder; without its model the NLU degrades to
+    keywords and the QA to lexical retrieval.
+    """
+    from appliance.engines.nlu.factory import make_nlu
+    from appliance.engines.qa.site_qa import SiteQa
+    from appliance.sitepack import default_sitepack_dir, load_sitepack
+
+    pack = load_sitepack(default_sitepack_dir(settings.nlu.sitepack))
+    nlu = make_nlu(pack, settings.nlu.engine)
+    return nlu, SiteQa(pack, getattr(nlu, "encoder", None))
 
 
 def create_engines(settings: Settings) -> Engines:
@@ -51,6 +57,8 @@ def create_engines(settings: Settings) -> Engines:
     vad = create_vad(settings.vad.engine)
     notes = [] if vad.name == settings.vad.engine else [f"vad fell back to {vad.name}"]
     nlu, qa = create_nlu_qa(settings)
+    if settings.nlu.engine != "keyword" and nlu.name == "keyword":
+        notes.append("nlu fell back to keywords (no encoder model)")
     return Engines(vad=vad, asr=create_asr(settings.asr), nlu=nlu, qa=qa,
                    tts=create_tts(settings.tts),
                    lipsync=PhonemeLipSync(settings.lipsync.min_cue_ms / 1000), notes=notes)

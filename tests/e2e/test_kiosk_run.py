@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -24,10 +26,23 @@ def test_kiosk_run_answers_the_sim_microphone_and_stops_on_time(tmp_path: Path) 
     config = tmp_path / "etc/kiosk/kiosk.toml"
     config.parent.mkdir(parents=True)
     config.write_text(f'[audio]\nbackend = "sim"\nsim_input_wav = "{question}"\n')
-    env = {"KIOSK_ROOT": str(tmp_path), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    sock_path = tmp_path / "notify.sock"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(sock_path))
+    env = {"KIOSK_ROOT": str(tmp_path), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+           "NOTIFY_SOCKET": str(sock_path)}
     result = subprocess.run([sys.executable, "-m", "appliance.cli", "run", "--duration", "12"],
                             capture_output=True, text=True, timeout=120, env=env, check=False)
     assert result.returncode == 0, result.stderr
+    sock.setblocking(False)
+    messages = []
+    with contextlib.suppress(BlockingIOError):
+        while True:
+            messages.append(sock.recv(4096).decode())
+    sock.close()
+    ready = [m for m in messages if "READY=1" in m]
+    assert ready and messages.index(ready[0]) > 0  # STATUS lines came first (loading models)
+    assert any("STOPPING=1" in m for m in messages)
     log = result.stderr
     assert "kiosk ready" in log and "heard" in log.lower()
     played = sorted((tmp_path / "var/lib/kiosk/sim").glob("played-*.wav"))
