@@ -118,11 +118,13 @@ class AgentIO:
         self._watch.seen(link.now())
         self._session_start = time.time()
         self._cursor = 0
+        self.host_online = None  # until the (retained) presence arrives on this session
         client.subscribe([(self.topics.cmd_filter, 1), (self.topics.cfg_desired, 1),
                           (FLEET_HOST_STATE, 1)])
         client.publish(self.topics.state, link.dumps(self._state_body(True, "connected")),
                        qos=1, retain=True)
-        self._publish_birth(client)
+        if not self.settings.wait_for_fleet_host:
+            self._publish_birth(client)  # else: when the fleet host is seen online
         self.stats["reconnects"] += 1
         self._connected.set()
         self._wake.set()
@@ -240,8 +242,9 @@ class AgentIO:
             online = False
         was, self.host_online = self.host_online, online
         if online and was is not True:
-            logger.info("fleet host online: replaying the outbox")
-            self.rebirth()
+            logger.info("fleet host online: birth, then the outbox")
+            if self.settings.wait_for_fleet_host:
+                self.rebirth()
             self._wake.set()
 
     def _on_command(self, msg: mqtt.MQTTMessage) -> None:

@@ -37,8 +37,13 @@ class Pki:
 
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    p = Pki(tmp_path_factory.mktemp("pki"))
+    root = tmp_path_factory.mktemp("pki")
+    p = Pki(root)
+    p.revoked = p.ca.issue("dev-revoked")  # type: ignore[attr-defined]
+    p.ca.revoke(p.revoked)  # type: ignore[attr-defined]
     p.ca.write_crl()
+    p.expired = p.ca.issue("dev-expired", expired=True)  # type: ignore[attr-defined]
+    p.rogue = CertAuthority(root / "rogue", "rogue-ca").issue("dev-rogue")  # type: ignore[attr-defined]
     return p
 
 
