@@ -7,6 +7,7 @@ host's presence (retained ``fleet/v1/host/state`` with an offline will).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -91,10 +92,8 @@ class FleetClient:
         if self.host_presence and self._connected.is_set():
             info = self._client.publish(FLEET_HOST_STATE, self._host_body(False), qos=1,
                                         retain=True)
-            try:
+            with contextlib.suppress(RuntimeError, ValueError):
                 info.wait_for_publish(2)
-            except (RuntimeError, ValueError):
-                pass
         self._client.disconnect()
         self._client.loop_stop()
 

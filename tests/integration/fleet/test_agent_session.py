@@ -10,7 +10,7 @@ from appliance.errors import KioskError
 
 
 def test_birth_state_and_health_on_connect(fleet: Any, make_agent: Any) -> None:
-    client, rec = fleet
+    _client, rec = fleet
     agent = make_agent("dev-1")
     agent.set_birth_source(lambda: {"engines": {"asr": {"backend": "CPU"}}})
     wait_for(lambda: rec.on("dev-1/birth"), what="birth")

@@ -6,11 +6,10 @@ import ssl
 import threading
 from typing import Any
 
-import paho.mqtt.client as mqtt
 import pytest
+from fleet_helpers import SITE
 
 from appliance.telemetry import link
-from fleet_helpers import SITE
 
 
 class RawClient:
