@@ -75,7 +75,7 @@ class FleetClient:
 
     def connect(self, timeout: float = 10.0) -> FleetClient:
         """Connect (paho reconnects by itself afterwards); raises FleetError on failure."""
-        self._client.reconnect_delay_set(0.5, 10)
+        self._client.reconnect_delay_set(1, 10)
         try:
             self._client.connect(self.broker.host, self.broker.port, 30, clean_start=True)
         except (OSError, ValueError) as exc:
@@ -127,7 +127,7 @@ class FleetClient:
     def _on_message(self, _client: mqtt.Client, _ud: Any, msg: mqtt.MQTTMessage) -> None:
         try:
             if msg.topic == FLEET_HOST_STATE and self.host_presence:
-                self._reassert_presence(msg.payload)
+                self._reassert_presence(bytes(msg.payload))
             corr = getattr(getattr(msg, "properties", None), "CorrelationData", None)
             parsed = parse_topic(msg.topic)
             is_reply = parsed is not None and parsed.kind == "res"
