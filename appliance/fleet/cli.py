@@ -1,4 +1,4 @@
-"""``kiosk-fleet``: the operator's console for a fleet of kiosks over MQTT v5.
+"""kiosk-fleet: the operator's console for a fleet of kiosks over MQTT v5.
 
 Connection settings come from flags or the environment (``KIOSK_FLEET_BROKER``
 host:port, ``KIOSK_FLEET_CA``, ``KIOSK_FLEET_CERT``, ``KIOSK_FLEET_KEY``: the
@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("device")
     s.add_argument("name", help="rebirth, restart, reboot, say, set-volume, screenshot, "
                                 "selftest, logs, update")
-    s.add_argument("args", nargs="*", help="key=value arguments (values parsed as JSON if they can)")
+    s.add_argument("args", nargs="*", help="key=value arguments (JSON values where they parse)")
     s.add_argument("--site", help="the device's site (default: from the store)")
     s.add_argument("--timeout", type=float, default=30.0)
     s.add_argument("--ttl", type=float, default=60.0, help="command expires after S seconds")
