@@ -170,6 +170,8 @@ def _agent_cost(broker_conf: BrokerConfig, ca: CertAuthority, broker: MosquittoB
             agent.publish_event("tick", {"i": i})
         enqueue_s = time.monotonic() - t_q
         broker.start()
+        t_up = time.monotonic()
+        agent.wait_connected(30)
         t_r = time.monotonic()
         while len(agent.outbox) and time.monotonic() - t_r < 120:
             time.sleep(0.02)
@@ -185,7 +187,8 @@ def _agent_cost(broker_conf: BrokerConfig, ca: CertAuthority, broker: MosquittoB
         "rss_growth_kb_per_health_msg": round((rss2 - rss1) / 1024 / n, 2),
         "outbox_enqueue_us_per_msg": round(1e6 * enqueue_s / backlog, 1),
         "outage_backlog_msgs": backlog,
-        "replay_after_outage_s": round(replay_s, 2),
+        "reconnect_after_broker_back_s": round(t_r - t_up, 2),
+        "replay_after_reconnect_s": round(replay_s, 2),
         "replay_msgs_per_s": round(backlog / replay_s) if replay_s else None,
         "outbox_file_kb": outbox_bytes // 1024,
     }

@@ -46,6 +46,7 @@ class SimDevice:
     def __init__(self, device_id: str, ctx: ssl.SSLContext, host: str, port: int) -> None:
         self.device_id = device_id
         raw = socket.create_connection((host, port), timeout=10)
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.sock = ctx.wrap_socket(raw, server_hostname=host)
         self.sock.sendall(connect_packet(device_id))
         head = self.sock.recv(5)
