@@ -95,6 +95,7 @@ class TelemetryAgent(AgentIO):
         self._lost = threading.Event()
         self._inflight: dict[int, int] = {}
         self._cursor = 0
+        self._reply_cursor = 0
         self._session_start = 0.0
         self._bdseq = 0
         self._watch = LinkWatch(float(settings.keepalive_s))

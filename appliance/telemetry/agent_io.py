@@ -68,6 +68,7 @@ class AgentIO:
     _lost: threading.Event
     _inflight: dict[int, int]
     _cursor: int
+    _reply_cursor: int
     _session_start: float
     _session_start_mono: float
     _bdseq: int
@@ -117,7 +118,7 @@ class AgentIO:
             return
         self._watch.seen(link.now())
         self._session_start = time.time()
-        self._cursor = 0
+        self._cursor = self._reply_cursor = 0
         self.host_online = None  # until the (retained) presence arrives on this session
         client.subscribe([(self.topics.cmd_filter, 1), (self.topics.cfg_desired, 1),
                           (FLEET_HOST_STATE, 1)])
@@ -173,20 +174,28 @@ class AgentIO:
     # --- the outbox pump -----------------------------------------------------------
 
     def _pump(self, client: mqtt.Client) -> None:
-        if self.settings.wait_for_fleet_host and self.host_online is not True:
-            return
+        """Publish the next outbox rows in seq order, at most WINDOW_MAX unacknowledged.
+
+        While the fleet host is away only command replies go out (the console that
+        asked is waiting); telemetry is held and follows, in order, when it returns.
+        """
         room = WINDOW_MAX - len(self._inflight)
         if room <= 0:
             return
+        held = self.settings.wait_for_fleet_host and self.host_online is not True
+        cursor = self._reply_cursor if held else self._cursor
+        in_flight = set(self._inflight.values())
         now = time.time()
         expired: list[int] = []
-        for msg in self.outbox.batch(self._cursor, room):
+        for msg in self.outbox.batch(cursor, room, replies_only=held):
+            cursor = msg.seq
+            if msg.seq in in_flight:
+                continue  # a reply sent while telemetry was held
             expiry = None
             if msg.expires_at is not None:
                 expiry = int(msg.expires_at - now)
                 if expiry <= 0:
                     expired.append(msg.seq)
-                    self._cursor = msg.seq
                     continue
             payload = msg.payload
             if msg.created < self._session_start:
@@ -195,10 +204,14 @@ class AgentIO:
             info = client.publish(msg.topic, payload, qos=msg.qos, retain=msg.retain,
                                   properties=props)
             if info.rc != mqtt.MQTT_ERR_SUCCESS:
+                cursor = msg.seq - 1
                 break
             self._inflight[info.mid] = msg.seq
-            self._cursor = msg.seq
             self.stats["sent"] += 1
+        if held:
+            self._reply_cursor = cursor
+        else:
+            self._cursor = cursor
         if expired:
             self.stats["expired"] += len(expired)
             self.outbox.ack(expired)

@@ -143,12 +143,16 @@ class Outbox:
             self._meta_set("shed_total", self.shed_total)
             logger.warning("outbox full: shed %d oldest telemetry messages", cur.rowcount)
 
-    def batch(self, after_seq: int, limit: int) -> list[Message]:
-        """Up to ``limit`` messages with ``seq > after_seq``, oldest first."""
+    def batch(self, after_seq: int, limit: int, replies_only: bool = False) -> list[Message]:
+        """Up to ``limit`` messages with ``seq > after_seq``, oldest first
+        (only command replies, topics ``.../res[/...]``, with ``replies_only``)."""
+        where = "seq > ?"
+        if replies_only:
+            where += " AND (topic LIKE '%/res' OR topic LIKE '%/res/%')"
         with self._lock:
             rows = self._db.execute(
                 "SELECT seq, topic, payload, qos, retain, critical, correlation, expires_at,"
-                " created FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?",
+                f" created FROM outbox WHERE {where} ORDER BY seq LIMIT ?",
                 (after_seq, limit),
             ).fetchall()
         return [

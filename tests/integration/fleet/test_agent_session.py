@@ -91,3 +91,26 @@ def test_config_applied_then_bad_one_rejected_or_rolled_back(fleet: Any, make_ag
     assert rolled["version"] == 1 and rolled["error"] == "volume-too-high"
     assert applied == [{"audio": {"volume": 0.8}}, {"audio": {"volume": 0.8}}]
     assert agent.config.version == 1
+
+
+def test_telemetry_waits_for_the_fleet_host_but_replies_do_not(broker: Any, pki: Any,
+                                                               make_agent: Any) -> None:
+    from conftest import Recorder, broker_config
+
+    from appliance.fleet.client import FleetClient
+    from appliance.telemetry.topics import FLEET_HOST_STATE
+
+    rec = Recorder()
+    with FleetClient(broker_config(broker, pki), client_id="console") as console:
+        console.subscribe("kiosk/v1/#", rec)
+        console.publish(FLEET_HOST_STATE, {"online": False}, retain=True)
+        agent = make_agent("dev-5")
+        agent.register_command("say", lambda args: {"said": args["text"]})
+        wait_for(lambda: agent.connected and agent.host_online is False, what="host seen away")
+        seq = agent.publish_event("tick", {"i": 1})
+        reply = console.command(SITE, "dev-5", "say", {"text": "hi"}, timeout=15)
+        assert reply["status"] == "ok"
+        assert not rec.on("dev-5/evt/tick") and not rec.on("dev-5/health")  # held
+        console.publish(FLEET_HOST_STATE, {"online": True}, retain=True)
+        assert wait_for(lambda: rec.on("dev-5/evt/tick"), what="held telemetry")[0]["seq"] == seq
+        wait_for(lambda: rec.on("dev-5/birth"), what="birth once the host is back")
