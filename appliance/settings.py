@@ -136,6 +136,41 @@ class PipelineSettings:
 
 
 @dataclass(frozen=True)
+class TelemetrySettings:
+    enabled: bool = False
+    """Connect to the fleet broker (off until the device is provisioned)."""
+    host: str = "localhost"
+    """Fleet MQTT broker host name (must match its certificate)."""
+    port: int = 8883
+    """Broker TLS port."""
+    ca_file: str = ""
+    """CA bundle that signed the broker (empty = ``<state>/pki/ca.pem``)."""
+    cert_file: str = ""
+    """This device's certificate; its CN is the device id (empty = ``<state>/pki/device.pem``)."""
+    key_file: str = ""
+    """This device's private key (empty = ``<state>/pki/device.key``)."""
+    keepalive_s: int = 30
+    """MQTT keepalive; a half-open link is detected within 1.5x this."""
+    heartbeat_s: float = 60.0
+    """Health is sent on change and at least this often."""
+    health_min_interval_s: float = 5.0
+    """Change-driven health messages are at least this far apart."""
+    outbox_max_messages: int = 50_000
+    """Telemetry kept on disk while offline; the oldest is shed first (never replies/alarms)."""
+    outbox_sync: str = "normal"
+    """SQLite ``synchronous`` for the outbox: ``normal`` survives a kill, ``full`` a power cut."""
+    backoff_initial_s: float = 1.0
+    """First reconnect delay; doubles up to ``backoff_max_s`` (with jitter)."""
+    backoff_max_s: float = 60.0
+    wait_for_fleet_host: bool = True
+    """Hold the outbox while ``fleet/v1/host/state`` says the fleet host is away."""
+    log_file: str = ""
+    """File the ``logs`` command tails (empty = ``<state>/log/kiosk.log``)."""
+    logs_max_bytes: int = 65_536
+    """Size cap of a ``logs`` reply."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the kiosk reads from ``kiosk.toml``."""
 
@@ -148,6 +183,7 @@ class Settings:
     tts: TtsSettings = field(default_factory=TtsSettings)
     lipsync: LipsyncSettings = field(default_factory=LipsyncSettings)
     pipeline: PipelineSettings = field(default_factory=PipelineSettings)
+    telemetry: TelemetrySettings = field(default_factory=TelemetrySettings)
 
 
 class SettingsError(ValueError):

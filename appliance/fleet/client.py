@@ -1,0 +1,211 @@
+"""The fleet side of the protocol: one MQTT v5 client for consoles and ingesters.
+
+Sends commands (response topic + correlation data + message expiry) and waits
+for their replies, pushes retained desired configs, and announces the fleet
+host's presence (retained ``fleet/v1/host/state`` with an offline will).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import paho.mqtt.client as mqtt
+
+from appliance.errors import KioskError
+from appliance.telemetry import link
+from appliance.telemetry.topics import FLEET_HOST_STATE, DeviceTopics
+from appliance.telemetry.topics import parse as parse_topic
+
+logger = logging.getLogger(__name__)
+
+MessageCallback = Callable[[mqtt.MQTTMessage], None]
+
+
+class FleetError(KioskError):
+    """The broker could not be reached, or a device did not answer."""
+
+    code = "fleet-error"
+
+
+@dataclass(frozen=True)
+class BrokerConfig:
+    """Where the fleet broker is and the console's certificate (CN ``fleet``)."""
+
+    host: str
+    port: int
+    ca_file: str
+    cert_file: str
+    key_file: str
+
+
+class FleetClient:
+    """A connected fleet MQTT client (thread-safe; paho runs in its own thread)."""
+
+    def __init__(self, broker: BrokerConfig, client_id: str | None = None,
+                 host_presence: bool = False) -> None:
+        self.broker = broker
+        self.client_id = client_id or f"fleet-{uuid.uuid4().hex[:10]}"
+        self.host_presence = host_presence
+        self._client = link.make_client(self.client_id, ca_file=broker.ca_file,
+                                        cert_file=broker.cert_file, key_file=broker.key_file,
+                                        reconnect=True)
+        self._client.on_connect = self._on_connect
+        self._client.on_message = self._on_message
+        self._client.on_disconnect = self._on_disconnect
+        self._connected = threading.Event()
+        self._subs: dict[str, tuple[int, MessageCallback]] = {}
+        self._pending: dict[bytes, tuple[threading.Event, list[dict[str, Any]]]] = {}
+        self._lock = threading.Lock()
+        self.connect_error = ""
+        if host_presence:
+            self._client.will_set(FLEET_HOST_STATE, self._host_body(False), qos=1, retain=True)
+
+    def _host_body(self, online: bool) -> bytes:
+        return link.dumps({"online": online, "host": self.client_id, "ts": time.time()})
+
+    # --- connection ------------------------------------------------------------
+
+    def connect(self, timeout: float = 10.0) -> FleetClient:
+        """Connect (paho reconnects by itself afterwards); raises FleetError on failure."""
+        self._client.reconnect_delay_set(1, 10)
+        try:
+            self._client.connect(self.broker.host, self.broker.port, 30, clean_start=True)
+        except (OSError, ValueError) as exc:
+            raise FleetError(f"cannot reach broker {self.broker.host}:{self.broker.port}: {exc}",
+                             code="fleet-unreachable") from exc
+        self._client.loop_start()
+        if not self._connected.wait(timeout):
+            self.close()
+            raise FleetError(f"broker did not accept us: {self.connect_error or 'timeout'}",
+                             code="fleet-refused")
+        return self
+
+    def close(self) -> None:
+        if self.host_presence and self._connected.is_set():
+            info = self._client.publish(FLEET_HOST_STATE, self._host_body(False), qos=1,
+                                        retain=True)
+            with contextlib.suppress(RuntimeError, ValueError):
+                info.wait_for_publish(2)
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    def __enter__(self) -> FleetClient:
+        return self.connect()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _on_connect(self, client: mqtt.Client, _ud: Any, _f: Any, rc: Any, _p: Any) -> None:
+        if rc.is_failure:
+            self.connect_error = str(rc)
+            return
+        with self._lock:
+            subs = [(t, q) for t, (q, _cb) in self._subs.items()]
+        if subs:
+            client.subscribe(subs)
+        if self.host_presence:
+            self._announce_after_subscribe(client)
+        self._connected.set()
+
+    def _announce_after_subscribe(self, client: mqtt.Client) -> None:
+        # Subscriptions are sent before the presence, so the broker routes devices'
+        # replayed messages to us once they see the host online.
+        client.subscribe(FLEET_HOST_STATE, 1)
+        client.publish(FLEET_HOST_STATE, self._host_body(True), qos=1, retain=True)
+
+    def _on_disconnect(self, *_args: Any) -> None:
+        self._connected.clear()
+
+    def _on_message(self, _client: mqtt.Client, _ud: Any, msg: mqtt.MQTTMessage) -> None:
+        try:
+            if msg.topic == FLEET_HOST_STATE and self.host_presence:
+                self._reassert_presence(bytes(msg.payload))
+            corr = getattr(getattr(msg, "properties", None), "CorrelationData", None)
+            parsed = parse_topic(msg.topic)
+            is_reply = parsed is not None and parsed.kind == "res"
+            if is_reply and corr is not None and corr in self._pending:
+                event, box = self._pending[corr]
+                box.append(json.loads(msg.payload))
+                event.set()
+            with self._lock:
+                handlers = [cb for t, (_q, cb) in self._subs.items()
+                            if mqtt.topic_matches_sub(_strip_share(t), msg.topic)]
+            for cb in handlers:
+                cb(msg)
+        except Exception:
+            logger.exception("fleet: failed to handle %s", msg.topic)
+
+    def _reassert_presence(self, payload: bytes) -> None:
+        """Another host's will said 'offline' but we are here: say online again."""
+        try:
+            doc = json.loads(payload)
+        except ValueError:
+            doc = {}
+        if isinstance(doc, dict) and doc.get("online") is False:
+            self._client.publish(FLEET_HOST_STATE, self._host_body(True), qos=1, retain=True)
+
+    # --- operations ---------------------------------------------------------------
+
+    def subscribe(self, topic: str, callback: MessageCallback, qos: int = 1) -> None:
+        with self._lock:
+            self._subs[topic] = (qos, callback)
+        if self._connected.is_set():
+            self._client.subscribe(topic, qos)
+
+    def publish(self, topic: str, body: dict[str, Any], *, retain: bool = False,
+                timeout: float = 10.0) -> None:
+        info = self._client.publish(topic, link.dumps(body), qos=1, retain=retain)
+        info.wait_for_publish(timeout)
+
+    def command(self, site: str, device: str, name: str, args: dict[str, Any] | None = None,
+                *, timeout: float = 30.0, ttl: float = 60.0, cmd_id: str | None = None
+                ) -> dict[str, Any]:
+        """Send ``cmd/<name>`` and wait for the reply; raises FleetError on timeout."""
+        topics = DeviceTopics(site, device)
+        cmd_id = cmd_id or uuid.uuid4().hex
+        corr = uuid.uuid4().bytes
+        event: threading.Event = threading.Event()
+        box: list[dict[str, Any]] = []
+        self._pending[corr] = (event, box)
+        try:
+            self._ensure_sub(topics.res)
+            body = {"id": cmd_id, "device": device, "args": args or {},
+                    "expires": time.time() + ttl}
+            props = link.publish_properties(corr, int(ttl), topics.res)
+            self._client.publish(topics.cmd(name), link.dumps(body), qos=1, properties=props)
+            if not event.wait(timeout):
+                raise FleetError(f"{device} did not answer {name!r} within {timeout:.0f} s",
+                                 code="fleet-timeout", retryable=True)
+            return box[0]
+        finally:
+            self._pending.pop(corr, None)
+
+    def _ensure_sub(self, topic: str) -> None:
+        with self._lock:
+            known = topic in self._subs
+            if not known:
+                self._subs[topic] = (1, lambda _m: None)
+        if not known:
+            done = threading.Event()
+            self._client.on_subscribe = lambda *_a: done.set()
+            self._client.subscribe(topic, 1)
+            done.wait(5)
+
+    def push_config(self, site: str, device: str, version: int, config: dict[str, Any]) -> None:
+        """Publish a retained ``cfg/desired`` for one device."""
+        self.publish(DeviceTopics(site, device).cfg_desired,
+                     {"version": version, "config": config}, retain=True)
+
+
+def _strip_share(topic: str) -> str:
+    if topic.startswith("$share/"):
+        return topic.split("/", 2)[2]
+    return topic

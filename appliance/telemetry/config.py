@@ -1,0 +1,126 @@
+"""Versioned remote configuration: ``cfg/desired`` in, ``cfg/reported`` out.
+
+The fleet publishes (retained) ``{"version": N, "config": {...kiosk.toml tables...}}``.
+A version newer than the active one is validated against the kiosk's settings
+schema (:func:`appliance.settings.from_dict`), handed to the kiosk's apply hook,
+and only then made the active and last good one (written atomically). A config
+that fails validation is rejected; one whose apply fails is rolled back by
+re-applying the last good one. Either way the device reports why.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from appliance import settings as kiosk_settings
+
+logger = logging.getLogger(__name__)
+
+MAX_DESIRED_BYTES = 256 * 1024
+ApplyHook = Callable[[dict[str, Any]], None]
+
+
+def _atomic_write(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+class ConfigManager:
+    """Applies desired configs atomically and keeps the last good one."""
+
+    def __init__(self, path: Path, apply: ApplyHook | None = None) -> None:
+        self.path = path
+        self.apply_hook = apply
+        self.active: dict[str, Any] = {"version": 0, "config": {}}
+        self.last_report: dict[str, Any] = {}
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(stored.get("version"), int) and isinstance(stored.get("config"), dict):
+                self.active = {"version": stored["version"], "config": stored["config"]}
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError, AttributeError) as exc:
+            logger.error("stored config %s unreadable (%s); starting from version 0", path, exc)
+        self.last_report = self._report("current", self.active["version"])
+
+    @property
+    def version(self) -> int:
+        return int(self.active["version"])
+
+    def _report(self, status: str, desired: int | None, error: str = "",
+                problems: list[str] | None = None) -> dict[str, Any]:
+        report: dict[str, Any] = {
+            "version": self.version, "desired_version": desired, "status": status,
+            "ts": time.time(),
+        }
+        if error:
+            report["error"] = error
+        if problems:
+            report["problems"] = problems[:50]
+        return report
+
+    def handle(self, raw: bytes) -> dict[str, Any] | None:
+        """Process one ``cfg/desired`` payload; returns the report to publish, or None."""
+        report = self._handle(raw)
+        if report is not None:
+            self.last_report = report
+        return report
+
+    def _handle(self, raw: bytes) -> dict[str, Any] | None:
+        if not raw:  # retained desired cleared by the fleet
+            return None
+        if len(raw) > MAX_DESIRED_BYTES:
+            return self._report("rejected", None, "config-too-large",
+                                [f"{len(raw)} bytes > {MAX_DESIRED_BYTES}"])
+        try:
+            doc = json.loads(raw)
+        except (ValueError, RecursionError) as exc:
+            return self._report("rejected", None, "config-not-json", [str(exc)[:200]])
+        if not isinstance(doc, dict):
+            return self._report("rejected", None, "config-schema", ["payload must be an object"])
+        version, config = doc.get("version"), doc.get("config")
+        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+            return self._report("rejected", None, "config-schema",
+                                ["version must be an integer >= 1"])
+        if version <= self.version:
+            return None  # already applied (retained redelivery) or older
+        if not isinstance(config, dict):
+            return self._report("rejected", version, "config-schema", ["config must be a table"])
+        try:
+            kiosk_settings.from_dict(config, f"cfg/desired v{version}")
+        except kiosk_settings.SettingsError as err:
+            return self._report("rejected", version, err.code, err.problems)
+        except Exception as exc:  # a schema checker must never take the agent down
+            return self._report("rejected", version, "config-schema", [repr(exc)[:200]])
+        try:
+            if self.apply_hook is not None:
+                self.apply_hook(config)
+        except Exception as exc:
+            logger.error("config v%d failed to apply (%s); rolling back to v%d",
+                         version, exc, self.version)
+            self._reapply_last_good()
+            return self._report("rolled-back", version, getattr(exc, "code", "config-apply-failed"),
+                                [str(exc)[:200]])
+        self.active = {"version": version, "config": config}
+        _atomic_write(self.path, self.active)
+        logger.info("config v%d applied", version)
+        return self._report("applied", version)
+
+    def _reapply_last_good(self) -> None:
+        if self.apply_hook is None:
+            return
+        try:
+            self.apply_hook(self.active["config"])
+        except Exception:
+            logger.exception("re-applying last good config v%d failed", self.version)
