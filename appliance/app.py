@@ -145,12 +145,13 @@ class Kiosk:
         self.output = OutputProcessor(speaker, self.conversation)
         self.output.viseme_listeners.append(self.recorder.on_visemes)
         self.vad = VadProcessor(engines.vad, self.conversation, settings.vad, settings.pipeline)
+        self.tts = TtsProcessor(engines.tts)
         self.pipeline = Pipeline([
             self.vad,
             AsrProcessor(engines.asr),
             NluProcessor(engines.nlu),
             DialogProcessor(engines.qa, self.conversation),
-            TtsProcessor(engines.tts),
+            self.tts,
             LipSyncProcessor(engines.lipsync),
             self.output,
         ])
@@ -166,6 +167,13 @@ class Kiosk:
                 await self.mic.close()
                 await self.speaker.close()
         return self.recorder
+
+    async def say(self, text: str, style: str = "neutral") -> int:
+        """Speak a line outside any conversation (fleet ``say``, announcements)."""
+        turn = self.conversation.new_turn()
+        self.conversation.pending_turn = turn
+        await self.tts.queue_frame(Reply(text, "announcement", style, "operator", turn_id=turn))
+        return turn
 
     async def _feed(self) -> None:
         async for chunk in self.mic.frames():

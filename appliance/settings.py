@@ -138,17 +138,18 @@ class PipelineSettings:
 @dataclass(frozen=True)
 class TelemetrySettings:
     enabled: bool = False
-    """Connect to the fleet broker (off until the device is provisioned)."""
+    """Connect to the fleet broker. ``kiosk run`` also connects once the device is
+    enrolled (``<state>/identity/broker.json``, written by ``kiosk-provision enroll``)."""
     host: str = "localhost"
     """Fleet MQTT broker host name (must match its certificate)."""
     port: int = 8883
     """Broker TLS port."""
     ca_file: str = ""
-    """CA bundle that signed the broker (empty = ``<state>/pki/ca.pem``)."""
+    """CA bundle that signed the broker (empty = ``<state>/identity/ca.crt``)."""
     cert_file: str = ""
-    """This device's certificate; its CN is the device id (empty = ``<state>/pki/device.pem``)."""
+    """This device's certificate; its CN is the device id (empty = ``<state>/identity/device.crt``)."""
     key_file: str = ""
-    """This device's private key (empty = ``<state>/pki/device.key``)."""
+    """This device's private key (empty = ``<state>/identity/device.key``)."""
     keepalive_s: int = 30
     """MQTT keepalive; a half-open link is detected within 1.5x this."""
     heartbeat_s: float = 60.0

@@ -33,10 +33,11 @@ _RETRY_LATER = {0x97}  # quota exceeded: keep the message for the next session
 
 
 def pki_paths(tel: TelemetrySettings) -> tuple[str, str, str]:
-    """CA, certificate and key paths (defaults under ``<state>/pki``)."""
-    pki = state_dir() / "pki"
-    return (tel.ca_file or str(pki / "ca.pem"), tel.cert_file or str(pki / "device.pem"),
-            tel.key_file or str(pki / "device.key"))
+    """CA, certificate and key paths; by default where ``kiosk-provision init/enroll``
+    put them (``<state>/identity/``)."""
+    ident = state_dir() / "identity"
+    return (tel.ca_file or str(ident / "ca.crt"), tel.cert_file or str(ident / "device.crt"),
+            tel.key_file or str(ident / "device.key"))
 
 
 def cert_path(tel: TelemetrySettings) -> str:

@@ -1,0 +1,127 @@
+"""Connect the running kiosk to the fleet: health, birth, events and commands over MQTT.
+
+The telemetry agent runs in its own threads; command handlers hop onto the
+kiosk's event loop with ``run_coroutine_threadsafe`` and wait a bounded time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import logging
+from typing import Any
+
+from appliance import __version__
+from appliance.app import Kiosk
+from appliance.errors import InputError, KioskError
+from appliance.frames import Frame, StageError
+from appliance.settings import Settings, TelemetrySettings, state_dir
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_HOST = TelemetrySettings().host
+DEFAULT_PORT = TelemetrySettings().port
+
+
+def effective_telemetry(settings: Settings) -> TelemetrySettings | None:
+    """Telemetry settings to use, or None when the device is neither enabled nor enrolled."""
+    tel = settings.telemetry
+    broker_file = state_dir() / "identity" / "broker.json"
+    broker: dict[str, Any] = {}
+    if broker_file.exists():
+        try:
+            broker = json.loads(broker_file.read_text())
+        except (OSError, ValueError) as exc:
+            logger.error("telemetry: unreadable %s (%s)", broker_file, exc)
+    if not tel.enabled and not broker:
+        return None
+    host = tel.host if tel.host != DEFAULT_HOST else str(broker.get("host", tel.host))
+    port = tel.port if tel.port != DEFAULT_PORT else int(broker.get("port", tel.port))
+    return dataclasses.replace(tel, enabled=True, host=host, port=port)
+
+
+def kiosk_health(kiosk: Kiosk) -> dict[str, Any]:
+    """The kiosk's part of a health report: engines, conversation, audio devices."""
+    recent = kiosk.recorder.health()
+    engines = {family: {"name": name, "state": "ok"}
+               for family, name in kiosk.engines.describe().items()}
+    for note in kiosk.engines.notes:
+        engines.setdefault(note.split()[0], {})["state"] = "degraded"
+    return {"engines": engines, "conversation": recent["counters"],
+            "latency_ms": recent["latency_ms"],
+            "audio": {"mic": kiosk.mic.name, "speaker": kiosk.speaker.name,
+                      "mic_dropped_frames": kiosk.vad.dropped}}
+
+
+class TelemetryLink:
+    """Wires a :class:`Kiosk` to a started ``TelemetryAgent``."""
+
+    def __init__(self, kiosk: Kiosk, agent: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self.kiosk = kiosk
+        self.agent = agent
+        self.loop = loop
+        agent.set_health_source(lambda: kiosk_health(kiosk))
+        agent.set_birth_source(self._birth)
+        agent.register_command("say", self._say)
+        agent.register_command("set-volume", self._set_volume)
+        kiosk.pipeline.on_frame(self._on_frame)
+
+    def _birth(self) -> dict[str, Any]:
+        return {"firmware": __version__, "engines": self.kiosk.engines.describe(),
+                "site": self.kiosk.settings.site}
+
+    def _on_frame(self, frame: Frame) -> None:
+        if isinstance(frame, StageError):
+            self.agent.publish_event("engine-failed", {"stage": frame.stage, "code": frame.code,
+                                                       "message": frame.message[:500],
+                                                       "turn_id": frame.turn_id})
+
+    def on_kiosk_event(self, event: Any) -> None:
+        """QA hook: staff pager and emergencies go out as alarms."""
+        self.agent.publish_event(event.kind, event.as_dict())
+
+    def _say(self, args: dict[str, Any]) -> dict[str, Any]:
+        text = str(args.get("text", "")).strip()
+        if not text or len(text) > 1000:
+            raise InputError("say needs 'text' (1..1000 characters)")
+        future = asyncio.run_coroutine_threadsafe(self.kiosk.say(text), self.loop)
+        try:
+            future.result(timeout=10)
+        except TimeoutError as exc:
+            raise KioskError("the kiosk did not accept the line in time", code="busy",
+                             retryable=True) from exc
+        return {"queued": text}
+
+    def _set_volume(self, args: dict[str, Any]) -> dict[str, Any]:
+        try:
+            volume = float(args["volume"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError("set-volume needs a numeric 'volume' (0..2)") from exc
+        if not 0.0 <= volume <= 2.0:
+            raise InputError("volume must be between 0 and 2")
+        self.kiosk.speaker.volume = volume
+        return {"volume": volume}
+
+
+def start_telemetry(kiosk: Kiosk, loop: asyncio.AbstractEventLoop) -> TelemetryLink | None:
+    """Start the agent if the device is enrolled or telemetry is enabled; never raises."""
+    tel = effective_telemetry(kiosk.settings)
+    if tel is None:
+        logger.info("telemetry off: device not enrolled (kiosk-provision enroll)")
+        return None
+    try:
+        from appliance.telemetry import TelemetryAgent
+
+        settings = dataclasses.replace(kiosk.settings, telemetry=tel)
+        agent = TelemetryAgent.from_settings(settings)
+        link = TelemetryLink(kiosk, agent, loop)
+        if hasattr(kiosk.engines.qa, "on_event"):
+            kiosk.engines.qa.on_event = link.on_kiosk_event
+        agent.start()
+    except (KioskError, OSError, ValueError) as exc:
+        logger.error("telemetry unavailable: %s", exc)
+        return None
+    logger.info("telemetry: %s:%d as %s", tel.host, tel.port, agent.topics.device_id)
+    return link
+
