@@ -38,7 +38,7 @@ def load_encoder(precision: str = "int8") -> SentenceEncoder:
         raise EngineLoadError(f"the model runtime's encoder is not installed: {exc}") from exc
     try:
         return Encoder(precision)  # type: ignore[no-any-return]
-    except Exception as exc:  # noqa: BLE001 - any build/load failure degrades the same way
+    except Exception as exc:
         raise EngineLoadError(f"sentence encoder ({precision}) failed to load: {exc}") from exc
 
 
