@@ -43,10 +43,14 @@ def evaluate(pack: SitePack, nlu: NluEngine, rows: list[dict[str, Any]]) -> dict
     errors: list[str] = []
     for row in rows:
         text = row["text"]
+        if encoder is not None and hasattr(encoder, "clear"):
+            encoder.clear()
         t0 = time.perf_counter()
         result = nlu.understand(text)
         nlu_ms.append((time.perf_counter() - t0) * 1000)
         dialog.reset()
+        if encoder is not None and hasattr(encoder, "clear"):
+            encoder.clear()  # the turn pays for its own encode, as in the kiosk
         t0 = time.perf_counter()
         turn = dialog.turn(text)
         turn_ms.append((time.perf_counter() - t0) * 1000)

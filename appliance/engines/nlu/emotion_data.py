@@ -30,7 +30,8 @@ EMOTION_EXAMPLES: dict[str, list[str]] = {
         "stupid machine won't take my card", "i'm sick of this service", "what the hell",
     ],
     "anxious": [
-        "i'm going to miss my flight", "please hurry i'm late", "i'm worried i'm on the wrong train",
+        "i'm going to miss my flight", "please hurry i'm late",
+        "i'm worried i'm on the wrong train",
         "i can't find my child", "is it safe here", "i'm scared", "i need to get there quickly",
         "oh no my train leaves in two minutes", "i'm running late for an interview",
         "help i don't know what to do", "i'm really nervous about changing lines",

@@ -22,7 +22,10 @@ from appliance.engines.nlu.base import NluEngine, NluResult, VoiceFeatures
 from appliance.engines.nlu.emotion_data import EMOTION_EXAMPLES
 from appliance.engines.nlu.heads import SoftmaxHead
 from appliance.engines.nlu.sentence import (
-    CachedEncoder, SentenceEncoder, encoder_id, load_encoder,
+    CachedEncoder,
+    SentenceEncoder,
+    encoder_id,
+    load_encoder,
 )
 from appliance.engines.nlu.slots import SlotExtractor
 from appliance.engines.nlu.text import SpellFixer, normalize

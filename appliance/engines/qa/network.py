@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import itertools
 from dataclasses import dataclass
 
 from appliance.sitepack.model import SitePack
@@ -72,13 +73,13 @@ def plan_route(pack: SitePack, origin: str, dest: str) -> Route | None:
         path.append(prev[path[-1]])
     path.reverse()
     legs: list[Leg] = []
-    for (st, ln), (nst, nln) in zip(path, path[1:], strict=False):
-        if ln != nln:
+    for (st, line_id), (nst, next_line) in itertools.pairwise(path):
+        if line_id != next_line:
             continue
-        if legs and legs[-1].line == ln:
+        if legs and legs[-1].line == line_id:
             legs[-1].alight, legs[-1].stops = nst, legs[-1].stops + 1
         else:
-            legs.append(Leg(line=ln, board=st, alight=nst, towards="", stops=1))
+            legs.append(Leg(line=line_id, board=st, alight=nst, towards="", stops=1))
     for leg in legs:
         info = net.line(leg.line)
         if info is not None:

@@ -137,7 +137,7 @@ class SiteQa(QaEngine):
                 first = route.legs[0]
                 deps = [d for d in deps if d.line == first.line and d.destination == first.towards]
         if not line and not station:
-            shown = {}
+            shown: dict[tuple[str, str], Any] = {}
             for d in data.departures:
                 shown.setdefault((d.line, d.destination), d)
             parts = [f"{self.pack.slot_name('line', d.line).split(' (')[0]} to "

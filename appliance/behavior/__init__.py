@@ -1,0 +1,1 @@
+"""What the avatar does next: dialogue context, expressive style and the behaviour tree."""

@@ -1,0 +1,153 @@
+"""The encoder NLU, the site QA and the dialogue on the real MiniLM encoder (INT8)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from appliance.behavior.dialog import Dialog
+from appliance.engines.nlu.base import VoiceFeatures
+from appliance.engines.nlu.encoder_nlu import EncoderNlu
+from appliance.engines.nlu.sentence import HashingEncoder, load_encoder
+from appliance.engines.qa.events import KioskEvent
+from appliance.engines.qa.site_qa import SiteQa
+from appliance.sitepack import SitePack, bundled_sitepack_dir, load_sitepack
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def pack() -> SitePack:
+    return load_sitepack(bundled_sitepack_dir())
+
+
+@pytest.fixture(scope="module")
+def nlu(pack: SitePack, tmp_path_factory: pytest.TempPathFactory) -> EncoderNlu:
+    cache = tmp_path_factory.mktemp("nlu-cache")
+    return EncoderNlu.for_pack(pack, "int8", cache_dir=cache)
+
+
+@pytest.fixture
+def events() -> list[KioskEvent]:
+    return []
+
+
+@pytest.fixture
+def dialog(pack: SitePack, nlu: EncoderNlu, events: list[KioskEvent]) -> Dialog:
+    return Dialog(pack, nlu, SiteQa(pack, nlu.encoder, on_event=events.append))
+
+
+@pytest.mark.parametrize(("text", "intent", "slots"), [
+    ("how do i get to the zoo", "route_planning", {"station": "zoo"}),
+    ("whens the next trane on the red line", "next_train", {"line": "l1"}),
+    ("where are the restrooms", "find_toilet", {}),
+    ("which exit for the taxi rank", "find_exit", {"exit": "d"}),
+    ("can i speak to a real person", "help_human", {}),
+    ("someone collapsed on the platform", "emergency", {}),
+    ("what is the capital of peru", "out_of_scope", {}),
+])
+def test_intents_and_slots(nlu: EncoderNlu, text: str, intent: str,
+                           slots: dict[str, str]) -> None:
+    r = nlu.understand(text)
+    assert (r.intent, r.slots) == (intent, slots)
+
+
+def test_emotion_uses_voice(nlu: EncoderNlu) -> None:
+    text = "the machine took my money again"
+    loud = nlu.understand(text, VoiceFeatures(-8.0, 250.0, 4.0)).emotion
+    flat = nlu.understand(text, VoiceFeatures(-40.0, 110.0, 1.2)).emotion
+    assert loud.label == "frustrated"
+    assert loud.arousal > flat.arousal
+    assert nlu.understand("i'm so worried i'll miss my train").emotion.label == "anxious"
+
+
+def test_heads_are_cached(pack: SitePack, nlu: EncoderNlu, tmp_path: Path) -> None:
+    first = EncoderNlu.for_pack(pack, "int8", encoder=nlu.encoder, cache_dir=tmp_path)
+    assert list(tmp_path.glob("*.npz"))
+    again = EncoderNlu.for_pack(pack, "int8", encoder=nlu.encoder, cache_dir=tmp_path)
+    assert again.heads.threshold == first.heads.threshold
+    assert (again.heads.train_x == first.heads.train_x).all()
+
+
+def test_answers_carry_sources(dialog: Dialog) -> None:
+    turn = dialog.turn("when is the next train to northgate")
+    assert turn.answer.source == "live:departures" and "platform 1" in turn.answer.text
+    turn = dialog.turn("how can i connect my phone to the wifi")
+    assert turn.answer.source == "faq:wifi-connect"
+    turn = dialog.turn("are there delays on the green line")
+    assert turn.answer.source == "live:notices" and "signal fault" in turn.answer.text
+
+
+def test_follow_up_and_repeat(dialog: Dialog) -> None:
+    first = dialog.turn("how do i get to the zoo")
+    assert first.answer.source == "network:route" and "Line 4" in first.answer.text
+    fare = dialog.turn("and how much is it")
+    assert fare.nlu.intent == "fare_inquiry" and fare.nlu.slots["station"] == "zoo"
+    assert "pounds" in fare.answer.text
+    again = dialog.turn("sorry can you say that again")
+    assert again.answer.text == fare.answer.text
+
+
+def test_unknown_says_so_and_staff_events(dialog: Dialog, events: list[KioskEvent]) -> None:
+    oos = dialog.turn("can you book me a table at an italian restaurant")
+    assert "staff" in oos.answer.text
+    dialog.turn("get me a member of staff please")
+    dialog.turn("there's a fire near the gates")
+    assert [e.kind for e in events] == ["help_human", "emergency"]
+    assert events[1].priority == "urgent"
+
+
+def test_anxious_visitor_gets_calm_slow_reply(dialog: Dialog) -> None:
+    calm = dialog.turn("i'm really worried i'll miss my flight how do i get to the airport")
+    dialog.reset()
+    plain = dialog.turn("how do i get to the airport")
+    assert calm.answer.style == "calm" and plain.answer.style == "neutral"
+    assert calm.prosody.length_scale > plain.prosody.length_scale
+
+
+def test_hashing_encoder_fallback_works(pack: SitePack, tmp_path: Path) -> None:
+    nlu = EncoderNlu.for_pack(pack, encoder=HashingEncoder(), cache_dir=tmp_path)
+    assert nlu.understand("where is the toilet").intent == "find_toilet"
+
+
+@pytest.fixture
+def kiosk_root(tmp_path: Path) -> Iterator[Path]:
+    old = os.environ.get("KIOSK_ROOT")
+    os.environ["KIOSK_ROOT"] = str(tmp_path)
+    yield tmp_path
+    if old is None:
+        os.environ.pop("KIOSK_ROOT", None)
+    else:
+        os.environ["KIOSK_ROOT"] = old
+
+
+def test_cli_understand_and_ask(kiosk_root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from appliance.cli_nlu import main
+
+    assert main(["understand", "how much is a ticket to seaside", "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["intent"] == "fare_inquiry" and row["slots"] == {"station": "seaside"}
+    assert set(row["emotion"]) == {"label", "valence", "arousal"}
+    assert main(["ask", "where is the lift", "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["source"].startswith("faq:elevator") and "Exit D" in row["reply"]
+
+
+def test_bench_quick_subset(kiosk_root: Path) -> None:
+    from appliance.bench_nlu import run
+
+    result = run(quick=True)
+    for engine in ("encoder_fp32", "encoder_int8", "keyword"):
+        r = result[engine]
+        assert 0 <= r["intent_accuracy_pct"] <= 100
+        assert set(r["nlu_latency_ms"]) == {"p50", "p95"}
+    assert result["eval_lines"] >= 50
+
+
+def test_real_encoder_loads() -> None:
+    vecs = load_encoder("fp32").encode(["hello"])
+    assert vecs.shape == (1, 384)
