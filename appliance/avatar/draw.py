@@ -78,7 +78,8 @@ def ellipse(cx: float, cy: float, rx: float, ry: float, angle_deg: float = 0.0) 
     return pts + np.array([cx, cy])
 
 
-def rotate(pts: np.ndarray, angle_deg: float, about: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+def rotate(pts: np.ndarray, angle_deg: float,
+           about: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
     """Rotate points by ``angle_deg`` (clockwise on screen) about a pivot."""
     a = math.radians(angle_deg)
     c, s = math.cos(a), math.sin(a)

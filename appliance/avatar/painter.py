@@ -77,7 +77,8 @@ class AvatarPainter:
 
     def _head(self, pts: np.ndarray, pose: AvatarPose, parallax: float = 0.0) -> np.ndarray:
         hx, hy = self.layout.head
-        off = np.array([pose.head_yaw * (8 + 26 * parallax), pose.head_pitch * (10 + 22 * parallax)])
+        off = np.array([pose.head_yaw * (8 + 26 * parallax),
+                        pose.head_pitch * (10 + 22 * parallax)])
         p = d.rotate(pts + off, pose.head_roll_deg, NECK_PIVOT) * self.s
         dx = pose.head_x * 380 * self.s + self.x_shift
         dy = pose.head_y * 380 * self.s - pose.breath * 2.0 * self.s

@@ -145,8 +145,12 @@ def _gesture_for(words: Sequence[WordTiming], i: int) -> str | None:
 
 
 def plan_gestures(words: Sequence[WordTiming], min_gap_s: float = 0.3) -> list[GestureCue]:
-    """Gestures for the trigger words; a new one cuts the previous short, never overlaps."""
-    cues: list[GestureCue] = []
+    """Gestures for the trigger words, sorted by start.
+
+    Nods (head) and arm gestures are separate channels and may overlap; within a
+    channel a new gesture cuts the previous one short and never overlaps it.
+    """
+    channels: dict[bool, list[GestureCue]] = {True: [], False: []}
     for i, word in enumerate(words):
         kind = _gesture_for(words, i)
         if kind is None:
@@ -157,6 +161,7 @@ def plan_gestures(words: Sequence[WordTiming], min_gap_s: float = 0.3) -> list[G
         else:
             cue = GestureCue(kind, word.start - LEAD_S, word.start,
                              word.end + HOLD_S + RELAX_S, word.word)
+        cues = channels[kind == "nod"]
         if cues:
             prev = cues[-1]
             if prev.kind == kind and cue.start < prev.end:
@@ -169,7 +174,7 @@ def plan_gestures(words: Sequence[WordTiming], min_gap_s: float = 0.3) -> list[G
             if cue.start < prev.end:
                 cues[-1] = GestureCue(prev.kind, prev.start, prev.apex, cue.start, prev.word)
         cues.append(cue)
-    return cues
+    return sorted(channels[True] + channels[False], key=lambda g: g.start)
 
 
 def gestures_from_reply(text: str, phonemes: Sequence[PhonemeTiming],

@@ -166,13 +166,14 @@ class AvatarState:
                 break
         return idx
 
-    def _gesture_at(self, t: float) -> tuple[str, float, float]:
+    def _gesture_at(self, t: float, nod: bool) -> tuple[str, float, float]:
+        """(kind, weight, seconds since the stroke) of the arm gesture or nod at ``t``."""
         r = self.reply
         if r is None:
             return "", 0.0, 0.0
         local = t - r.start
         for g in r.gestures:
-            if g.start < local < g.end:
+            if (g.kind == "nod") == nod and g.start < local < g.end:
                 relax = min(RELAX_S, max(0.05, g.end - g.apex))
                 return g.kind, envelope(local, g.start, g.apex, g.end, relax), local - g.apex
         return "", 0.0, 0.0
@@ -182,7 +183,8 @@ class AvatarState:
         r = self.reply
         mouth = r.mouth.shape_at(t - r.start) if r is not None else REST
         expr = self.expression_at(t)
-        kind, weight, since = self._gesture_at(t)
+        kind, weight, since = self._gesture_at(t, nod=False)
+        _, nod_weight, nod_since = self._gesture_at(t, nod=True)
         mx, my, mr = micro_motion(t, self.seed)
         talking = self.speaking_at(t)
         energy = 1.6 if talking else 1.0
@@ -190,10 +192,9 @@ class AvatarState:
         head_y = 0.010 * my * energy + (0.012 * mouth.open if talking else 0.0)
         roll = 2.0 * mr * energy
         pitch = 0.0
-        if kind == "nod":
-            x = clamp((since + 0.22) / 0.6)
-            pitch = math.sin(math.pi * x) * weight
-            kind, weight = "", 0.0
+        if nod_weight > 0:
+            x = clamp((nod_since + 0.22) / 0.6)
+            pitch = math.sin(math.pi * x) * nod_weight
         if self.mode == "listening":
             roll += 3.0
         gaze_x = self._gaze_eyes.at(t)
