@@ -198,4 +198,4 @@ class Scene:
         x, y, w, h = self.layout.subtitles
         if self._attract_tracks:
             track = self._attract_tracks[int(t // 3.0) % len(self._attract_tracks)]
-            track.draw(frame[y : y + h, x : x + w], 10_000)
+            track.draw(frame[y : y + h, x : x + w], 10_000, highlight=False)

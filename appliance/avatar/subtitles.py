@@ -138,8 +138,11 @@ class SubtitleTrack:
                 break
         return found
 
-    def draw(self, out: np.ndarray, word: int) -> None:
-        """Paint the band into ``out`` (height x width x 3) with word ``word`` current."""
+    def draw(self, out: np.ndarray, word: int, highlight: bool = True) -> None:
+        """Paint the band into ``out`` (height x width x 3) with word ``word`` current.
+
+        ``highlight=False`` shows every word up to ``word`` as spoken, without the pill.
+        """
         if not self._pages:
             out[:] = d.PANEL
             return
@@ -151,7 +154,7 @@ class SubtitleTrack:
             if t.page != page or i > cur:
                 continue
             x0, y0, x1, y1 = t.box
-            src = current if i == cur else spoken
+            src = current if i == cur and highlight else spoken
             out[y0:y1, x0:x1] = src[y0:y1, x0:x1]
 
 
