@@ -9,7 +9,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian/Ubuntu packages the appliance and its tests use.
 APT_PACKAGES := python3-venv python3-dev build-essential espeak-ng sox ffmpeg \
-	mosquitto mosquitto-clients portaudio19-dev libsndfile1 alsa-utils
+	mosquitto mosquitto-clients portaudio19-dev libsndfile1 alsa-utils \
+	fonts-noto-cjk
 APT_PACKAGES += libsystemd-dev pkg-config systemd
 
 .PHONY: setup run test test-fast bench lint clean models

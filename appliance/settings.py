@@ -172,6 +172,26 @@ class TelemetrySettings:
 
 
 @dataclass(frozen=True)
+class AvatarSettings:
+    width: int = 1080
+    """Screen width in pixels (native resolution; portrait 1080x1920 is the common kiosk)."""
+    height: int = 1920
+    """Screen height in pixels."""
+    fps: int = 30
+    """Frames per second the display loop paces to."""
+    window: bool = True
+    """Show the fullscreen kiosk window (needs a display and a GUI build of OpenCV)."""
+    mjpeg_port: int = 0
+    """MJPEG preview on 127.0.0.1:<port> for a technician; 0 = off."""
+    language: str = "en"
+    """Subtitle face of the Noto CJK fonts (``en``, ``zh``, ``ja``, ``ko``, ``zh-tw``)."""
+    demo_width: int = 1080
+    """Width of the demo's recorded out/demo.mp4."""
+    demo_height: int = 1920
+    """Height of the demo's recorded out/demo.mp4."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the kiosk reads from ``kiosk.toml``."""
 
@@ -185,6 +205,7 @@ class Settings:
     lipsync: LipsyncSettings = field(default_factory=LipsyncSettings)
     pipeline: PipelineSettings = field(default_factory=PipelineSettings)
     telemetry: TelemetrySettings = field(default_factory=TelemetrySettings)
+    avatar: AvatarSettings = field(default_factory=AvatarSettings)
 
 
 class SettingsError(ValueError):

@@ -1,0 +1,15 @@
+"""The avatar: a procedural 2D face and upper body, its timeline model and display sinks.
+
+* :mod:`~appliance.avatar.timeline`: :class:`AvatarState` (events in) -> :class:`AvatarPose`
+  at time ``t`` (numbers only, testable without pixels);
+* :mod:`~appliance.avatar.scene`: :class:`Scene` draws the whole screen for ``t``;
+* :mod:`~appliance.avatar.sinks`: window, MP4 recorder, MJPEG preview, memory;
+* :func:`render_reply_video`: one reply to an MP4 with its audio (the demo's out/demo.mp4).
+"""
+
+from appliance.avatar.output import AvatarOutput
+from appliance.avatar.scene import Scene
+from appliance.avatar.timeline import AvatarPose, AvatarState
+from appliance.avatar.video import render_reply_video
+
+__all__ = ["AvatarOutput", "AvatarPose", "AvatarState", "Scene", "render_reply_video"]

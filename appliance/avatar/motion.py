@@ -1,0 +1,156 @@
+"""Pure motion curves: expression from valence/arousal, blinks, breathing, gaze easing.
+
+Everything here is a function of plain numbers (time in seconds, a seed), so the
+avatar's behaviour is testable without drawing a pixel.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import random
+from dataclasses import dataclass
+
+
+def clamp(x: float, lo: float = 0.0, hi: float = 1.0) -> float:
+    return lo if x < lo else hi if x > hi else x
+
+
+def smoothstep(x: float) -> float:
+    x = clamp(x)
+    return x * x * (3.0 - 2.0 * x)
+
+
+@dataclass(frozen=True)
+class Expression:
+    """Face parameters an emotion maps to (all roughly -1..1 or 0..1)."""
+
+    smile: float = 0.15
+    """Mouth corners: -1 down (sad), +1 up (happy)."""
+    brow_raise: float = 0.0
+    """Both brows up (surprise, interest) or down (concentration), -1..1."""
+    brow_inner: float = 0.0
+    """Inner ends up (worry, sympathy) 0..1."""
+    eye_open: float = 1.0
+    """Upper-lid opening scale, 0.6 (tired) .. 1.2 (alert)."""
+    cheek: float = 0.0
+    """Cheek raise / blush for warmth 0..1."""
+
+    def lerp(self, other: Expression, k: float) -> Expression:
+        j = 1.0 - k
+        return Expression(
+            self.smile * j + other.smile * k,
+            self.brow_raise * j + other.brow_raise * k,
+            self.brow_inner * j + other.brow_inner * k,
+            self.eye_open * j + other.eye_open * k,
+            self.cheek * j + other.cheek * k,
+        )
+
+
+def expression_for(valence: float, arousal: float) -> Expression:
+    """Map the circumplex (valence -1..1, arousal 0..1) onto face parameters.
+
+    A service avatar keeps a friendly baseline: negative valence reads as
+    sympathy (inner brows up, a soft mouth), not as anger.
+    """
+    v = clamp(valence, -1.0, 1.0)
+    a = clamp(arousal)
+    smile = 0.18 + 0.75 * v if v >= 0 else 0.18 + 0.45 * v
+    brow_raise = 0.5 * (a - 0.35) + (0.25 * v if v > 0 else 0.0)
+    brow_inner = clamp(-v * 0.9)
+    eye_open = 0.85 + 0.35 * a
+    cheek = clamp(v * 0.9)
+    return Expression(clamp(smile, -1.0, 1.0), clamp(brow_raise, -1.0, 1.0), brow_inner,
+                      clamp(eye_open, 0.6, 1.2), cheek)
+
+
+class BlinkSchedule:
+    """Deterministic blinks: one every 2.5-5.5 s, sometimes double, each ~150 ms."""
+
+    def __init__(self, seed: int = 7, horizon_s: float = 3600.0, duration_s: float = 0.15) -> None:
+        rng = random.Random(seed)
+        self.duration_s = duration_s
+        times: list[float] = []
+        t = rng.uniform(0.8, 2.0)
+        while t < horizon_s:
+            times.append(t)
+            if rng.random() < 0.15:
+                times.append(t + duration_s + 0.12)
+            t += rng.uniform(2.5, 5.5)
+        self._times = times
+
+    @property
+    def times(self) -> list[float]:
+        return list(self._times)
+
+    def closure_at(self, t: float) -> float:
+        """Lid closure at ``t`` (0 open .. 1 shut), periodic after the horizon."""
+        if not self._times:
+            return 0.0
+        horizon = self._times[-1] + 3.0
+        t = t % horizon if t >= horizon else t
+        i = bisect.bisect_right(self._times, t) - 1
+        if i < 0:
+            return 0.0
+        x = (t - self._times[i]) / self.duration_s
+        if x >= 1.0:
+            return 0.0
+        # quick close (40%), slower open
+        return x / 0.4 if x < 0.4 else 1.0 - (x - 0.4) / 0.6
+
+
+def breathing(t: float, period_s: float = 4.2) -> float:
+    """Chest rise, -1..1, one breath per ``period_s``."""
+    return math.sin(2.0 * math.pi * t / period_s)
+
+
+def micro_motion(t: float, seed: int = 3) -> tuple[float, float, float]:
+    """Small idle head drift (x, y, roll), each -1..1, from incommensurate sines."""
+    p = seed * 0.917
+    x = 0.6 * math.sin(0.31 * t + p) + 0.4 * math.sin(0.77 * t + 2 * p)
+    y = 0.6 * math.sin(0.23 * t + 3 * p) + 0.4 * math.sin(0.61 * t + p)
+    r = 0.7 * math.sin(0.19 * t + 5 * p) + 0.3 * math.sin(0.53 * t + 4 * p)
+    return x, y, r
+
+
+@dataclass(frozen=True)
+class Ease:
+    """A value moving from ``start_value`` to ``target`` over ``[t0, t0 + duration]``."""
+
+    start_value: float
+    target: float
+    t0: float
+    duration: float
+
+    def at(self, t: float) -> float:
+        if self.duration <= 0 or t >= self.t0 + self.duration:
+            return self.target
+        if t <= self.t0:
+            return self.start_value
+        k = smoothstep((t - self.t0) / self.duration)
+        return self.start_value + (self.target - self.start_value) * k
+
+    def retarget(self, target: float, t: float, duration: float) -> Ease:
+        """A new ease from wherever the value is at ``t``."""
+        return Ease(self.at(t), target, t, duration)
+
+
+MAX_BEARING_DEG = 60.0
+"""Bearings beyond this are treated as this (the avatar cannot look behind)."""
+
+
+def gaze_from_bearing(bearing_deg: float) -> float:
+    """Horizontal gaze -1..1 (screen left..right) for a bearing in degrees."""
+    return clamp(bearing_deg / MAX_BEARING_DEG, -1.0, 1.0)
+
+
+def envelope(t: float, start: float, apex: float, end: float, relax_s: float) -> float:
+    """Gesture weight 0..1: rises start->apex, holds, falls over the last ``relax_s``."""
+    if t <= start or t >= end:
+        return 0.0
+    if t < apex:
+        return smoothstep((t - start) / max(1e-6, apex - start))
+    fall = end - relax_s
+    if t > fall:
+        return smoothstep((end - t) / max(1e-6, relax_s))
+    return 1.0

@@ -1,0 +1,93 @@
+"""Feeds pipeline frames to the avatar scene: the one place frames meet the renderer.
+
+The pipeline (or the lead's output stage) calls :meth:`AvatarOutput.handle` with
+each frame and the monotonic time its audio starts playing; the display loop
+renders the same scene on the same clock. Speech arrives sentence by sentence:
+each :class:`SpeechAudio` with its :class:`Visemes` extends the current reply.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from appliance.avatar.scene import Scene
+from appliance.frames import (
+    Frame,
+    Interrupt,
+    PlaybackStopped,
+    Presence,
+    Reply,
+    SpeechAudio,
+    StageError,
+    Transcript,
+    VisemeCue,
+    Visemes,
+)
+
+logger = logging.getLogger(__name__)
+
+FATAL_CODES = frozenset({"engine-load-failed", "tts-failed", "asr-failed", "audio-failed"})
+"""Stage errors that put the kiosk out of service until cleared."""
+
+
+class AvatarOutput:
+    """Maps frames onto a :class:`Scene` (thread-safe scene setters, so any thread)."""
+
+    def __init__(self, scene: Scene, clock: Callable[[], float] = time.monotonic) -> None:
+        self.scene = scene
+        self.clock = clock
+        self.reply_start: float | None = None
+        """Clock time of the current reply's first sample (set by :meth:`playback_started`)."""
+        self._reply: Reply | None = None
+        self._cues: list[VisemeCue] = []
+        self._phonemes: list[tuple[str, float, float]] = []
+        self._text = ""
+        self._duration = 0.0
+
+    def playback_started(self, at: float | None = None) -> None:
+        """The speaker started the current reply at clock time ``at`` (default now)."""
+        self.reply_start = self.clock() if at is None else at
+        self._update()
+
+    def handle(self, frame: Frame) -> None:
+        """Route one pipeline frame."""
+        now = self.clock()
+        if isinstance(frame, Presence):
+            self.scene.look_at(frame.nearest_bearing_deg, now)
+            if frame.faces == 0 and frame.event == "left":
+                self.scene.set_mode("attract")
+            elif frame.faces and self.scene.state.mode == "attract":
+                self.scene.set_mode("idle")
+        elif isinstance(frame, Transcript) and frame.final:
+            self.scene.heard(frame.text)
+            self.scene.set_mode("listening")
+        elif isinstance(frame, Reply):
+            self._reply = frame
+            self._cues, self._phonemes, self._text, self._duration = [], [], "", 0.0
+            self.reply_start = None
+            self.scene.set_emotion(frame.emotion.valence, frame.emotion.arousal, now)
+            self.scene.show_media(frame.media[0] if frame.media else None)
+        elif isinstance(frame, SpeechAudio):
+            self._phonemes += [(p.phoneme, p.start + frame.offset, p.end + frame.offset)
+                               for p in frame.phonemes]
+            self._text = f"{self._text} {frame.text}".strip()
+            self._duration = max(self._duration, frame.offset + frame.duration)
+            self._update()
+        elif isinstance(frame, Visemes):
+            self._cues += [VisemeCue(c.viseme, c.start + frame.offset, c.end + frame.offset)
+                           for c in frame.cues]
+            self._update()
+        elif isinstance(frame, (Interrupt, PlaybackStopped)):
+            if not isinstance(frame, PlaybackStopped) or frame.interrupted:
+                self.scene.interrupt(now)
+        elif isinstance(frame, StageError) and frame.code in FATAL_CODES:
+            logger.error("avatar shows out of service: %s %s", frame.stage, frame.code)
+            self.scene.set_mode("out_of_service", reason=frame.code)
+
+    def _update(self) -> None:
+        if self.reply_start is None or not self._cues:
+            return
+        self.scene.speak(self.reply_start, self._cues, self._text, self._phonemes,
+                         duration=self._duration)

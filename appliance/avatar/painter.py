@@ -1,0 +1,237 @@
+"""Draws the avatar (head, face, upper body, gesturing arm) for one :class:`AvatarPose`.
+
+The character is procedural flat art: a few dozen anti-aliased polygons in
+design units (head ~380 px wide at scale 1), placed by the :class:`Layout`.
+Head yaw and nods move the features more than the outline (a cheap 2.5-D
+parallax), eyes and mouth are drawn in small patches so irises and teeth are
+clipped to their openings.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from appliance.avatar import draw as d
+from appliance.avatar.layout import Layout
+from appliance.avatar.timeline import AvatarPose
+
+HEAD_RX, HEAD_RY = 190.0, 235.0
+NECK_PIVOT = (0.0, 250.0)
+
+
+def _head_outline() -> np.ndarray:
+    th = np.linspace(0, 2 * math.pi, 72, endpoint=False)
+    s = np.sin(th)
+    taper = 1.0 - 0.24 * np.clip(s, 0, None) ** 2
+    return np.stack([HEAD_RX * np.cos(th) * taper, HEAD_RY * s * (1 + 0.02 * (s > 0))], axis=1)
+
+
+_OUTLINE = _head_outline()
+_HAIR_BACK = (lambda e: e[e[:, 1] < 40.0])(d.ellipse(0, -30, 214, 250))
+
+
+def _fringe() -> np.ndarray:
+    th = np.linspace(math.pi + 0.32, 2 * math.pi - 0.32, 28)
+    top = np.stack([208 * np.cos(th), -30 + 248 * np.sin(th)], axis=1)
+    right = d.bezier((199, -102), (196, -40), (170, -70), (150, -112), 8)
+    mid = d.bezier((150, -112), (100, -150), (10, -150), (-55, -128), 12)
+    left = d.bezier((-55, -128), (-120, -108), (-178, -80), (-199, -20), 10)
+    return np.concatenate([top, right, mid, left])
+
+
+_FRINGE = _fringe()
+
+
+def _torso() -> np.ndarray:
+    left_sh = d.bezier((-66, 262), (-160, 290), (-290, 290), (-330, 420), 14)
+    right_sh = d.bezier((330, 420), (290, 290), (160, 290), (66, 262), 14)
+    return np.concatenate([left_sh, [[-350, 1400], [350, 1400]], right_sh])
+
+
+_TORSO = _torso()
+_SHIRT = np.array([[-74, 266], [74, 266], [0, 430]], dtype=np.float64)
+_LAPEL_L = np.array([[-74, 266], [-112, 300], [-36, 470], [0, 430]], dtype=np.float64)
+_LAPEL_R = _LAPEL_L * np.array([-1.0, 1.0])
+_SCARF = np.array([[-44, 270], [44, 270], [0, 330]], dtype=np.float64)
+_NECK = np.array([[-62, 120], [62, 120], [70, 290], [0, 310], [-70, 290]], dtype=np.float64)
+
+
+class AvatarPainter:
+    """Paints the figure into a BGR frame for a pose; one per screen layout."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.s = layout.scale
+        self.x_shift = 0.0
+        """Horizontal offset in pixels (the scene slides the avatar aside for media)."""
+
+    # --- coordinate helpers ---------------------------------------------------
+
+    def _body(self, pts: np.ndarray, breath: float) -> np.ndarray:
+        hx, hy = self.layout.head
+        out = pts * self.s
+        out[:, 1] -= breath * 3.0 * self.s * np.clip((pts[:, 1] - 200) / 600, 0, 1)
+        return out + np.array([hx + self.x_shift, hy])
+
+    def _head(self, pts: np.ndarray, pose: AvatarPose, parallax: float = 0.0) -> np.ndarray:
+        hx, hy = self.layout.head
+        off = np.array([pose.head_yaw * (8 + 26 * parallax),
+                        pose.head_pitch * (10 + 22 * parallax)])
+        p = d.rotate(pts + off, pose.head_roll_deg, NECK_PIVOT) * self.s
+        dx = pose.head_x * 380 * self.s + self.x_shift
+        dy = pose.head_y * 380 * self.s - pose.breath * 2.0 * self.s
+        return p + np.array([hx + dx, hy + dy])
+
+    # --- the figure -----------------------------------------------------------
+
+    def paint(self, img: np.ndarray, pose: AvatarPose) -> None:
+        """Draw body and head (not the gesturing arm: see :meth:`paint_arm`)."""
+        self._paint_body(img, pose)
+        self._paint_head(img, pose)
+
+    def _paint_body(self, img: np.ndarray, pose: AvatarPose) -> None:
+        b = pose.breath
+        d.fill(img, self._body(_NECK, b), d.SKIN_SHADE)
+        d.fill(img, self._body(_TORSO, b), d.JACKET)
+        d.fill(img, self._body(_SHIRT, b), d.SHIRT)
+        d.fill(img, self._body(_LAPEL_L, b), d.JACKET_SHADE)
+        d.fill(img, self._body(_LAPEL_R, b), d.JACKET_SHADE)
+        d.fill(img, self._body(_SCARF, b), d.ACCENT)
+        for side in (-1, 1):
+            seam = np.array([[side * 262.0, 500], [side * 276, 900], [side * 282, 1400]])
+            d.stroke(img, self._body(seam, b), d.JACKET_SHADE, 5 * self.s)
+        badge = np.array([[110, 500], [200, 500], [200, 530], [110, 530]], dtype=np.float64)
+        d.fill(img, self._body(badge, b), d.SHIRT)
+        stripe = np.array([[110, 500], [128, 500], [128, 530], [110, 530]], dtype=np.float64)
+        d.fill(img, self._body(stripe, b), d.ACCENT)
+
+    def _paint_head(self, img: np.ndarray, pose: AvatarPose) -> None:
+        s = self.s
+        d.fill(img, self._head(_HAIR_BACK, pose, -0.3), d.HAIR)
+        for side in (-1, 1):
+            ear = d.ellipse(side * 186, 18, 30, 46)
+            d.fill(img, self._head(ear, pose, -0.5), d.SKIN)
+            d.fill(img, self._head(d.ellipse(side * 190, 20, 14, 26), pose, -0.5), d.SKIN_SHADE)
+        d.fill(img, self._head(_OUTLINE, pose), d.SKIN)
+        self._paint_cheeks(img, pose)
+        d.fill(img, self._head(_FRINGE, pose, 0.2), d.HAIR)
+        shine = d.bezier((40, -208), (70, -210), (100, -200), (125, -182), 8)
+        d.stroke(img, self._head(shine, pose, 0.2), d.HAIR_LIGHT, 9 * s)
+        for side in (-1, 1):
+            self._paint_eye(img, pose, side)
+            self._paint_brow(img, pose, side)
+        nose = d.bezier((-13, 60), (-6, 72), (6, 72), (13, 60), 8)
+        d.stroke(img, self._head(nose, pose, 1.0), d.SKIN_SHADE, 6 * s)
+        self._paint_mouth(img, pose)
+
+    def _paint_cheeks(self, img: np.ndarray, pose: AvatarPose) -> None:
+        alpha = int(60 + 90 * max(0.0, pose.expression.cheek))
+        for side in (-1, 1):
+            pts = self._head(d.ellipse(side * 118, 66, 36, 20), pose, 0.8)
+            self._blend_poly(img, pts, d.BLUSH, alpha)
+
+    def _blend_poly(self, img: np.ndarray, pts: np.ndarray, color: d.Color, alpha: int) -> None:
+        x0, y0 = np.floor(pts.min(axis=0)).astype(int) - 1
+        x1, y1 = np.ceil(pts.max(axis=0)).astype(int) + 2
+        mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        d.fill(mask, pts - np.array([x0, y0]), (alpha, alpha, alpha))
+        patch = np.empty((y1 - y0, x1 - x0, 3), np.uint8)
+        patch[:] = color
+        d.blend_patch(img, int(x0), int(y0), patch, mask)
+
+    def _paint_eye(self, img: np.ndarray, pose: AvatarPose, side: int) -> None:
+        s, e = self.s, pose.expression
+        cx, cy, rx, ry = side * 80.0, -6.0, 44.0, 34.0
+        close = max(pose.blink, 0.0)
+        if pose.mode == "out_of_service":
+            close = 0.85
+        up = ry * e.eye_open * (1 - close) - 0.3 * ry * close
+        low = 0.8 * ry * (1 - close) + 0.3 * ry * close
+        xs = np.linspace(-rx, rx, 24)
+        arc = np.sqrt(np.clip(1 - (xs / rx) ** 2, 0, 1))
+        upper = np.stack([cx + xs, cy - up * arc], axis=1)
+        lower = np.stack([cx + xs[::-1], cy + low * arc[::-1]], axis=1)
+        opening = self._head(np.concatenate([upper, lower]), pose, 1.0)
+        x0, y0 = np.floor(opening.min(axis=0)).astype(int) - 2
+        x1, y1 = np.ceil(opening.max(axis=0)).astype(int) + 3
+        if up + low > 1.0 and x1 > x0 and y1 > y0:
+            patch = np.empty((y1 - y0, x1 - x0, 3), np.uint8)
+            patch[:] = d.SCLERA
+            o = np.array([x0, y0], dtype=np.float64)
+            ix = cx + pose.gaze_x * 16.0
+            iy = cy + pose.gaze_y * 8.0 + pose.head_pitch * 5.0
+            ic = self._head(np.array([[ix, iy], [ix - 7, iy - 8]]), pose, 1.0) - o
+            d.dot(patch, (ic[0, 0], ic[0, 1]), 26 * s, d.IRIS)
+            d.dot(patch, (ic[0, 0], ic[0, 1]), 12 * s, d.PUPIL)
+            d.dot(patch, (ic[1, 0], ic[1, 1]), 7 * s, d.SCLERA)
+            mask = np.zeros(patch.shape[:2], np.uint8)
+            d.fill(mask, opening - o, (255, 255, 255))
+            d.blend_patch(img, int(x0), int(y0), patch, mask)
+        lash = self._head(upper, pose, 1.0)
+        d.stroke(img, lash, d.INK, 6 * s)
+        if up > 4:
+            flick = d.bezier((cx + side * rx * 0.9, cy - up * 0.4), (cx + side * rx, cy - up * 0.3),
+                             (cx + side * (rx + 6), cy - up * 0.35),
+                             (cx + side * (rx + 12), cy - up * 0.55), 6)
+            d.stroke(img, self._head(flick, pose, 1.0), d.INK, 5 * s)
+
+    def _paint_brow(self, img: np.ndarray, pose: AvatarPose, side: int) -> None:
+        e = pose.expression
+        base = -64.0 - 14.0 * e.brow_raise
+        inner = (side * 38.0, base + 4 - 16.0 * e.brow_inner)
+        outer = (side * 122.0, base + 8 + 6.0 * e.brow_inner)
+        c1 = (side * 62.0, base - 8 - 6.0 * e.brow_inner)
+        c2 = (side * 100.0, base - 10)
+        pts = d.bezier(inner, c1, c2, outer, 12)
+        d.stroke(img, self._head(pts, pose, 0.9), d.HAIR, 12 * self.s)
+
+    def _paint_mouth(self, img: np.ndarray, pose: AvatarPose) -> None:
+        m, e, s = pose.mouth, pose.expression, self.s
+        cy = 132.0
+        w = 100.0 * (1 + 0.3 * m.wide) * (1 + 0.08 * e.smile) * (1 - 0.1 * m.press)
+        h = 80.0 * m.open
+        corner = cy - 12.0 * e.smile
+        rnd = max(0.0, -m.wide)
+        k = 0.45 + 0.4 * rnd
+        left, right = (-w / 2, corner), (w / 2, corner)
+        if h < 3.0:
+            dip = cy + 3 + 12.0 * max(0.0, e.smile) - 6 * max(0.0, -e.smile)
+            line = d.bezier(left, (-w / 4, dip), (w / 4, dip), right, 14)
+            d.stroke(img, self._head(line, pose, 1.0), d.LIP, (7 + 3 * m.press) * s)
+            return
+        top = cy - h * 0.3 - 3
+        bottom = cy + h * 0.7 + 4 + 6 * max(0.0, e.smile)
+        upper = d.bezier(left, (-w * k, top), (w * k, top), right, 16)
+        lower = d.bezier(right, (w * k, bottom), (-w * k, bottom), left, 16)
+        cavity = self._head(np.concatenate([upper, lower[1:-1]]), pose, 1.0)
+        x0, y0 = np.floor(cavity.min(axis=0)).astype(int) - 2
+        x1, y1 = np.ceil(cavity.max(axis=0)).astype(int) + 3
+        o = np.array([x0, y0], dtype=np.float64)
+        patch = np.empty((y1 - y0, x1 - x0, 3), np.uint8)
+        patch[:] = d.MOUTH
+        if m.teeth > 0.05:
+            th = 4 + (8 + 10 * m.teeth) * min(1.0, h / 30)
+            teeth = np.array([[-w, top - 10], [w, top - 10], [w, top + th], [-w, top + th]])
+            d.fill(patch, self._head(teeth, pose, 1.0) - o, d.TEETH)
+        tongue_y = bottom - h * 0.12 + 6 * (1 - m.tongue)
+        tongue = d.ellipse(0, tongue_y, w * 0.32, max(4.0, h * 0.22 + 8 * m.tongue))
+        d.fill(patch, self._head(tongue, pose, 1.0) - o, d.TONGUE)
+        mask = np.zeros(patch.shape[:2], np.uint8)
+        d.fill(mask, cavity - o, (255, 255, 255))
+        d.blend_patch(img, int(x0), int(y0), patch, mask)
+        d.stroke(img, cavity, d.LIP, 5 * s, closed=True)
+
+    # --- the gesturing arm --------------------------------------------------------
+
+    def paint_arm(self, img: np.ndarray, pose: AvatarPose) -> None:
+        """The forearm and hand of a gesture in progress (drawn over media)."""
+        if not pose.gesture or pose.gesture_weight <= 0.01:
+            return
+        from appliance.avatar.arms import arm_polygons
+
+        for pts, color in arm_polygons(pose):
+            d.fill(img, self._body(pts, pose.breath), color)
+
+

@@ -1,0 +1,201 @@
+"""The whole screen for time ``t``: background, avatar, answer media, subtitles, screens.
+
+:class:`Scene` owns an :class:`AvatarState` (the numbers) and draws it with an
+:class:`AvatarPainter`. Everything static is rendered once (background with its
+halo, the subtitle panel, the media card, the subtitle pages, the out-of-service
+screen); a frame restores the stage from the cached background and paints only
+the figure and the subtitle highlight. Setters are thread-safe so the pipeline
+can feed a scene that a display thread renders.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from appliance.avatar import draw as d
+from appliance.avatar.layout import layout_for
+from appliance.avatar.painter import AvatarPainter
+from appliance.avatar.screens import ATTRACT_LINES, attract_gestures, out_of_service_screen
+from appliance.avatar.subtitles import SubtitleTrack, render_line
+from appliance.avatar.text2action import GestureCue, gestures_from_reply, word_timings
+from appliance.avatar.timeline import AvatarState
+from appliance.frames import PhonemeTiming, VisemeCue
+
+logger = logging.getLogger(__name__)
+
+
+def _phonemes(items: Sequence[PhonemeTiming | tuple[str, float, float]]) -> list[PhonemeTiming]:
+    return [p if isinstance(p, PhonemeTiming) else PhonemeTiming(*p) for p in items]
+
+
+class Scene:
+    """Renders the kiosk screen; ``render(t)`` returns the frame buffer (reused)."""
+
+    def __init__(self, size: tuple[int, int] = (1080, 1920), seed: int = 7,
+                 language: str = "en") -> None:
+        self.width, self.height = size
+        self.layout = layout_for(*size)
+        self.language = language
+        self.state = AvatarState(seed)
+        self.painter = AvatarPainter(self.layout)
+        self._lock = threading.Lock()
+        self._bg = self._background()
+        self._frame = self._bg.copy()
+        self._card: tuple[np.ndarray, int, int] | None = None
+        self._subs: SubtitleTrack | None = None
+        self._heard = self._heard_strip("")
+        self._media_path: str | None = None
+        self._oos: np.ndarray | None = None
+        self._attract_tracks: list[SubtitleTrack] = []
+
+    # --- static layers ------------------------------------------------------------
+
+    def _background(self) -> np.ndarray:
+        lay = self.layout
+        bg = d.vertical_gradient(self.width, self.height, d.BG_TOP, d.BG_BOTTOM)
+        hx, hy = lay.head
+        d.dot(bg, (hx, hy), 430 * lay.scale, d.HALO)
+        _x, y, _w, _h = lay.heard
+        bg[y : self.height, :] = d.PANEL
+        return bg
+
+    def _heard_strip(self, text: str) -> np.ndarray:
+        _, _, w, h = self.layout.heard
+        prefix = "You: " if text else ""
+        return render_line(text, w, h, int(self.layout.font_px * 0.7), self.language,
+                           prefix=prefix)
+
+    def _media_card(self, path: str | None) -> tuple[np.ndarray, int, int] | None:
+        """The answer image as a framed card and where it goes (or None)."""
+        if not path:
+            return None
+        img = cv2.imread(path, cv2.IMREAD_COLOR)
+        if img is None:
+            logger.warning("answer media %s cannot be read; not shown", path)
+            return None
+        x, y, w, h = self.layout.media
+        border = max(4, w // 90)
+        k = min((w - 2 * border) / img.shape[1], (h - 2 * border) / img.shape[0])
+        iw, ih = max(1, int(img.shape[1] * k)), max(1, int(img.shape[0] * k))
+        card = np.empty((ih + 2 * border, iw + 2 * border, 3), np.uint8)
+        card[:] = d.SHIRT
+        card[border : border + ih, border : border + iw] = cv2.resize(
+            img, (iw, ih), interpolation=cv2.INTER_AREA)
+        cv2.rectangle(card, (0, 0), (card.shape[1] - 1, card.shape[0] - 1), d.JACKET_SHADE, 2)
+        return card, x + (w - card.shape[1]) // 2, y + (h - card.shape[0]) // 2
+
+    # --- events (thread-safe) -----------------------------------------------------------
+
+    def speak(self, start: float, cues: Sequence[VisemeCue], text: str,
+              phonemes: Sequence[PhonemeTiming | tuple[str, float, float]] = (),
+              duration: float | None = None, gestures: Sequence[GestureCue] | None = None,
+              valence: float | None = None, arousal: float | None = None) -> None:
+        """Say ``text`` from ``start``: lips from ``cues``, words and gestures from phonemes."""
+        ph = _phonemes(phonemes)
+        dur = duration if duration is not None else max((c.end for c in cues), default=0.0)
+        words = word_timings(text, ph, dur)
+        planned = list(gestures) if gestures is not None else gestures_from_reply(text, ph, dur)
+        _, _, w, h = self.layout.subtitles
+        subs = SubtitleTrack(text, w, h, self.layout.font_px, self.language) if text else None
+        with self._lock:
+            if valence is not None:
+                self.state.set_emotion(valence, 0.4 if arousal is None else arousal, start)
+            self.state.speak(start, cues, planned, words, dur, text)
+            self._subs = subs
+
+    def interrupt(self, t: float) -> None:
+        """Barge-in: stop the lips and gestures now, keep the words said so far."""
+        with self._lock:
+            self.state.interrupt(t)
+
+    def heard(self, text: str) -> None:
+        """Show what the avatar heard the visitor say."""
+        strip = self._heard_strip(text)
+        with self._lock:
+            self._heard = strip
+
+    def show_media(self, path: str | Path | None) -> None:
+        """Show an answer image beside the avatar (None hides it)."""
+        p = str(path) if path else None
+        card = self._media_card(p)
+        with self._lock:
+            self._media_path = p
+            self._card = card
+
+    def look_at(self, bearing_deg: float | None, t: float) -> None:
+        """Look toward a visitor at ``bearing_deg`` (+ = screen right), None = ahead."""
+        with self._lock:
+            self.state.look_at(bearing_deg, t)
+
+    def set_emotion(self, valence: float, arousal: float, t: float) -> None:
+        with self._lock:
+            self.state.set_emotion(valence, arousal, t)
+
+    def set_mode(self, mode: str, reason: str = "") -> None:
+        """``idle``, ``listening``, ``speaking``, ``attract`` or ``out_of_service``."""
+        oos = out_of_service_screen(self.width, self.height, reason) \
+            if mode == "out_of_service" else None
+        with self._lock:
+            self.state.set_mode(mode)
+            self._oos = oos
+            if mode == "attract" and not self._attract_tracks:
+                _, _, w, h = self.layout.subtitles
+                self._attract_tracks = [SubtitleTrack(text, w, h, self.layout.font_px, lang)
+                                        for lang, text in ATTRACT_LINES]
+
+    # --- drawing --------------------------------------------------------------------------
+
+    def render(self, t: float) -> np.ndarray:
+        """Draw the frame for time ``t``; the returned buffer is reused by the next call."""
+        with self._lock:
+            if self._oos is not None:
+                np.copyto(self._frame, self._oos)
+                return self._frame
+            frame, state = self._frame, self.state
+            _sx, sy, _sw, sh = self.layout.stage
+            np.copyto(frame[sy : sy + sh], self._bg[sy : sy + sh])
+            if state.mode == "attract":
+                self._attract(frame, t)
+                return frame
+            pose = state.pose_at(t)
+            self.painter.paint(frame, pose)
+            if self._card is not None:
+                card, cx, cy = self._card
+                frame[cy : cy + card.shape[0], cx : cx + card.shape[1]] = card
+            self.painter.paint_arm(frame, pose)
+            self._paint_text(frame, t)
+            return frame
+
+    def _paint_text(self, frame: np.ndarray, t: float) -> None:
+        x, y, w, h = self.layout.heard
+        frame[y : y + h, x : x + w] = self._heard
+        x, y, w, h = self.layout.subtitles
+        band = frame[y : y + h, x : x + w]
+        if self._subs is None:
+            band[:] = d.PANEL
+        else:
+            self._subs.draw(band, self.state.current_word(t))
+
+    def _attract(self, frame: np.ndarray, t: float) -> None:
+        """Idle avatar waving now and then, the invitation cycling through languages."""
+        state = self.state
+        period = 9.0
+        cycle = int(t // period)
+        if state.reply is None or state.reply.start != cycle * period:
+            state.speak(cycle * period, [], attract_gestures(), (), period, "")
+            state.mode = "attract"
+        pose = state.pose_at(t)
+        self.painter.paint(frame, pose)
+        self.painter.paint_arm(frame, pose)
+        x, y, w, h = self.layout.heard
+        frame[y : y + h, x : x + w] = d.PANEL
+        x, y, w, h = self.layout.subtitles
+        if self._attract_tracks:
+            track = self._attract_tracks[int(t // 3.0) % len(self._attract_tracks)]
+            track.draw(frame[y : y + h, x : x + w], 10_000, highlight=False)

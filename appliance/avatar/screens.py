@@ -1,0 +1,75 @@
+"""Screens that are not a conversation: the attract loop and "out of service"."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from appliance.avatar import draw as d
+from appliance.avatar.fonts import load_font
+from appliance.avatar.text2action import GestureCue
+
+ATTRACT_LINES: tuple[tuple[str, str], ...] = (
+    ("en", "Hello! Ask me anything."),
+    ("zh", "您好！有什么可以帮您？"),
+    ("ja", "こんにちは！何でも聞いてください。"),
+    ("ko", "안녕하세요! 무엇이든 물어보세요."),
+)
+"""The invitation shown while nobody is there, one language every 3 s."""
+
+OUT_OF_SERVICE_LINES: tuple[tuple[str, str], ...] = (
+    ("zh", "暂停服务，请联系工作人员"),
+    ("ja", "ただいま休止中です。係員にお声がけください"),
+    ("ko", "일시적으로 서비스를 중단합니다. 직원에게 문의하세요"),
+)
+
+
+def attract_gestures() -> list[GestureCue]:
+    """One friendly wave per attract cycle (times from the cycle's start)."""
+    return [GestureCue("open_hand", 1.0, 1.5, 3.6, "hello")]
+
+
+def _rgb(c: d.Color) -> tuple[int, int, int]:
+    return (c[2], c[1], c[0])
+
+
+def out_of_service_screen(width: int, height: int, reason: str = "") -> np.ndarray:
+    """A calm, unmistakable "temporarily out of service" screen (BGR)."""
+    img = Image.new("RGB", (width, height), _rgb(d.PANEL))
+    draw = ImageDraw.Draw(img)
+    unit = min(width, height)
+    cx, cy = width / 2, height * (0.3 if height >= width else 0.28)
+    r = unit * 0.16
+    tri = [(cx, cy - r), (cx + r * 1.1, cy + r * 0.8), (cx - r * 1.1, cy + r * 0.8)]
+    draw.polygon(tri, fill=_rgb(d.ACCENT))
+    bar_w = r * 0.16
+    draw.rounded_rectangle((cx - bar_w / 2, cy - r * 0.45, cx + bar_w / 2, cy + r * 0.3),
+                           radius=bar_w / 2, fill=_rgb(d.PANEL))
+    draw.ellipse((cx - bar_w * 0.6, cy + r * 0.45, cx + bar_w * 0.6, cy + r * 0.45 + bar_w * 1.2),
+                 fill=_rgb(d.PANEL))
+    y = cy + r * 1.3
+    big = load_font(int(unit * 0.065), "en", bold=True)
+    for text in ("Temporarily", "out of service"):
+        w = draw.textlength(text, font=big)
+        draw.text(((width - w) / 2, y), text, font=big, fill=_rgb(d.TEXT))
+        y += unit * 0.085
+    y += unit * 0.02
+    small = load_font(int(unit * 0.038), "en")
+    msg = "Please ask a member of staff for help."
+    w = draw.textlength(msg, font=small)
+    draw.text(((width - w) / 2, y), msg, font=small, fill=_rgb(d.TEXT_DIM))
+    y += unit * 0.08
+    for lang, text in OUT_OF_SERVICE_LINES:
+        font = load_font(int(unit * 0.034), lang)
+        while draw.textlength(text, font=font) > width * 0.9 and len(text) > 4:
+            text = text[:-2] + "…"
+        w = draw.textlength(text, font=font)
+        draw.text(((width - w) / 2, y), text, font=font, fill=_rgb(d.TEXT_DIM))
+        y += unit * 0.06
+    if reason:
+        tiny = load_font(int(unit * 0.024), "en")
+        code = f"code: {reason}"
+        w = draw.textlength(code, font=tiny)
+        draw.text(((width - w) / 2, height - unit * 0.08), code, font=tiny,
+                  fill=_rgb(d.TEXT_DIM))
+    return np.ascontiguousarray(np.asarray(img)[:, :, ::-1])

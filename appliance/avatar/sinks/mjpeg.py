@@ -1,0 +1,117 @@
+"""MJPEG preview over HTTP on localhost, for a technician's laptop (off by default).
+
+``GET /`` (or ``/stream.mjpg``) streams ``multipart/x-mixed-replace`` JPEGs of the
+latest frame; ``GET /frame.jpg`` returns one. Frames are JPEG-encoded on the
+server thread, at most ``max_fps`` per second and downscaled to ``width``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import cv2
+import numpy as np
+
+from appliance.avatar.sinks.base import DisplayError, FrameSink
+
+logger = logging.getLogger(__name__)
+BOUNDARY = b"kioskframe"
+
+
+class MjpegPreview(FrameSink):
+    """Serves the latest frame; bind to ``127.0.0.1`` only (port 0 picks a free one)."""
+
+    name = "mjpeg"
+
+    def __init__(self, port: int = 0, host: str = "127.0.0.1", max_fps: float = 10.0,
+                 width: int = 540, quality: int = 80) -> None:
+        self.max_fps, self.width, self.quality = max_fps, width, quality
+        self._cond = threading.Condition()
+        self._frame: np.ndarray | None = None
+        self._seq = 0
+        preview = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, fmt: str, *args: object) -> None:
+                logger.debug("mjpeg: " + fmt, *args)
+
+            def do_GET(self) -> None:
+                if self.path.startswith("/frame.jpg"):
+                    jpg = preview.jpeg(timeout=2.0)
+                    if jpg is None:
+                        self.send_error(503, "no frame yet")
+                        return
+                    self.send_response(200)
+                    self.send_header("Content-Type", "image/jpeg")
+                    self.send_header("Content-Length", str(len(jpg)))
+                    self.end_headers()
+                    self.wfile.write(jpg)
+                    return
+                if self.path not in ("/", "/stream.mjpg"):
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type",
+                                 "multipart/x-mixed-replace; boundary=" + BOUNDARY.decode())
+                self.end_headers()
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    preview.stream(self.wfile)
+
+        try:
+            self._server = ThreadingHTTPServer((host, port), Handler)
+        except OSError as exc:
+            raise DisplayError(f"MJPEG preview cannot listen on {host}:{port}: {exc}") from exc
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self.url = f"http://{host}:{self.port}/"
+        self._closed = False
+        self._thread = threading.Thread(target=self._server.serve_forever, name="mjpeg",
+                                        daemon=True)
+        self._thread.start()
+        logger.info("MJPEG preview on %s", self.url)
+
+    def write(self, frame: np.ndarray, t: float) -> None:
+        with self._cond:
+            self._frame = frame.copy()
+            self._seq += 1
+            self._cond.notify_all()
+
+    def jpeg(self, timeout: float = 0.0, after: int = -1) -> bytes | None:
+        """The latest frame (newer than sequence ``after``) as JPEG bytes."""
+        with self._cond:
+            self._cond.wait_for(lambda: (self._frame is not None and self._seq > after)
+                                or self._closed, timeout)
+            frame = self._frame
+        if frame is None:
+            return None
+        h, w = frame.shape[:2]
+        if w > self.width:
+            frame = cv2.resize(frame, (self.width, round(h * self.width / w)),
+                               interpolation=cv2.INTER_AREA)
+        ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, self.quality])
+        return buf.tobytes() if ok else None
+
+    def stream(self, out: object) -> None:
+        seq = -1
+        while not self._closed:
+            started = time.monotonic()
+            jpg = self.jpeg(timeout=1.0, after=seq)
+            seq = self._seq
+            if jpg is not None:
+                head = b"--" + BOUNDARY + b"\r\nContent-Type: image/jpeg\r\nContent-Length: "
+                out.write(head + str(len(jpg)).encode() + b"\r\n\r\n" + jpg + b"\r\n")  # type: ignore[attr-defined]
+            time.sleep(max(0.0, 1.0 / self.max_fps - (time.monotonic() - started)))
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        with self._cond:
+            self._cond.notify_all()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=2)

@@ -1,0 +1,129 @@
+"""The avatar's timeline as numbers: lips, blinks, gaze, expression, gestures."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+
+from appliance.avatar.motion import BlinkSchedule, expression_for
+from appliance.avatar.pacer import FramePacer
+from appliance.avatar.text2action import gestures_from_reply, phoneme_words, word_timings
+from appliance.avatar.timeline import AvatarState
+from appliance.avatar.visemes import VISEMES, MouthTrack, shape_for
+from appliance.frames import PhonemeTiming, VisemeCue
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures/avatar/piper_reply.json"
+
+
+def piper_reply() -> tuple[str, list[PhonemeTiming], list[VisemeCue]]:
+    data = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    return (data["text"], [PhonemeTiming(*p) for p in data["phonemes"]],
+            [VisemeCue(*c) for c in data["cues"]])
+
+
+def test_every_oculus_viseme_has_a_shape() -> None:
+    assert len(VISEMES) == 15
+    assert shape_for("aa").open > 0.9
+    assert shape_for("PP").open == 0 and shape_for("PP").press == 1
+    assert shape_for("sil").open == 0
+    assert shape_for("U").wide < -0.5 < 0.5 < shape_for("I").wide
+
+
+def test_mouth_reaches_each_shape_at_its_cue_and_blends_between() -> None:
+    track = MouthTrack([VisemeCue("sil", 0, 0.5), VisemeCue("aa", 0.5, 1.0),
+                        VisemeCue("PP", 1.0, 1.3)])
+    assert track.openness_at(0.2) == 0
+    assert track.openness_at(0.5) == pytest.approx(0.5, abs=0.01)  # half-way at the boundary
+    assert track.openness_at(0.54) == pytest.approx(1.0)
+    assert track.openness_at(0.75) == pytest.approx(1.0)
+    mid = track.openness_at(1.0)
+    assert 0.3 < mid < 0.7  # closing, not jumping
+    assert track.shape_at(1.1).press == pytest.approx(1.0)
+    assert track.openness_at(2.0) == 0
+
+
+def test_words_come_from_piper_word_boundaries() -> None:
+    text, phonemes, _ = piper_reply()
+    assert len(phoneme_words(phonemes)) == 14
+    words = word_timings(text, phonemes)
+    assert [w.word for w in words][:3] == ["Hello", "Yes", "the"]
+    assert all(a.end <= b.start + 1e-9 for a, b in itertools.pairwise(words))
+    left = next(w for w in words if w.word == "left")
+    assert 2.4 < left.start < 2.7
+
+
+def test_text2action_points_left_on_left_and_greets_and_nods() -> None:
+    text, phonemes, _ = piper_reply()
+    gestures = gestures_from_reply(text, phonemes)
+    kinds = {g.kind: g for g in gestures}
+    assert set(kinds) == {"open_hand", "nod", "point_left"}
+    left = next(w for w in word_timings(text, phonemes) if w.word == "left")
+    assert kinds["point_left"].apex == pytest.approx(left.start)  # stroke lands on the word
+    assert kinds["point_left"].start < left.start < kinds["point_left"].end
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("Turn right after the gates.", "point_right"),
+    ("Go straight ahead to exit B.", "point_ahead"),
+    ("That's right, it is free.", "nod"),
+    ("Welcome to Central Station!", "open_hand"),
+    ("洗手间在左边。", "point_left"),
+])
+def test_text2action_rules(text: str, kind: str) -> None:
+    gestures = gestures_from_reply(text, [], duration=3.0)
+    assert kind in {g.kind for g in gestures}
+
+
+def test_no_gesture_for_plain_text() -> None:
+    assert gestures_from_reply("The train leaves at ten.", [], duration=2.0) == []
+
+
+def test_blinks_are_deterministic_and_brief() -> None:
+    a, b = BlinkSchedule(seed=1), BlinkSchedule(seed=1)
+    assert a.times == b.times
+    t0 = a.times[0]
+    assert a.closure_at(t0 + 0.06) == pytest.approx(1.0)
+    assert a.closure_at(t0 - 0.01) == 0.0
+    gaps = [y - x for x, y in zip(a.times, a.times[1:], strict=False)]
+    assert min(gaps) > 0.2 and max(gaps) < 6.0
+
+
+def test_expression_follows_valence_and_arousal() -> None:
+    happy, sad = expression_for(0.8, 0.5), expression_for(-0.8, 0.3)
+    assert happy.smile > 0.6 > sad.smile
+    assert sad.brow_inner > 0.5 > happy.brow_inner
+    assert expression_for(0, 0.9).eye_open > expression_for(0, 0.1).eye_open
+
+
+def test_state_eases_gaze_and_emotion() -> None:
+    state = AvatarState()
+    state.look_at(60.0, t=1.0)
+    assert state.pose_at(1.0).gaze_x == pytest.approx(0.0)
+    assert state.pose_at(1.5).gaze_x == pytest.approx(1.0)
+    assert state.pose_at(1.2).head_yaw < state.pose_at(3.0).head_yaw  # head follows slower
+    state.set_emotion(0.9, 0.5, t=2.0)
+    assert state.pose_at(3.0).expression.smile > state.pose_at(2.0).expression.smile
+
+
+def test_interrupt_closes_the_mouth_and_stops_words() -> None:
+    state = AvatarState()
+    _, phonemes, cues = piper_reply()
+    text = "Hello! Yes, the nearest toilet is on your left, just past the ticket gates."
+    state.speak(10.0, cues, gestures_from_reply(text, phonemes),
+                word_timings(text, phonemes), text=text)
+    assert state.speaking_at(12.0)
+    state.interrupt(12.0)
+    assert not state.speaking_at(12.5)
+    assert state.pose_at(12.5).mouth.open == 0
+    assert state.current_word(20.0) == state.current_word(12.0)
+
+
+def test_pacer_counts_dropped_frames() -> None:
+    pacer = FramePacer(fps=30, t0=0.0)
+    assert pacer.advance(0.01) == 0
+    assert pacer.deadline() == pytest.approx(1 / 30)
+    assert pacer.advance(0.2) == 4  # a 170 ms stall skips the deadlines it missed
+    assert pacer.dropped == 4
