@@ -37,6 +37,8 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     p.add_argument("--fast", action="store_true",
                    help="do not pace audio at real time (latency figures are then meaningless)")
+    p.add_argument("--no-video", action="store_true",
+                   help="skip rendering the avatar video (out/demo.mp4)")
     p.add_argument("--question", default=None,
                    help="text of the built-in question to synthesize when no --wav is given")
     p.set_defaults(func=run_demo)

@@ -99,6 +99,9 @@ def run_demo(args: argparse.Namespace) -> int:
     if turn is None:
         raise InputError(f"{args.wav or 'the question'}: no speech was heard in the recording")
     files.update(_write_outputs(turn, out))
+    if turn.audio and not args.no_video:
+        _status("rendering the avatar video...", quiet)
+        files["video_mp4"] = str(_render_video(settings, turn, out / "demo.mp4"))
     report = turn_report(turn, files)
     (out / "demo.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     if args.json:
@@ -130,6 +133,25 @@ def _write_outputs(turn: TurnRecord, out: Path) -> dict[str, str]:
         vis.write_text(json.dumps(visemes_json(turn.visemes, turn.sample_rate, text), indent=1))
         files["visemes_json"] = str(vis)
     return files
+
+
+def _render_video(settings: Settings, turn: TurnRecord, path: Path) -> Path:
+    """The avatar answering, muxed with the reply audio (``out/demo.mp4``)."""
+    from appliance.avatar.video import render_reply_video
+
+    from appliance.sitepack import default_sitepack_dir
+
+    reply = turn.reply
+    pack = default_sitepack_dir(settings.nlu.sitepack)
+    candidates = [p for m in (reply.media if reply else []) for p in (Path(m), pack / m)]
+    media = next((p for p in candidates if p.is_file()), None)
+    phonemes = [p for chunk in turn.audio for p in chunk.phonemes]
+    return render_reply_video(
+        path, turn.reply_pcm, turn.sample_rate, turn.visemes, phonemes,
+        text=reply.text if reply else "", heard_text=turn.transcript,
+        emotion=reply.emotion if reply else None,
+        size=(settings.avatar.demo_width, settings.avatar.demo_height),
+        fps=settings.avatar.fps, media=media, language=settings.avatar.language)
 
 
 def _print_human(r: dict[str, Any]) -> None:

@@ -147,7 +147,7 @@ class TelemetrySettings:
     ca_file: str = ""
     """CA bundle that signed the broker (empty = ``<state>/identity/ca.crt``)."""
     cert_file: str = ""
-    """This device's certificate; its CN is the device id (empty = ``<state>/identity/device.crt``)."""
+    """This device's certificate, CN = device id (empty = ``<state>/identity/device.crt``)."""
     key_file: str = ""
     """This device's private key (empty = ``<state>/identity/device.key``)."""
     keepalive_s: int = 30

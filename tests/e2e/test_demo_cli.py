@@ -78,6 +78,11 @@ def test_demo_json_on_a_stereo_44k_question(tmp_path: Path) -> None:
 
     audio, rate = read_wav(reply)
     assert visemes["cues"][-1]["end"] == pytest.approx(len(audio) / rate, abs=0.01)
+    video = Path(report["files"]["video_mp4"])
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type",
+                            "-of", "csv=p=0", str(video)], capture_output=True, text=True,
+                           check=True)
+    assert sorted(probe.stdout.split()) == ["audio", "video"]
 
 
 def test_say_writes_audio_and_visemes(tmp_path: Path) -> None:
