@@ -60,6 +60,23 @@ def _add_say(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=run_say)
 
 
+def _add_announce(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from appliance.demo import run_announce
+
+    p = sub.add_parser("announce", help="speak a service notice as a fluent announcement",
+                       description="Turn a structured notice (JSON: what, where, when, advice) "
+                       "into a spoken script (gather, order, link, smooth, site style), then "
+                       "speak it with lip-sync like `kiosk say`. `kiosk announce-script` shows "
+                       "the script without speaking.")
+    p.add_argument("notice", help="the notice JSON file")
+    p.add_argument("--out", default="out", help="where to write the files (default: ./out)")
+    p.add_argument("--style", default="neutral",
+                   choices=["neutral", "calm", "apologetic", "cheerful", "urgent"])
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--no-play", action="store_true", help="only write the files")
+    p.set_defaults(func=run_announce)
+
+
 def _add_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     from appliance.daemon import run_service
 
@@ -80,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="more log output (-v: what happened, -vv: debug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_add_demo, _add_say, _add_run):
+    for add in (_add_demo, _add_say, _add_announce, _add_run):
         add(sub)
     _add_extensions(sub)
     return parser

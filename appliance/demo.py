@@ -138,7 +138,6 @@ def _write_outputs(turn: TurnRecord, out: Path) -> dict[str, str]:
 def _render_video(settings: Settings, turn: TurnRecord, path: Path) -> Path:
     """The avatar answering, muxed with the reply audio (``out/demo.mp4``)."""
     from appliance.avatar.video import render_reply_video
-
     from appliance.sitepack import default_sitepack_dir
 
     reply = turn.reply
@@ -171,21 +170,19 @@ def _print_human(r: dict[str, Any]) -> None:
         print(f"error:      {err['stage']}: {err['code']}: {err['message']}")
 
 
-def run_say(args: argparse.Namespace) -> int:
+def speak(settings: Settings, text: str, *, style: str, out: Path, stem: str,
+          play: bool) -> dict[str, Any]:
+    """Synthesize ``text`` with lip-sync, write ``<stem>.wav`` + visemes, play it."""
     from appliance.devices import open_audio
     from appliance.engines.lipsync.phonemes import PhonemeLipSync
     from appliance.engines.tts import create_tts
     from appliance.pipeline.speech_stage import STYLE_PROSODY
 
-    text = args.text.strip()
-    if not text:
-        raise InputError("nothing to say: give the text as an argument")
-    settings, _ = load()
     tts = create_tts(settings.tts)
     lipsync = PhonemeLipSync(settings.lipsync.min_cue_ms / 1000)
     started = time.monotonic()
     chunks, cues, offset, first_ms = [], [], 0.0, 0.0
-    for chunk in tts.synthesize(text, STYLE_PROSODY[args.style]):
+    for chunk in tts.synthesize(text, STYLE_PROSODY.get(style)):
         first_ms = first_ms or (time.monotonic() - started) * 1000
         cues += [
             VisemeCue(c.viseme, c.start + offset, c.end + offset) for c in lipsync.visemes(chunk)
@@ -193,26 +190,47 @@ def run_say(args: argparse.Namespace) -> int:
         offset += chunk.duration
         chunks.append(chunk.pcm)
     pcm = np.concatenate(chunks)
-    out = Path(args.out)
-    wav = write_wav(out / "say.wav", pcm, tts.sample_rate)
-    vis = out / "say-visemes.json"
+    wav = write_wav(out / f"{stem}.wav", pcm, tts.sample_rate)
+    vis = out / f"{stem}-visemes.json"
     vis.write_text(json.dumps(visemes_json(cues, tts.sample_rate, text), indent=1))
-    device = "none"
-    if not args.no_play:
-        device = asyncio.run(_play(settings, pcm, tts.sample_rate, open_audio))
-    report = {
-        "text": text,
-        "duration_s": round(offset, 3),
-        "visemes": len(cues),
-        "tts_first_audio_ms": round(first_ms, 1),
-        "played_on": device,
-        "files": {"wav": str(wav), "visemes_json": str(vis)},
-    }
-    if args.json:
+    device = asyncio.run(_play(settings, pcm, tts.sample_rate, open_audio)) if play else "none"
+    return {"text": text, "duration_s": round(offset, 3), "visemes": len(cues),
+            "tts_first_audio_ms": round(first_ms, 1), "played_on": device,
+            "files": {"wav": str(wav), "visemes_json": str(vis)}}
+
+
+def _report_speech(report: dict[str, Any], as_json: bool) -> None:
+    if as_json:
         print(json.dumps(report, ensure_ascii=False))
-    else:
-        print(f"said {text!r} ({offset:.2f} s, {len(cues)} visemes) on {device}")
-        print(f"wav:      {wav}\nvisemes:  {vis}")
+        return
+    print(f"said {report['text']!r} ({report['duration_s']:.2f} s, {report['visemes']} visemes)"
+          f" on {report['played_on']}")
+    print(f"wav:      {report['files']['wav']}\nvisemes:  {report['files']['visemes_json']}")
+
+
+def run_say(args: argparse.Namespace) -> int:
+    text = args.text.strip()
+    if not text:
+        raise InputError("nothing to say: give the text as an argument")
+    settings, _ = load()
+    report = speak(settings, text, style=args.style, out=Path(args.out), stem="say",
+                   play=not args.no_play)
+    _report_speech(report, args.json)
+    return 0
+
+
+def run_announce(args: argparse.Namespace) -> int:
+    """``kiosk announce NOTICE.json``: the live script of a service notice, spoken."""
+    from appliance.announce import load_notice, make_script
+    from appliance.sitepack import default_sitepack_dir, load_sitepack
+
+    settings, _ = load()
+    notice = load_notice(Path(args.notice))
+    pack = load_sitepack(default_sitepack_dir(settings.nlu.sitepack))
+    script = make_script(notice, pack)
+    report = speak(settings, script, style=args.style, out=Path(args.out), stem="announce",
+                   play=not args.no_play)
+    _report_speech(report, args.json)
     return 0
 
 

@@ -98,3 +98,14 @@ def test_say_writes_audio_and_visemes(tmp_path: Path) -> None:
 def test_say_refuses_empty_text(tmp_path: Path) -> None:
     result = kiosk("say", "  ", root=tmp_path)
     assert result.returncode == 2 and "nothing to say" in result.stderr
+
+
+def test_announce_speaks_a_service_notice(tmp_path: Path) -> None:
+    notice = Path("models/sitepacks/metro-demo/notices/l3-signal-fault.json").resolve()
+    result = kiosk("announce", str(notice), "--out", str(tmp_path), "--no-play", "--json",
+                   root=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert "Line 3" in report["text"] and report["duration_s"] > 5
+    assert report["played_on"] == "none"
+    assert Path(report["files"]["visemes_json"]).exists()
