@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from hw.audio_util import read_wav, resample, to_mono
+from hw.health import DeviceHealth
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,15 @@ class AudioInput(ABC):
     @property
     def frame_samples(self) -> int:
         return self.sample_rate * self.frame_ms // 1000
+
+    @property
+    def health(self) -> DeviceHealth:
+        """Whether the microphone works (``mic-lost`` when it was unplugged)."""
+        health: DeviceHealth | None = getattr(self, "_health", None)
+        if health is None:
+            health = DeviceHealth("microphone")
+            self._health = health
+        return health
 
     @abstractmethod
     def frames(self) -> AsyncIterator[CapturedAudio]:
@@ -139,7 +149,8 @@ class PyAudioMicrophone(AudioInput):
     the pipeline stalls, and counted in ``dropped``).
     """
 
-    def __init__(self, device: str = "", *, sample_rate: int = 16_000, queue_size: int = 100):
+    def __init__(self, device: str = "", *, sample_rate: int = 16_000, queue_size: int = 100,
+                 channels: int | None = None, device_rate: int | None = None):
         try:
             import pyaudio
         except ImportError as exc:  # pragma: no cover - depends on the machine
@@ -148,8 +159,8 @@ class PyAudioMicrophone(AudioInput):
         self._pa = pyaudio.PyAudio()
         self._info = find_device(self._pa, device, want_input=True)
         self.name = str(self._info["name"])
-        self.device_rate = int(self._info["defaultSampleRate"])
-        self.channels = min(int(self._info["maxInputChannels"]), 8)
+        self.device_rate = device_rate or int(self._info["defaultSampleRate"])
+        self.channels = channels or min(int(self._info["maxInputChannels"]), 8)
         self._queue: asyncio.Queue[tuple[bytes, float]] = asyncio.Queue(queue_size)
         self.dropped = 0
         self._stream: Any = None
@@ -174,7 +185,9 @@ class PyAudioMicrophone(AudioInput):
                 stream_callback=callback,
             )
         except OSError as exc:
+            self.health.fail(MicrophoneError.code, f"cannot open {self.name}: {exc}")
             raise MicrophoneError(f"cannot open {self.name}: {exc}") from exc
+        self.health.ok()
 
     def _offer(self, data: bytes, ts: float) -> None:
         if self._queue.full():
@@ -189,6 +202,7 @@ class PyAudioMicrophone(AudioInput):
             try:
                 data, ts = await asyncio.wait_for(self._queue.get(), timeout=2.0)
             except asyncio.TimeoutError as exc:
+                self.health.fail(MicrophoneError.code, f"{self.name} stopped delivering audio")
                 raise MicrophoneError(f"{self.name} stopped delivering audio") from exc
             pcm = np.frombuffer(data, dtype="<i2").reshape(-1, self.channels)
             mono = resample(to_mono(pcm), self.device_rate, self.sample_rate).astype(np.int16)
@@ -209,7 +223,8 @@ def find_device(pa: Any, name: str, *, want_input: bool) -> dict[str, Any]:
     key = "maxInputChannels" if want_input else "maxOutputChannels"
     if not name:
         try:
-            info = pa.get_default_input_device_info() if want_input else pa.get_default_output_device_info()
+            info = (pa.get_default_input_device_info() if want_input
+                    else pa.get_default_output_device_info())
             return dict(info)
         except OSError as exc:
             raise MicrophoneError("no default audio device") from exc
