@@ -52,6 +52,7 @@ class ArrayMicrophone(AudioInput):
         """Use everything ``speaker`` plays as the echo reference."""
         if self._speaker is not None and self.reference.on_played in self._speaker.listeners:
             self._speaker.listeners.remove(self.reference.on_played)
+        self.array.attach_speaker(speaker)  # a simulated room hears the speaker first
         speaker.listeners.append(self.reference.on_played)
         self._speaker = speaker
 
@@ -99,6 +100,8 @@ class ArrayMicrophone(AudioInput):
             try:
                 await self.array.close()
                 self.array = self.reopen()
+                if self._speaker is not None:
+                    self.array.attach_speaker(self._speaker)
                 logger.info("microphone %s reopened", self.array.name)
                 return
             except MicrophoneError as exc:

@@ -22,6 +22,7 @@ import numpy as np
 from hw.array_geometry import ArrayGeometry
 from hw.array_sim import EchoPath, active_power, power, propagate, station_noise
 from hw.audio_in import MicrophoneError, find_device
+from hw.audio_out import AudioOutput
 from hw.audio_util import read_wav, resample, to_mono
 from hw.echo import EchoReference
 
@@ -63,6 +64,9 @@ class MicArray(ABC):
         Raises :class:`~hw.audio_in.MicrophoneError` when the device is lost.
         """
 
+    def attach_speaker(self, speaker: AudioOutput) -> None:  # noqa: B027 - optional hook
+        """Hear ``speaker`` (only a simulated room needs to be told)."""
+
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Release the device."""
 
@@ -81,9 +85,8 @@ class SimMicArray(MicArray):
     """A WAV-fed array in a simulated station.
 
     Mixes the visitor (``visitor``, a WAV or int16 array, from
-    ``visitor_bearing_deg``), the kiosk's own played audio as echo (attach
-    :attr:`echo_input` to the speaker: ``speaker.listeners.append(
-    array.echo_input.on_played)``; it comes back after ``echo_delay_ms`` at
+    ``visitor_bearing_deg``), the kiosk's own played audio as echo (see
+    :meth:`attach_speaker`; it comes back after ``echo_delay_ms`` at
     ``echo_gain_db`` from ``echo_bearing_deg``) and station noise at
     ``snr_db`` relative to the visitor's speech (None = silent station).
     ``fail_after_s`` simulates an unplugged microphone.
@@ -127,6 +130,11 @@ class SimMicArray(MicArray):
         self._echo = EchoPath(geometry, rate, delay_ms=echo_delay_ms, gain_db=echo_gain_db,
                               bearing_deg=echo_bearing_deg)
         self._closed = False
+
+    def attach_speaker(self, speaker: AudioOutput) -> None:
+        """What ``speaker`` plays echoes back into this simulated room."""
+        if self.echo_input.on_played not in speaker.listeners:
+            speaker.listeners.append(self.echo_input.on_played)
 
     def _block(self, index: int, n: int) -> np.ndarray:
         voice = self.visitor[index: index + n]
