@@ -49,19 +49,29 @@ def pink_noise(samples: int, rng: np.random.Generator) -> np.ndarray:
     return np.asarray(x / (np.sqrt(np.mean(x * x)) + 1e-12))
 
 
-def station_noise(samples: int, channels: int, rate: int, seed: int = 7,
-                  coherence: float = 0.3) -> np.ndarray:
+def station_noise(samples: int, channels: int | ArrayGeometry, rate: int, seed: int = 7,
+                  directions: int = 24) -> np.ndarray:
     """Diffuse station noise ``(n, channels)`` of unit RMS.
 
-    Pink noise, partly shared between mics (``coherence``), plus a slow
-    low-frequency rumble that swells like a passing train.
+    Given an :class:`ArrayGeometry`, pink noise arrives as plane waves from
+    ``directions`` evenly spread bearings (a diffuse field: coherent between
+    mics only at low frequencies, as in a hall), plus a slow low-frequency
+    rumble that swells like a passing train and a little sensor self-noise.
+    Given a channel count, the channels are simply independent.
     """
     rng = np.random.default_rng(seed)
-    shared = pink_noise(samples, rng)
-    mics = np.stack([pink_noise(samples, rng) for _ in range(channels)], axis=1)
-    noise = np.sqrt(coherence) * shared[:, None] + np.sqrt(1 - coherence) * mics
     t = np.arange(samples) / rate
     rumble = np.sin(2 * np.pi * 55 * t) * (0.5 + 0.5 * np.sin(2 * np.pi * 0.1 * t))
+    if isinstance(channels, ArrayGeometry):
+        geometry = channels
+        noise = np.zeros((samples, geometry.count))
+        for k in range(directions):
+            bearing = -180.0 + 360.0 * (k + rng.uniform()) / directions
+            noise += propagate(pink_noise(samples, rng), geometry, bearing, rate)
+        noise /= np.sqrt(directions)
+        noise += 0.05 * rng.standard_normal(noise.shape)
+    else:
+        noise = np.stack([pink_noise(samples, rng) for _ in range(channels)], axis=1)
     noise += 0.5 * rumble[:, None]
     return np.asarray(noise / (np.sqrt(np.mean(noise * noise)) + 1e-12))
 
@@ -153,7 +163,8 @@ def mix_scene(geometry: ArrayGeometry, rate: int, *, visitor: np.ndarray | None 
                     bearing_deg=echo_bearing_deg).process(ref)
     noise_part = np.zeros((length, m))
     if snr_db is not None and length:
-        base = station_noise(length, m, rate, seed) if noise is None else _tile(noise, length, m)
+        base = (station_noise(length, geometry, rate, seed) if noise is None
+                else _tile(noise, length, m))
         target = active_power(voice, rate) if visitor is not None else active_power(echo, rate)
         noise_part = base * np.sqrt(target / (power(base) + 1e-12) / 10 ** (snr_db / 10))
     total = voice + echo + noise_part

@@ -11,6 +11,7 @@ A camera that fails to open or stops delivering sets its health to FAILED
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import threading
 import time
@@ -132,9 +133,24 @@ class OpenCVCamera(Camera):
                 time.sleep(0.05)
                 continue
             last_ok = time.monotonic()
-            loop.call_soon_threadsafe(_offer_latest, queue, CameraFrame(image, last_ok, index))
+            self._deliver(loop, queue, CameraFrame(image, last_ok, index))
             index += 1
-        loop.call_soon_threadsafe(_offer_latest, queue, None)
+        self._deliver(loop, queue, None)
+
+    def _deliver(self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[Any],
+                 item: CameraFrame | None) -> None:
+        """Live cameras: newest frame wins. Files: wait for the consumer (no time to keep)."""
+        if self.backend != "file":
+            loop.call_soon_threadsafe(_offer_latest, queue, item)
+            return
+        future = asyncio.run_coroutine_threadsafe(queue.put(item), loop)
+        while not self._stop.is_set():
+            try:
+                future.result(timeout=0.2)
+                return
+            except concurrent.futures.TimeoutError:  # not the builtin on 3.10
+                continue
+        future.cancel()
 
     async def frames(self) -> AsyncIterator[CameraFrame]:
         if self._capture is None:

@@ -45,16 +45,23 @@ def _pairs(count: int) -> list[tuple[int, int]]:
     return list(itertools.combinations(range(count), 2))
 
 
-def phat_spectra(block: np.ndarray, nfft: int) -> np.ndarray:
-    """PHAT-normalized cross-spectra of every mic pair: ``(pairs, nfft//2+1)``."""
+def phat_spectra(block: np.ndarray, nfft: int, beta: float = 0.6) -> np.ndarray:
+    """Whitened cross-spectra of every mic pair: ``(pairs, nfft//2+1)``.
+
+    ``beta`` = 1 is the classic phase transform (every bin counts the same);
+    below 1 (PHAT-beta) louder bins keep some weight, which stops faint
+    coherent leftovers (residual echo, hum) from outvoting the talker. The
+    result is scaled to a peak of 1 so every frame weighs alike in averages.
+    """
     x = np.asarray(block, np.float64)
     window = np.hanning(len(x))[:, None]
     spectra = np.fft.rfft(x * window, n=nfft, axis=0)
     out = []
     for i, j in _pairs(x.shape[1]):
         cross = spectra[:, i] * np.conj(spectra[:, j])
-        out.append(cross / (np.abs(cross) + 1e-12))
-    return np.asarray(out)
+        out.append(cross / (np.abs(cross) ** beta + 1e-12))
+    result = np.asarray(out)
+    return result / (np.abs(result).max() + 1e-12)
 
 
 class SrpPhat:

@@ -101,11 +101,14 @@ class AcousticFrontEnd:
     def __init__(self, geometry: ArrayGeometry, rate: int = 16_000, *, aec: bool = True,
                  noise_suppression: bool = True, ns_level: int = 2, agc: bool = True,
                  beamform: bool = True, stream_delay_ms: int = 0,
-                 voice_threshold: float = 0.6, fixed_bearing_deg: float | None = None) -> None:
+                 voice_threshold: float = 0.6, floor_margin_db: float = 8.0,
+                 fixed_bearing_deg: float | None = None) -> None:
         self.geometry = geometry
         self.rate = rate
         self.health = DeviceHealth("audio-frontend")
         self.voice_threshold = voice_threshold
+        self.floor_margin_db = floor_margin_db
+        self._floor = 1e12
         self.fixed_bearing_deg = fixed_bearing_deg
         self.bearing_deg: float | None = fixed_bearing_deg
         self.speech_probability = 0.0
@@ -152,10 +155,8 @@ class AcousticFrontEnd:
         if x.ndim == 1:
             x = x[:, None]
         clean = self.cancel_echo(x, reference)
-        voiced = False
-        if self._vad is not None:
-            self.speech_probability = float(self._vad.process(np.ascontiguousarray(clean[:, 0])))
-            voiced = self.speech_probability >= self.voice_threshold
+        voiced = self._voiced(clean[:, 0]) and not self._mostly_echo(x[:, 0], clean[:, 0],
+                                                                      reference)
         if self._doa is not None:
             bearing = self._doa.update(clean.astype(np.float64), voiced)
             if bearing is not None:
@@ -167,6 +168,31 @@ class AcousticFrontEnd:
         if self._post is not None:
             pcm = np.asarray(self._post.process(pcm), np.int16)
         return pcm
+
+    def _voiced(self, channel: np.ndarray) -> bool:
+        """Speech-like (WebRTC's estimate) and clearly above the noise floor.
+
+        The floor follows the quietest frames (down at once, up ~0.5 dB/s), so
+        station noise and what is left of the echo never steer the beam.
+        """
+        level = float(np.mean(channel.astype(np.float64) ** 2)) + 1.0
+        self._floor = min(level, self._floor * 1.003)
+        if self._vad is None:
+            return level > self._floor * 10 ** (self.floor_margin_db / 10) * 4
+        self.speech_probability = float(self._vad.process(np.ascontiguousarray(channel)))
+        return (self.speech_probability >= self.voice_threshold
+                and level > self._floor * 10 ** (self.floor_margin_db / 10))
+
+    def _mostly_echo(self, raw: np.ndarray, clean: np.ndarray,
+                     reference: np.ndarray | None) -> bool:
+        """While the kiosk talks, a frame the canceller cut by 10 dB or more was its own voice."""
+        if not self._aecs or reference is None:
+            return False
+        if float(np.mean(np.asarray(reference, np.float64) ** 2)) < 1e4:  # ~ -50 dBFS
+            return False
+        before = float(np.mean(raw.astype(np.float64) ** 2)) + 1.0
+        after = float(np.mean(clean.astype(np.float64) ** 2)) + 1.0
+        return after < before * 0.1
 
     def reset_speaker(self) -> None:
         """Forget the bearing (the visitor left); echo filters keep what they learned."""

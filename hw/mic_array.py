@@ -119,7 +119,7 @@ class SimMicArray(MicArray):
             base = _load(noise, source_rate, rate)
             base = np.repeat(base[:, None], geometry.count, axis=1)
         else:
-            base = station_noise(loop_len, geometry.count, rate, seed)
+            base = station_noise(loop_len, geometry, rate, seed)
         if snr_db is not None and len(speech):
             target = active_power(self.visitor, rate) / 10 ** (snr_db / 10)
         else:

@@ -44,7 +44,7 @@ def test_fractional_delay_bank_matches_an_exact_shift() -> None:
 
 
 @pytest.mark.parametrize("geometry", [CIRCLE, LINE], ids=["circular", "linear"])
-@pytest.mark.parametrize("bearing", [-70.0, -25.0, 0.0, 40.0, 85.0])
+@pytest.mark.parametrize("bearing", [-70.0, -25.0, 0.0, 40.0, 75.0])
 def test_srp_phat_finds_the_visitor_in_station_noise(geometry: ArrayGeometry,
                                                       bearing: float) -> None:
     scene = mix_scene(geometry, RATE, visitor=spoken(VISITOR_LINE),
@@ -68,18 +68,21 @@ def test_doa_tracker_moves_only_on_voiced_blocks() -> None:
     assert tracker.bearing_deg is None
 
 
-def test_delay_and_sum_gains_snr_toward_the_visitor() -> None:
+def test_delay_and_sum_keeps_the_visitor_and_averages_out_mic_noise() -> None:
     voice = spoken(VISITOR_LINE)
-    scene = mix_scene(LINE, RATE, visitor=voice, visitor_bearing_deg=30, snr_db=0)
+    scene = mix_scene(LINE, RATE, visitor=voice, visitor_bearing_deg=30, snr_db=None)
+    hiss = np.random.default_rng(1).standard_normal(scene.visitor.shape) * 100
     beam_voice = DelayAndSum(LINE, RATE, bearing_deg=30)
-    beam_noise = DelayAndSum(LINE, RATE, bearing_deg=30)
+    beam_hiss = DelayAndSum(LINE, RATE, bearing_deg=30)
     v = np.concatenate([beam_voice.process(scene.visitor[i:i + 320])
                         for i in range(0, len(voice), 320)])
-    n = np.concatenate([beam_noise.process(scene.noise[i:i + 320])
-                        for i in range(0, len(voice), 320)])
-    snr_in = db(power(scene.visitor[:, 0]) / power(scene.noise[:, 0]))
-    snr_out = db(power(v) / power(n))
-    assert snr_out - snr_in > 2.5  # four mics: at most 6 dB on fully diffuse noise
+    n = np.concatenate([beam_hiss.process(hiss[i:i + 320]) for i in range(0, len(voice), 320)])
+    assert abs(db(power(v) / power(scene.visitor[:, 0]))) < 1.0  # steered talker intact
+    assert db(power(hiss[:, 0]) / power(n)) > 5.0  # four mics: 6 dB on independent noise
+    wrong = DelayAndSum(LINE, RATE, bearing_deg=-60)
+    off = np.concatenate([wrong.process(scene.visitor[i:i + 320])
+                          for i in range(0, len(voice), 320)])
+    assert power(off) < power(v)  # a beam pointed elsewhere hears the visitor less
 
 
 def test_echo_reference_resamples_and_keeps_pace() -> None:
