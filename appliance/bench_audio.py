@@ -54,15 +54,21 @@ def erle(geometry: ArrayGeometry) -> dict[str, float]:
             "whole_reply": round(10 * np.log10(power(mic) / (power(res) + 1e-9)), 1)}
 
 
-def barge_in_scene(geometry: ArrayGeometry, bearing: float, snr_db: float) -> Any:
+VISITOR_LINES = (VISITOR_LINE, "How long does the train to the city centre take?",
+                 "Is there a lift to platform four?")
+"""What visitors say in the WER measurement (each over the kiosk's reply)."""
+
+
+def barge_in_scene(geometry: ArrayGeometry, bearing: float, snr_db: float,
+                   line: str = VISITOR_LINE) -> Any:
     """The visitor talks over the end of the kiosk's reply, in station noise."""
     kiosk = spoken(KIOSK_LINE)
-    line = spoken(VISITOR_LINE, "en+f3")
+    said = spoken(line, "en+f3")
     visitor = np.zeros_like(kiosk)
-    start = len(kiosk) - len(line) - RATE // 2
-    visitor[start:start + len(line)] = line
+    start = len(kiosk) - len(said) - RATE // 2
+    visitor[start:start + len(said)] = said
     return mix_scene(geometry, RATE, visitor=visitor, played=kiosk, visitor_bearing_deg=bearing,
-                     echo_bearing_deg=0.0, snr_db=snr_db), slice(start, start + len(line))
+                     echo_bearing_deg=0.0, snr_db=snr_db), slice(start, start + len(said))
 
 
 def doa_errors(geometry: ArrayGeometry, bearings: list[float], snr_db: float) -> list[float]:
@@ -90,24 +96,35 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
 
 
 def wer_table(asr: Callable[[np.ndarray], str], *, snrs: tuple[float, ...] = (10.0, 0.0),
-              geometry: ArrayGeometry | None = None) -> dict[str, Any]:
-    """WER of ``asr`` (int16 16 kHz mono -> text) on the visitor's line.
+              geometry: ArrayGeometry | None = None,
+              lines: tuple[str, ...] = VISITOR_LINES) -> dict[str, Any]:
+    """WER of ``asr`` (int16 16 kHz mono -> text) on the visitors' lines.
 
-    ``clean`` is the line alone; for each SNR, ``raw`` is one microphone of
-    the barge-in scene (echo + station noise) and ``frontend`` is the same
-    audio after AEC, beamforming, noise suppression and AGC.
+    ``clean`` is each line alone; for each SNR, ``raw`` is one microphone of
+    the barge-in scene (the kiosk's reply as echo + station noise) and
+    ``frontend`` is the same audio after AEC, beamforming, noise suppression
+    and AGC. WER is pooled over the lines (total errors / total words).
     """
     geometry = geometry or ArrayGeometry.circular(4, 0.032)
-    clean = np.round(spoken(VISITOR_LINE, "en+f3")).astype(np.int16)
-    table: dict[str, Any] = {"clean": round(word_error_rate(VISITOR_LINE, asr(clean)), 3)}
+    words = sum(len(re.findall(r"[a-z0-9']+", line.lower())) for line in lines)
+
+    def pooled(errors: list[float]) -> float:
+        return round(sum(errors) / words, 3)
+
+    def errors(line: str, pcm: np.ndarray) -> float:
+        return word_error_rate(line, asr(pcm)) * len(re.findall(r"[a-z0-9']+", line.lower()))
+
+    clean = [errors(line, np.round(spoken(line, "en+f3")).astype(np.int16)) for line in lines]
+    table: dict[str, Any] = {"clean": pooled(clean)}
     for snr in snrs:
-        scene, span = barge_in_scene(geometry, 30.0, snr)
-        raw = scene.mics[:, 0]
-        out = _frames(scene.mics, scene.reference, AcousticFrontEnd(geometry, RATE))
-        lo, hi = max(0, span.start - RATE // 4), span.stop + RATE // 4
-        table[f"snr_{snr:g}db"] = {
-            "raw": round(word_error_rate(VISITOR_LINE, asr(raw[lo:hi])), 3),
-            "frontend": round(word_error_rate(VISITOR_LINE, asr(out[lo:hi])), 3)}
+        raw_errors, fe_errors = [], []
+        for line in lines:
+            scene, span = barge_in_scene(geometry, 30.0, snr, line)
+            out = _frames(scene.mics, scene.reference, AcousticFrontEnd(geometry, RATE))
+            lo, hi = max(0, span.start - RATE // 4), span.stop + RATE // 4
+            raw_errors.append(errors(line, scene.mics[lo:hi, 0]))
+            fe_errors.append(errors(line, out[lo:hi]))
+        table[f"snr_{snr:g}db"] = {"raw": pooled(raw_errors), "frontend": pooled(fe_errors)}
     return table
 
 

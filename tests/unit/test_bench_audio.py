@@ -24,7 +24,7 @@ def test_wer_table_feeds_the_asr_clean_raw_and_processed_audio() -> None:
         heard.append(pcm)
         return VISITOR_LINE if len(heard) == 1 else "where ticket"
 
-    table = wer_table(asr, snrs=(10.0,))
+    table = wer_table(asr, snrs=(10.0,), lines=(VISITOR_LINE,))
     assert table["clean"] == 0.0
     assert set(table["snr_10db"]) == {"raw", "frontend"}
     assert all(p.dtype == np.int16 and p.ndim == 1 and len(p) > 16_000 for p in heard)
