@@ -89,3 +89,54 @@ def test_pyaudio_captures_and_plays_through_a_virtual_alsa_device(tmp_path: Path
     lead = int(np.flatnonzero(got)[0])
     assert np.array_equal(written[start: start + len(got) - lead], got[lead:])
     assert result["played"] >= len(got)
+
+
+ARRAY_SCRIPT = textwrap.dedent("""
+    import asyncio, json, sys
+    from hw.array_geometry import ArrayGeometry
+    from hw.array_input import ArrayMicrophone
+    from hw.mic_array import PyAudioMicArray
+
+    async def main():
+        geometry = ArrayGeometry.circular(4, 0.032)
+        array = PyAudioMicArray(geometry, "kiosk_virtual", device_rate=48000,
+                                device_channels=4, queue_size=10000)
+        mic = ArrayMicrophone(array)
+        count = 0
+        async for frame in mic.frames():
+            assert len(frame.pcm) == 320 and frame.sample_rate == 16000
+            count += 1
+            if count >= int(sys.argv[1]):
+                break
+        await mic.close()
+        print(json.dumps({"frames": count, "bearing": mic.bearing_deg,
+                          "health": mic.health.state.value}))
+
+    asyncio.run(main())
+""")
+
+
+def test_pyaudio_mic_array_at_48khz_through_the_front_end(tmp_path: Path) -> None:
+    import soxr
+
+    from hw.array_geometry import ArrayGeometry
+    from hw.array_sim import mix_scene
+
+    geometry = ArrayGeometry.circular(4, 0.032)
+    scene = mix_scene(geometry, RATE, visitor=spoken(VISITOR_LINE), visitor_bearing_deg=-40,
+                      snr_db=20)
+    at48k = soxr.resample(scene.mics.astype(np.float32), RATE, 48_000)
+    capture = tmp_path / "capture.raw"
+    np.clip(np.round(at48k), -32768, 32767).astype("<i2").tofile(capture)
+    (tmp_path / ".asoundrc").write_text(ASOUNDRC.format(played=tmp_path / "played.raw",
+                                                        capture=capture))
+    frames = len(scene.mics) // 320 - 5
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path.cwd())}
+    proc = subprocess.run([sys.executable, "-c", ARRAY_SCRIPT, str(frames)], capture_output=True,
+                          text=True, timeout=120, env=env, cwd=Path.cwd())
+    if proc.returncode != 0 and "no audio device named like" in proc.stderr:
+        pytest.skip(f"no ALSA virtual device on this machine: {proc.stderr.strip()[-200:]}")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["frames"] == frames and result["health"] == "ok"
+    assert result["bearing"] is not None and abs(result["bearing"] + 40) <= 8
