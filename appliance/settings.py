@@ -192,6 +192,101 @@ class AvatarSettings:
 
 
 @dataclass(frozen=True)
+class MicArraySettings:
+    enabled: bool = False
+    """Capture from a multi-channel array (else the plain mono microphone)."""
+    layout: str = "circular"
+    """``circular`` (ReSpeaker-style ring) or ``linear`` (a row along the screen)."""
+    channels: int = 4
+    """Number of microphones in the array."""
+    spacing_m: float = 0.032
+    """Circle radius (circular) or mic pitch (linear), metres."""
+    device_channels: int = 0
+    """Channels the capture device opens with (0 = the mic count)."""
+    channel_map: list[int] = field(default_factory=list)
+    """Device channels that carry the mics, in geometry order (empty = 0..channels-1)."""
+    echo_cancellation: bool = True
+    """Cancel the kiosk's own voice using the speaker output (WebRTC AEC3)."""
+    noise_suppression_level: int = 2
+    """WebRTC noise suppression 0..3 (6, 12, 18, 21 dB); -1 turns it off."""
+    auto_gain: bool = True
+    """WebRTC AGC2 on the beam output."""
+    beamforming: bool = True
+    """Delay-and-sum toward the speaker's bearing."""
+    stream_delay_ms: int = 0
+    """Echo path delay hint for the AEC (0 = let it estimate)."""
+    sim_visitor_bearing_deg: float = 20.0
+    """Sim only: where the simulated visitor stands (0 ahead, + to their right)."""
+    sim_snr_db: float = 20.0
+    """Sim only: station noise relative to the visitor's speech."""
+    sim_echo_gain_db: float = -6.0
+    """Sim only: how loud the kiosk's own voice comes back to the mics."""
+
+
+@dataclass(frozen=True)
+class CameraSettings:
+    enabled: bool = False
+    source: str = "0"
+    """``0``/``/dev/video0`` (V4L2), ``csi://0`` (Jetson CSI), a GStreamer pipeline with ``!``,
+    or a video file; ``sim`` plays ``sim_source``."""
+    width: int = 1280
+    height: int = 720
+    fps: int = 30
+    flip_method: int = 0
+    """nvvidconv flip-method for CSI cameras (0 none, 2 rotate 180...)."""
+    hfov_deg: float = 70.0
+    """Horizontal field of view, for face bearings."""
+    mirrored: bool = False
+    """True if the image is mirrored (selfie view)."""
+    sim_source: str = ""
+    """Video file or image folder the sim camera plays."""
+
+
+@dataclass(frozen=True)
+class VisionSettings:
+    engine: str = "haar"
+    """``haar`` (OpenCV cascades) or ``fake``."""
+    detect_fps: float = 5.0
+    """How often faces are looked for (frames in between are skipped)."""
+    profiles: bool = False
+    """Also count faces seen from the side (slower)."""
+    min_face_frac: float = 0.08
+    """Face width / image width from which a visitor counts as close."""
+    engage_after_s: float = 1.0
+    """Seconds a close visitor must face the screen to be engaged."""
+    leave_after_s: float = 2.0
+    """Seconds without any face before the visitor has left."""
+
+
+@dataclass(frozen=True)
+class DisplaySettings:
+    backend: str = "auto"
+    """``auto`` (backlight if present, else sim), ``backlight``, ``dpms`` or ``sim``."""
+    backlight_device: str = ""
+    """Name under /sys/class/backlight (empty = the first)."""
+    xdisplay: str = ":0"
+    """X display for ``dpms``."""
+    xrandr_output: str = ""
+    """Output for software brightness with ``dpms`` (empty = no brightness control)."""
+    day_brightness_pct: int = 100
+    night_brightness_pct: int = 30
+    night_start: str = "22:00"
+    night_end: str = "06:00"
+    idle_dim_after_s: float = 120.0
+    """At night, dim after this long without a visitor."""
+    off_after_s: float = 0.0
+    """At night, turn the screen off after this long idle (0 = never)."""
+
+
+@dataclass(frozen=True)
+class PlatformSettings:
+    kind: str = "auto"
+    """``auto`` (Jetson if detected), ``jetson`` or ``generic`` (psutil)."""
+    sysfs_root: str = "/"
+    """Where sysfs/procfs are read from (a recorded tree in tests)."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the kiosk reads from ``kiosk.toml``."""
 
@@ -206,6 +301,11 @@ class Settings:
     pipeline: PipelineSettings = field(default_factory=PipelineSettings)
     telemetry: TelemetrySettings = field(default_factory=TelemetrySettings)
     avatar: AvatarSettings = field(default_factory=AvatarSettings)
+    mic_array: MicArraySettings = field(default_factory=MicArraySettings)
+    camera: CameraSettings = field(default_factory=CameraSettings)
+    vision: VisionSettings = field(default_factory=VisionSettings)
+    display: DisplaySettings = field(default_factory=DisplaySettings)
+    platform: PlatformSettings = field(default_factory=PlatformSettings)
 
 
 class SettingsError(ValueError):

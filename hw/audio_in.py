@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from hw.audio_util import read_wav, resample, to_mono
+from hw.health import DeviceHealth
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +93,15 @@ class AudioInput(ABC):
     @property
     def frame_samples(self) -> int:
         return self.sample_rate * self.frame_ms // 1000
+
+    @property
+    def health(self) -> DeviceHealth:
+        """Whether the microphone works (``mic-lost`` when it was unplugged)."""
+        health: DeviceHealth | None = getattr(self, "_health", None)
+        if health is None:
+            health = DeviceHealth("microphone")
+            self._health = health
+        return health
 
     @abstractmethod
     def frames(self) -> AsyncIterator[CapturedAudio]:
@@ -178,13 +188,14 @@ class PyAudioMicrophone(AudioInput):
     the pipeline stalls, and counted in ``dropped``).
     """
 
-    def __init__(self, device: str = "", *, sample_rate: int = 16_000, queue_size: int = 100):
+    def __init__(self, device: str = "", *, sample_rate: int = 16_000, queue_size: int = 100,
+                 channels: int | None = None, device_rate: int | None = None):
         self.sample_rate = sample_rate
         self._pa = open_pyaudio()
         self._info = find_device(self._pa, device, want_input=True)
         self.name = str(self._info["name"])
-        self.device_rate = int(self._info["defaultSampleRate"])
-        self.channels = min(int(self._info["maxInputChannels"]), 8)
+        self.device_rate = device_rate or int(self._info["defaultSampleRate"])
+        self.channels = channels or min(int(self._info["maxInputChannels"]), 8)
         self._queue: asyncio.Queue[tuple[bytes, float]] = asyncio.Queue(queue_size)
         self.dropped = 0
         self._stream: Any = None
@@ -209,7 +220,9 @@ class PyAudioMicrophone(AudioInput):
                 stream_callback=callback,
             )
         except OSError as exc:
+            self.health.fail(MicrophoneError.code, f"cannot open {self.name}: {exc}")
             raise MicrophoneError(f"cannot open {self.name}: {exc}") from exc
+        self.health.ok()
 
     def _offer(self, data: bytes, ts: float) -> None:
         if self._queue.full():
@@ -224,6 +237,7 @@ class PyAudioMicrophone(AudioInput):
             try:
                 data, ts = await asyncio.wait_for(self._queue.get(), timeout=2.0)
             except asyncio.TimeoutError as exc:
+                self.health.fail(MicrophoneError.code, f"{self.name} stopped delivering audio")
                 raise MicrophoneError(f"{self.name} stopped delivering audio") from exc
             pcm = np.frombuffer(data, dtype="<i2").reshape(-1, self.channels)
             mono = resample(to_mono(pcm), self.device_rate, self.sample_rate).astype(np.int16)

@@ -15,6 +15,12 @@ class Face:
     w: int
     h: int
     score: float = 1.0
+    frontal: bool = True
+    """Seen from the front (looking at the screen) rather than in profile."""
+
+    @property
+    def center(self) -> tuple[float, float]:
+        return self.x + self.w / 2, self.y + self.h / 2
 
 
 class FaceDetector(ABC):
