@@ -34,7 +34,7 @@ async def serve(settings: Settings, duration: float | None = None,
     await loop.run_in_executor(None, warm_up, engines)
     for note in engines.notes:
         logger.warning("degraded: %s", note)
-    mic, speaker, how = open_audio(settings.audio, engines.tts.sample_rate)
+    mic, speaker, how = open_audio(settings.audio, engines.tts.sample_rate, settings.mic_array)
     logger.info("audio: %s; engines: %s", how, engines.describe())
     kiosk = Kiosk(settings, engines, mic, speaker)
     watchdog = notifier.start_watchdog()
