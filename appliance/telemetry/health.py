@@ -19,12 +19,12 @@ from typing import Any
 
 import psutil
 
+from hw.platform import PlatformSensors, detect
+
 logger = logging.getLogger(__name__)
 
 HealthSource = Callable[[], dict[str, Any]]
 
-_JETSON_GPU_LOAD = Path("/sys/devices/gpu.0/load")
-_THERMAL = Path("/sys/class/thermal")
 
 
 def _discrete(value: Any) -> Any:
@@ -70,9 +70,11 @@ class HealthSchedule:
 class HealthCollector:
     """Builds one health report."""
 
-    def __init__(self, disk_path: Path, source: HealthSource | None = None) -> None:
+    def __init__(self, disk_path: Path, source: HealthSource | None = None,
+                 platform: PlatformSensors | None = None) -> None:
         self.disk_path = disk_path
         self.source = source
+        self.platform = platform or detect()
         self._proc = psutil.Process(os.getpid())
         psutil.cpu_percent(None)  # prime the counters
 
@@ -104,33 +106,17 @@ class HealthCollector:
             "mem_avail_mb": vm.available // 2**20,
             "proc_rss_mb": round(self._proc.memory_info().rss / 2**20, 1),
             "disk": disk,
-            "gpu_pct": _jetson_gpu_load(),
-            "temps_c": _temperatures(),
-            "power_w": None,
+            **self._board(),
             "uptime_s": round(time.time() - psutil.boot_time()),
         }
 
-
-def _jetson_gpu_load() -> float | None:
-    try:
-        return int(_JETSON_GPU_LOAD.read_text()) / 10.0
-    except (OSError, ValueError):
-        return None
-
-
-def _temperatures() -> dict[str, float]:
-    temps: dict[str, float] = {}
-    try:
-        for zone in sorted(_THERMAL.glob("thermal_zone*")):
-            name = (zone / "type").read_text().strip()
-            temps[name] = int((zone / "temp").read_text()) / 1000.0
-    except (OSError, ValueError):
-        pass
-    if not temps and hasattr(psutil, "sensors_temperatures"):
+    def _board(self) -> dict[str, Any]:
+        """GPU load, temperatures and power from the board's sensors (hw.platform)."""
         try:
-            for name, entries in psutil.sensors_temperatures().items():
-                if entries:
-                    temps[name] = entries[0].current
-        except (OSError, RuntimeError):
-            pass
-    return temps
+            snap = self.platform.read()
+        except Exception as exc:  # a sensor must never stop health reports
+            logger.warning("platform sensors failed: %s", exc)
+            return {"gpu_pct": None, "temps_c": {}, "power_w": None}
+        return {"gpu_pct": snap.gpu_load_pct, "temps_c": snap.temperatures_c,
+                "power_w": None if snap.total_power_w is None else round(snap.total_power_w, 2),
+                "power_mode": snap.power_mode, "fan_pwm_pct": snap.fan_pwm_pct}
