@@ -115,7 +115,7 @@ def bench_speech_loop(quick: bool = False) -> dict[str, Any]:
             stages.setdefault(stage, []).append(ms)
         wers.append(word_error_rate(text, turn.transcript))
         if turn.utterance_s:
-            asr_rtf.append(turn.latency_ms.get("asr", 0) / 1000 / turn.utterance_s)
+            asr_rtf.append(turn.latency_ms.get("asr_decode", 0) / 1000 / turn.utterance_s)
         audio_s = len(turn.reply_pcm) / turn.sample_rate
         if audio_s:
             tts_rtf.append(turn.latency_ms.get("tts", 0) / 1000 / audio_s)
