@@ -10,9 +10,12 @@ exactly what sentence-transformers computes.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +75,17 @@ def _export_fp32(src: Path, out: Path, opset: int) -> None:
         )
 
 
+@contextlib.contextmanager
+def _quiet_quantizer() -> Iterator[None]:
+    """onnxruntime's quantizer warns on the root logger about pre-processing it does not
+    need here; the recipe validates the result itself, so keep the console readable."""
+    logging.disable(logging.WARNING)
+    try:
+        yield
+    finally:
+        logging.disable(logging.NOTSET)
+
+
 def _quantize_int8(fp32: Path, out: Path, opts: dict[str, Any]) -> int:
     """Dynamic INT8 quantization as the recipe's ``[quantize]`` says; returns nodes kept fp32."""
     import onnx
@@ -81,14 +95,15 @@ def _quantize_int8(fp32: Path, out: Path, opts: dict[str, Any]) -> int:
     pattern = re.compile(str(opts["exclude"])) if opts.get("exclude") else None
     graph = onnx.load(str(fp32), load_external_data=False).graph
     exclude = [n.name for n in graph.node if pattern and pattern.search(n.name)]
-    quantize_dynamic(
-        str(fp32),
-        str(out),
-        op_types_to_quantize=op_types,
-        per_channel=bool(opts.get("per_channel", True)),
-        weight_type=QuantType.QInt8,
-        nodes_to_exclude=exclude,
-    )
+    with _quiet_quantizer():
+        quantize_dynamic(
+            str(fp32),
+            str(out),
+            op_types_to_quantize=op_types,
+            per_channel=bool(opts.get("per_channel", True)),
+            weight_type=QuantType.QInt8,
+            nodes_to_exclude=exclude,
+        )
     return len(exclude)
 
 
@@ -119,19 +134,20 @@ def _quantize_qdq(
 
     pattern = re.compile(str(opts["exclude"])) if opts.get("exclude") else None
     graph = onnx.load(str(fp32), load_external_data=False).graph
-    quantize_static(
-        str(fp32),
-        str(out),
-        Reader(),
-        quant_format=QuantFormat.QDQ,
-        op_types_to_quantize=list(opts.get("op_types", ["MatMul"])),
-        per_channel=bool(opts.get("per_channel", True)),
-        activation_type=QuantType.QInt8,
-        weight_type=QuantType.QInt8,
-        calibrate_method=CalibrationMethod.MinMax,
-        nodes_to_exclude=[n.name for n in graph.node if pattern and pattern.search(n.name)],
-        extra_options={"ActivationSymmetric": True, "WeightSymmetric": True},
-    )
+    with _quiet_quantizer():
+        quantize_static(
+            str(fp32),
+            str(out),
+            Reader(),
+            quant_format=QuantFormat.QDQ,
+            op_types_to_quantize=list(opts.get("op_types", ["MatMul"])),
+            per_channel=bool(opts.get("per_channel", True)),
+            activation_type=QuantType.QInt8,
+            weight_type=QuantType.QInt8,
+            calibrate_method=CalibrationMethod.MinMax,
+            nodes_to_exclude=[n.name for n in graph.node if pattern and pattern.search(n.name)],
+            extra_options={"ActivationSymmetric": True, "WeightSymmetric": True},
+        )
 
 
 def _check(metrics: dict[str, float], limits: dict[str, Any], what: str) -> None:
