@@ -146,11 +146,14 @@ class LiveAvatar:
     # --- the events thread ------------------------------------------------------------------
 
     def _run(self) -> None:
+        checked = self.clock()
         while True:
+            if self.clock() - checked >= 1.0:
+                checked = self.clock()
+                self._maybe_attract()
             try:
                 item = self._events.get(timeout=1.0)
             except queue.Empty:
-                self._maybe_attract()
                 continue
             try:
                 if item is None:

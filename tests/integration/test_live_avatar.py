@@ -7,7 +7,9 @@ engine puts the out-of-service screen up.
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -26,7 +28,7 @@ from appliance.engines.tts.base import Prosody, TtsChunk
 from appliance.engines.tts.fake import FakeTts
 from appliance.engines.vad.fake import FakeVad
 from appliance.errors import KioskError
-from appliance.frames import Frame, Interrupt, StageError
+from appliance.frames import Frame, Interrupt, SpeechStarted, StageError, Transcript
 from appliance.settings import AvatarSettings, Settings
 from hw.audio_in import SimMicrophone
 from hw.audio_out import SimSpeaker
@@ -85,8 +87,6 @@ def make_kiosk(audio: np.ndarray, tts: FakeTts | None = None) -> Kiosk:
 
 def watch(kiosk: Kiosk) -> tuple[list[float], list[float], list[StageError]]:
     """Reply start times (speaker clock), interrupt times, stage errors."""
-    import time
-
     starts: list[float] = []
     interrupts: list[float] = []
     errors: list[StageError] = []
@@ -146,8 +146,6 @@ async def test_a_dead_engine_puts_the_out_of_service_screen_up() -> None:
         await kiosk.run(timeout=30)
         assert live.wait_idle()
         shown = probe.between(0, float("inf"))
-        import asyncio
-
         while len(probe.between(0, float("inf"))) < len(shown) + 2:  # a frame after the error
             await asyncio.sleep(0.05)
     finally:
@@ -157,3 +155,25 @@ async def test_a_dead_engine_puts_the_out_of_service_screen_up() -> None:
     assert probe.last is not None
     expected = out_of_service_screen(*SIZE, reason="tts-failed")
     assert float(np.abs(probe.last.astype(np.int16) - expected).mean()) < 1.0
+
+
+def test_the_attract_loop_returns_when_nobody_talks_for_a_while() -> None:
+    now = [1000.0]
+    live = LiveAvatar(AVATAR, sinks=[], clock=lambda: now[0], attract_after_s=45.0)
+    assert live.scene.state.mode == "attract"  # nobody there yet
+    live.start()
+    try:
+        live.on_frame(SpeechStarted(0.0, turn_id=1))
+        live.on_frame(Transcript("where is the toilet", turn_id=1))
+        assert live.wait_idle()
+        assert live.scene.state.mode == "listening"
+        now[0] += 30.0
+        time.sleep(1.2)
+        assert live.scene.state.mode == "listening"  # still within the quiet spell
+        now[0] += 20.0
+        deadline = time.monotonic() + 5
+        while live.scene.state.mode != "attract" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert live.scene.state.mode == "attract"
+    finally:
+        live.stop()

@@ -46,8 +46,8 @@ def _has_pygame() -> bool:
 def display_problem() -> str | None:
     """Why no window can be shown here, or None when one can.
 
-    An explicit ``SDL_VIDEODRIVER`` (``kmsdrm`` straight on the GPU, ``dummy`` for
-    tests) needs no display server.
+    An explicit ``SDL_VIDEODRIVER`` (``wayland`` in the display unit, ``dummy`` for
+    tests) is trusted; SDL reports itself if it cannot connect.
     """
     explicit_sdl = bool(os.environ.get("SDL_VIDEODRIVER")) and _has_pygame()
     if not explicit_sdl and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):

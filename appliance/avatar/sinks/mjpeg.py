@@ -1,4 +1,4 @@
-"""MJPEG preview over HTTP on localhost, for a technician's laptop (off by default).
+"""MJPEG over HTTP on localhost: the avatar stream the display session shows, and a preview.
 
 ``GET /`` (or ``/stream.mjpg``) streams ``multipart/x-mixed-replace`` JPEGs of the
 latest frame; ``GET /frame.jpg`` returns one. Frames are JPEG-encoded on the

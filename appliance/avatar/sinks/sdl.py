@@ -1,9 +1,9 @@
 """Fullscreen SDL2 window (pygame) for the kiosk screen: works with headless OpenCV.
 
 The kiosk's OpenCV is ``opencv-python-headless`` (no HighGUI), so the display session
-shows frames through SDL2 instead: native on Wayland (cage), X11, or straight on the
-GPU's KMS/DRM (``SDL_VIDEODRIVER=kmsdrm``, no compositor); ``SDL_VIDEODRIVER=dummy``
-runs it off-screen (tests). Frames are scaled to the screen keeping their aspect.
+shows frames through SDL2 instead: native on Wayland (cage) or X11;
+``SDL_VIDEODRIVER=dummy`` runs it off-screen (tests). Frames are scaled to the screen
+keeping their aspect (black bars where the shapes differ).
 """
 
 from __future__ import annotations
