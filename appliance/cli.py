@@ -6,6 +6,7 @@ Examples::
     kiosk demo --wav question.wav --json
     kiosk say "Testing the speaker, one two three"
     kiosk run                          # the long-running appliance (systemd runs this)
+    kiosk display                      # the kiosk screen: the avatar, full screen
 """
 
 from __future__ import annotations
@@ -90,6 +91,24 @@ def _add_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=run_service)
 
 
+def _add_display(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from appliance.avatar.viewer import run_display
+
+    p = sub.add_parser("display", help="the kiosk screen: show the avatar full screen",
+                       description="The display session (systemd runs `cage -- kiosk display` "
+                       "on tty1): shows the avatar that `kiosk run` streams on "
+                       "http://127.0.0.1:<avatar.mjpeg_port>/stream.mjpg, full screen. Says "
+                       "\"Starting...\" while the orchestrator loads or restarts, and shows the "
+                       "out-of-service screen if it stays away. Esc closes the window.")
+    p.add_argument("--url", help="the MJPEG stream to show (default: the local orchestrator's, "
+                   "from avatar.mjpeg_port)")
+    p.add_argument("--config", help="settings file (default: $KIOSK_ROOT/etc/kiosk/kiosk.toml)")
+    p.add_argument("--windowed", action="store_true", help="a normal window, not full screen")
+    p.add_argument("--duration", type=float, default=None,
+                   help="stop after this many seconds (for tests)")
+    p.set_defaults(func=run_display)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kiosk", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -97,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="more log output (-v: what happened, -vv: debug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_add_demo, _add_say, _add_announce, _add_run):
+    for add in (_add_demo, _add_say, _add_announce, _add_run, _add_display):
         add(sub)
     _add_extensions(sub)
     return parser
@@ -119,9 +138,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     # the appliance logs what it does by default; one-shot commands only problems
-    base = 1 if args.command == "run" else 0
+    service = args.command in ("run", "display")
+    base = 1 if service else 0
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose + base, 2)]
-    if args.command == "run":
+    if service:
         from appliance.journal import setup_logging
 
         setup_logging(level)  # structured journal fields under systemd

@@ -3,6 +3,8 @@
 Under systemd (``Type=notify``) it says what it is doing in ``STATUS=`` lines,
 sends ``READY=1`` once the models are loaded and the pipeline runs, and pings
 the watchdog from the event loop, so a frozen loop gets the service restarted.
+The live avatar (:class:`~appliance.avatar.live.LiveAvatar`) renders on its own
+threads and streams to the display session (``kiosk display``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import signal
 from pathlib import Path
 
 from appliance.app import Kiosk
+from appliance.avatar.live import LiveAvatar
 from appliance.devices import open_audio
 from appliance.engines.factory import create_engines, warm_up
 from appliance.sdnotify import Notifier
@@ -37,6 +40,9 @@ async def serve(settings: Settings, duration: float | None = None,
     mic, speaker, how = open_audio(settings.audio, engines.tts.sample_rate, settings.mic_array)
     logger.info("audio: %s; engines: %s", how, engines.describe())
     kiosk = Kiosk(settings, engines, mic, speaker)
+    avatar = LiveAvatar(settings.avatar)
+    avatar.attach(kiosk)
+    avatar.start()
     watchdog = notifier.start_watchdog()
     logger.info("kiosk ready")
     notifier.ready(f"listening ({mic.name})")
@@ -50,6 +56,7 @@ async def serve(settings: Settings, duration: float | None = None,
             with contextlib.suppress(asyncio.CancelledError):
                 await watchdog
         notifier.close()
+        avatar.stop()
     return kiosk
 
 

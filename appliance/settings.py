@@ -181,8 +181,9 @@ class AvatarSettings:
     """Frames per second the display loop paces to."""
     window: bool = True
     """Show the fullscreen kiosk window (needs a display and a GUI build of OpenCV)."""
-    mjpeg_port: int = 0
-    """MJPEG preview on 127.0.0.1:<port> for a technician; 0 = off."""
+    mjpeg_port: int = 8090
+    """The avatar stream on 127.0.0.1:<port>, shown by `kiosk display` (and a technician's
+    preview); 0 = off (then the kiosk screen stays on "Starting...")."""
     language: str = "en"
     """Subtitle face of the Noto CJK fonts (``en``, ``zh``, ``ja``, ``ko``, ``zh-tw``)."""
     demo_width: int = 1080

@@ -4,7 +4,7 @@ Examples::
 
     kiosk-avatar video out/say.wav out/say-visemes.json --out out/say.mp4
     kiosk-avatar still --mode out_of_service --out oos.png
-    kiosk-avatar preview --port 8090 --seconds 60     # open http://127.0.0.1:8090/
+    kiosk-avatar preview --port 8091 --seconds 60     # open http://127.0.0.1:8091/
 """
 
 from __future__ import annotations
@@ -122,7 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--at", type=float, default=1.0, help="time in seconds")
     s.add_argument("--out", default="out/avatar.png")
     m = sub.add_parser("preview", parents=[common], help="serve MJPEG on 127.0.0.1")
-    m.add_argument("--port", type=int, default=8090)
+    m.add_argument("--port", type=int, default=8091,
+                   help="8091; a running kiosk streams its own screen on 8090")
     m.add_argument("--seconds", type=float, default=60.0)
     m.add_argument("--mode", choices=MODES, default="attract")
     m.add_argument("--fps", type=int, default=15)

@@ -73,3 +73,38 @@ def out_of_service_screen(width: int, height: int, reason: str = "") -> np.ndarr
         draw.text(((width - w) / 2, height - unit * 0.08), code, font=tiny,
                   fill=_rgb(d.TEXT_DIM))
     return np.ascontiguousarray(np.asarray(img)[:, :, ::-1])
+
+
+STARTING_LINES: tuple[tuple[str, str], ...] = (
+    ("zh", "正在启动，请稍候"),
+    ("ja", "起動中です。少々お待ちください"),
+    ("ko", "시작하는 중입니다. 잠시만 기다려 주세요"),
+)
+
+
+def starting_screen(width: int, height: int) -> np.ndarray:
+    """"Starting..." (BGR): what the display shows until the avatar stream is there."""
+    img = Image.new("RGB", (width, height), _rgb(d.PANEL))
+    draw = ImageDraw.Draw(img)
+    unit = min(width, height)
+    cx, cy = width / 2, height * (0.32 if height >= width else 0.3)
+    r = unit * 0.018
+    for i in range(3):  # three calm dots
+        x = cx + (i - 1) * r * 4
+        draw.ellipse((x - r, cy - r, x + r, cy + r), fill=_rgb(d.ACCENT))
+    y = cy + unit * 0.08
+    big = load_font(int(unit * 0.065), "en", bold=True)
+    w = draw.textlength("Starting…", font=big)
+    draw.text(((width - w) / 2, y), "Starting…", font=big, fill=_rgb(d.TEXT))
+    y += unit * 0.1
+    small = load_font(int(unit * 0.038), "en")
+    msg = "One moment, please."
+    w = draw.textlength(msg, font=small)
+    draw.text(((width - w) / 2, y), msg, font=small, fill=_rgb(d.TEXT_DIM))
+    y += unit * 0.08
+    for lang, text in STARTING_LINES:
+        font = load_font(int(unit * 0.034), lang)
+        w = draw.textlength(text, font=font)
+        draw.text(((width - w) / 2, y), text, font=font, fill=_rgb(d.TEXT_DIM))
+        y += unit * 0.06
+    return np.ascontiguousarray(np.asarray(img)[:, :, ::-1])

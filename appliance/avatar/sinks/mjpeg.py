@@ -1,4 +1,4 @@
-"""MJPEG preview over HTTP on localhost, for a technician's laptop (off by default).
+"""MJPEG over HTTP on localhost: the avatar stream the display session shows, and a preview.
 
 ``GET /`` (or ``/stream.mjpg``) streams ``multipart/x-mixed-replace`` JPEGs of the
 latest frame; ``GET /frame.jpg`` returns one. Frames are JPEG-encoded on the
@@ -33,6 +33,7 @@ class MjpegPreview(FrameSink):
         self._cond = threading.Condition()
         self._frame: np.ndarray | None = None
         self._seq = 0
+        self._encoded: tuple[int, bytes | None] = (-1, None)
         preview = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -82,25 +83,34 @@ class MjpegPreview(FrameSink):
 
     def jpeg(self, timeout: float = 0.0, after: int = -1) -> bytes | None:
         """The latest frame (newer than sequence ``after``) as JPEG bytes."""
+        return self._latest(timeout, after)[1]
+
+    def _latest(self, timeout: float, after: int) -> tuple[int, bytes | None]:
+        """(sequence, JPEG) of the latest frame; encoded once, whatever the client count."""
         with self._cond:
             self._cond.wait_for(lambda: (self._frame is not None and self._seq > after)
                                 or self._closed, timeout)
-            frame = self._frame
+            frame, seq = self._frame, self._seq
+            if self._encoded[0] == seq:
+                return self._encoded
         if frame is None:
-            return None
+            return seq, None
         h, w = frame.shape[:2]
         if w > self.width:
             frame = cv2.resize(frame, (self.width, round(h * self.width / w)),
                                interpolation=cv2.INTER_AREA)
         ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, self.quality])
-        return buf.tobytes() if ok else None
+        encoded = (seq, buf.tobytes() if ok else None)
+        with self._cond:
+            if seq >= self._encoded[0]:
+                self._encoded = encoded
+        return encoded
 
     def stream(self, out: object) -> None:
         seq = -1
         while not self._closed:
             started = time.monotonic()
-            jpg = self.jpeg(timeout=1.0, after=seq)
-            seq = self._seq
+            seq, jpg = self._latest(1.0, seq)
             if jpg is not None:
                 head = b"--" + BOUNDARY + b"\r\nContent-Type: image/jpeg\r\nContent-Length: "
                 out.write(head + str(len(jpg)).encode() + b"\r\n\r\n" + jpg + b"\r\n")  # type: ignore[attr-defined]

@@ -2,8 +2,9 @@
 
 ``opencv-python-headless`` has no HighGUI; the window therefore imports the GUI
 lazily and fails with one clear :class:`DisplayError` where it cannot work (no
-display server, or a headless OpenCV build). The display unit installs a GUI
-build of OpenCV on the device. Frame pacing is the caller's (see
+display server, or a headless OpenCV build). The kiosk ships the headless build,
+so its screen uses :class:`~appliance.avatar.sinks.sdl.SdlWindowSink` (pygame)
+instead; this one serves where a GUI OpenCV is installed. Frame pacing is the caller's (see
 :class:`~appliance.avatar.pacer.FramePacer`); ``write`` only shows and polls.
 """
 
