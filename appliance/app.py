@@ -82,7 +82,6 @@ class TurnRecorder:
     def turn(self, turn_id: int) -> TurnRecord:
         if turn_id not in self.turns:
             self.turns[turn_id] = TurnRecord(turn_id)
-            self.counters["turns"] += 1
             for old in sorted(self.turns)[: -self.keep]:
                 del self.turns[old]
         return self.turns[turn_id]
@@ -102,6 +101,7 @@ class TurnRecorder:
             rec.utterance_s = len(frame.audio) / 16_000
         elif isinstance(frame, Transcript) and frame.final:
             rec.transcript, rec.asr_confidence = frame.text, frame.confidence
+            self.counters["turns"] += bool(frame.text)  # the visitor said something
         elif isinstance(frame, Understanding):
             rec.understanding = frame
             self.counters["out_of_scope"] += frame.intent == "out_of_scope"

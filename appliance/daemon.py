@@ -22,6 +22,7 @@ from appliance.devices import open_audio
 from appliance.engines.factory import create_engines, warm_up
 from appliance.sdnotify import Notifier
 from appliance.settings import Settings, load
+from appliance.telemetry_link import start_telemetry
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ async def serve(settings: Settings, duration: float | None = None,
     avatar = LiveAvatar(settings.avatar)
     avatar.attach(kiosk)
     avatar.start()
+    link = start_telemetry(kiosk, loop)
     watchdog = notifier.start_watchdog()
     logger.info("kiosk ready")
     notifier.ready(f"listening ({mic.name})")
@@ -57,6 +59,8 @@ async def serve(settings: Settings, duration: float | None = None,
                 await watchdog
         notifier.close()
         avatar.stop()
+        if link is not None:
+            await loop.run_in_executor(None, link.agent.stop, "shutdown")
     return kiosk
 
 

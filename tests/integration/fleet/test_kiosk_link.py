@@ -1,0 +1,66 @@
+"""A running kiosk on the fleet: its health, its events and the fleet's `say` command,
+through a real Mosquitto (TLS + ACL), with fake engines and sim devices."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from fleet_helpers import SITE, wait_for
+
+from appliance.app import Kiosk
+from appliance.engines.asr.fake import FakeAsr
+from appliance.engines.factory import Engines
+from appliance.engines.lipsync.phonemes import PhonemeLipSync
+from appliance.engines.nlu.fake import FakeNlu
+from appliance.engines.qa.fake import FakeQa
+from appliance.engines.tts.fake import FakeTts
+from appliance.engines.vad.fake import FakeVad
+from appliance.frames import StageError
+from appliance.settings import Settings
+from appliance.telemetry_link import TelemetryLink
+from hw.audio_in import SimMicrophone
+from hw.audio_out import SimSpeaker
+
+
+async def test_the_fleet_sees_the_kiosk_and_makes_it_speak(fleet: Any, make_agent: Any) -> None:
+    client, rec = fleet
+    loop = asyncio.get_running_loop()
+    speaker = SimSpeaker(16000, realtime=True)
+    engines = Engines(FakeVad(), FakeAsr(), FakeNlu(), FakeQa(), FakeTts(16000), PhonemeLipSync())
+    kiosk = Kiosk(Settings(), engines, SimMicrophone(None, endless=True), speaker)
+    agent = make_agent("dev-kiosk", start=False)
+    TelemetryLink(kiosk, agent, loop)
+    agent.start()
+    run = asyncio.create_task(kiosk.run())
+    try:
+        reply = await loop.run_in_executor(None, lambda: client.command(
+            SITE, "dev-kiosk", "say", {"text": "Please mind the gap."}, timeout=15))
+        assert reply["status"] == "ok", reply
+        for _ in range(100):  # the line reaches the (sim) speaker
+            if speaker.recording:
+                break
+            await asyncio.sleep(0.05)
+        assert speaker.recording
+
+        bad = await loop.run_in_executor(None, lambda: client.command(
+            SITE, "dev-kiosk", "set-volume", {"volume": 7}, timeout=15))
+        assert bad["status"] == "error" and bad["code"] == "bad-input"
+
+        await kiosk.pipeline.sink.queue_frame(StageError("tts", "tts-failed", "voice missing"))
+        event = await loop.run_in_executor(None, lambda: wait_for(
+            lambda: rec.on("dev-kiosk/evt/engine-failed"), what="engine-failed event"))
+        assert event[0]["code"] == "tts-failed" and event[0]["stage"] == "tts"
+
+        agent.health_now()
+        health = await loop.run_in_executor(None, lambda: wait_for(
+            lambda: [h for h in rec.on("dev-kiosk/health") if "engines" in h], what="health"))
+        report = health[-1]
+        assert report["engines"]["tts"]["name"] == "fake-tts"
+        assert report["conversation"]["turns"] == 0  # an operator's line is not a visitor turn
+        assert report["audio"]["speaker"] == "sim-speaker"
+    finally:
+        run.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await run
