@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import logging
 from typing import Any
 
@@ -16,30 +15,9 @@ from appliance import __version__
 from appliance.app import Kiosk
 from appliance.errors import InputError, KioskError
 from appliance.frames import Frame, StageError
-from appliance.settings import Settings, TelemetrySettings, state_dir
+from appliance.telemetry.enrolment import effective_telemetry
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_HOST = TelemetrySettings().host
-DEFAULT_PORT = TelemetrySettings().port
-
-
-def effective_telemetry(settings: Settings) -> TelemetrySettings | None:
-    """Telemetry settings to use, or None when the device is neither enabled nor enrolled."""
-    tel = settings.telemetry
-    broker_file = state_dir() / "identity" / "broker.json"
-    broker: dict[str, Any] = {}
-    if broker_file.exists():
-        try:
-            broker = json.loads(broker_file.read_text())
-        except (OSError, ValueError) as exc:
-            logger.error("telemetry: unreadable %s (%s)", broker_file, exc)
-    if not tel.enabled and not broker:
-        return None
-    host = tel.host if tel.host != DEFAULT_HOST else str(broker.get("host", tel.host))
-    port = tel.port if tel.port != DEFAULT_PORT else int(broker.get("port", tel.port))
-    return dataclasses.replace(tel, enabled=True, host=host, port=port)
-
 
 def kiosk_health(kiosk: Kiosk) -> dict[str, Any]:
     """The kiosk's part of a health report: engines, conversation, audio devices."""

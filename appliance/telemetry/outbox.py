@@ -110,10 +110,13 @@ class Outbox:
     ) -> int:
         """Store a JSON message; ``seq`` is added to ``body``. Returns the seq."""
         with self._lock:
-            seq = self._next_seq
-            payload = json.dumps({**body, "seq": seq}, separators=(",", ":"), default=str)
             self._db.execute("BEGIN IMMEDIATE")
             try:
+                # another process (kiosk-provision) may have queued messages since we looked
+                row = self._db.execute(
+                    "SELECT seq FROM sqlite_sequence WHERE name='outbox'").fetchone()
+                seq = max(self._next_seq, (row[0] if row else 0) + 1)
+                payload = json.dumps({**body, "seq": seq}, separators=(",", ":"), default=str)
                 self._db.execute(
                     "INSERT INTO outbox(seq, topic, payload, qos, retain, critical, correlation,"
                     " expires_at, created) VALUES (?,?,?,?,?,?,?,?,?)",
