@@ -290,13 +290,16 @@ def models_verify(json_out: JsonFlag = False, *, out: Output) -> None:
 @handled
 def models_install(
     bundle: Annotated[Path, typer.Argument(help="Signed model bundle (offline, e.g. USB).")],
+    key: Annotated[Path | None, typer.Option(
+        help="Ed25519 public key the bundle must be signed with "
+        "(default: /var/lib/kiosk/identity/update-signing.pub).")] = None,
     json_out: JsonFlag = False,
     *,
     out: Output,
 ) -> None:
     """Install a signed model bundle (signature and hashes checked first)."""
     result = _progress_runner(out, "installing models")(
-        lambda progress: models.install(bundle, progress))
+        lambda progress: models.install(bundle, progress, key))
     out.status("ok", "models installed")
     out.emit({"ok": True, **result})
 

@@ -1,60 +1,73 @@
-"""``models verify/install/build``: thin wrappers over ``appliance.runtime``.
-
-The model runtime (hash verification, signed bundle install, TensorRT engine
-builds) lives in ``appliance.runtime``. These wrappers look its functions up
-by name so the CLI works in any build: where the runtime (or one function) is
-missing, the command says "not available in this build" instead of failing
-obscurely. The functions looked up, all optional:
-
-``verify_models() -> list[dict]``
-    one dict per model: ``name``, ``ok`` (bool), ``detail`` (and anything else)
-``install_bundle(path, progress=None) -> dict``
-    install a signed model bundle from ``path`` (offline)
-``build_engines(progress=None) -> list[dict]``
-    build TensorRT engines for this GPU; one dict per engine
+"""``models verify/install/build``: the technician's face of ``appliance.runtime``.
 
 ``progress`` is called as ``progress(description, fraction)`` with 0..1.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from provisioning.errors import NotAvailable
+from appliance.settings import state_dir
+from provisioning.errors import ProvisionError
 
-RUNTIME_MODULE = "appliance.runtime"
 Progress = Callable[[str, float], None]
 
 
-def runtime_function(name: str) -> Callable[..., Any]:
-    """``appliance.runtime.<name>``, or :class:`NotAvailable`."""
-    try:
-        module = importlib.import_module(RUNTIME_MODULE)
-    except ImportError as exc:
-        raise NotAvailable(
-            "the model runtime is not available in this build",
-            hint="this software version has no appliance.runtime; update the kiosk package",
-        ) from exc
-    func = getattr(module, name, None)
-    if not callable(func):
-        raise NotAvailable(f"'{name}' is not available in this build's model runtime")
-    return func
+def signing_key_path() -> Path:
+    """The public key model/site bundles must be signed with (installed at enrolment)."""
+    return state_dir() / "identity" / "update-signing.pub"
 
 
 def verify() -> list[dict[str, Any]]:
-    """Every model's hash checked against the manifest."""
-    results = runtime_function("verify_models")()
-    return [dict(r) for r in results]
+    """Every model's files checked against the manifest's sha256."""
+    from appliance.runtime.store import verify_all
+
+    report = verify_all()
+    return [{"name": m.name, "ok": m.ok, "location": m.location, "files": m.files,
+             "detail": "; ".join(m.problems) if m.problems else f"{m.files} files match"}
+            for m in report.models]
 
 
-def install(bundle: Path, progress: Progress | None = None) -> dict[str, Any]:
+def install(bundle: Path, progress: Progress | None = None,
+            key: Path | None = None) -> dict[str, Any]:
+    """Install a signed bundle offline; nothing is written unless it verifies."""
+    from dataclasses import asdict
+
+    from appliance.runtime.bundle import install_bundle
+
     if not bundle.exists():
-        raise NotAvailable(f"no model bundle at {bundle}", hint="give the bundle's path")
-    return dict(runtime_function("install_bundle")(bundle, progress=progress))
+        raise ProvisionError(f"no model bundle at {bundle}", code="bad-input",
+                             hint="give the bundle's path (e.g. on the USB stick)")
+    key = key or signing_key_path()
+    if not key.exists():
+        raise ProvisionError(f"no bundle signing key at {key}", code="no-signing-key",
+                             hint="pass --key PUBKEY, or enroll with a bundle that has one")
+    if progress:
+        progress("verifying signature and hashes", 0.1)
+    info = install_bundle(bundle, key)
+    if progress:
+        progress("installed", 1.0)
+    return asdict(info)
 
 
 def build(progress: Progress | None = None) -> list[dict[str, Any]]:
-    return [dict(r) for r in runtime_function("build_engines")(progress=progress)]
+    """Build the recipe models (cached) and, where TensorRT exists, their engines."""
+    from appliance.runtime.manifest import load_manifest
+    from appliance.runtime.recipes import ensure_built
+    from appliance.runtime.trt_build import build_engines_for
+
+    specs = [s for s in load_manifest() if s.source.kind == "recipe"]
+    results: list[dict[str, Any]] = []
+    for i, spec in enumerate(specs):
+        def say(msg: str, i: int = i, name: str = spec.name) -> None:
+            if progress:
+                progress(f"{name}: {msg}", (i + 0.5) / len(specs))
+
+        folder = ensure_built(spec, say)
+        engines = build_engines_for(spec, say)
+        results.append({"name": spec.name, "path": str(folder), "engines": engines})
+    if progress:
+        progress("done", 1.0)
+    return results

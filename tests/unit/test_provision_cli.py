@@ -235,15 +235,27 @@ def test_selftest_unknown_check(root: Path) -> None:
     assert cli("selftest", "--only", "flux", code=2)["error"]["code"] == "bad-check"
 
 
-def test_models_commands_degrade_without_runtime(root: Path, tmp_path: Path) -> None:
-    import importlib.util
+def test_models_verify_checks_every_packaged_model(root: Path) -> None:
+    report = cli("models", "verify")
+    names = {m["name"] for m in report["models"]}
+    assert {"silero-vad", "whisper-tiny-en", "piper-en-us-joe-medium"} <= names
+    assert all(m["ok"] for m in report["models"] if m["name"] != "sentence-encoder")
 
-    if importlib.util.find_spec("appliance.runtime") is not None:
-        pytest.skip("this build has the model runtime")
-    for args in (("models", "verify"), ("models", "build"), ("models", "install", str(tmp_path))):
-        error = cli(*args, code=1)["error"]
-        assert error["code"] == "not-available"
-        assert "not available in this build" in error["message"]
+
+def test_models_install_needs_the_right_signing_key(root: Path, tmp_path: Path) -> None:
+    from appliance.runtime.bundle import create_bundle
+    from appliance.runtime.bundle_format import generate_keypair
+
+    priv, pub = generate_keypair(tmp_path / "keys")
+    _, other = generate_keypair(tmp_path / "other")
+    bundle = create_bundle(["silero-vad"], tmp_path / "vad.kbundle", priv)
+    no_key = cli("models", "install", str(bundle), code=1)["error"]
+    assert no_key["code"] == "no-signing-key"
+    wrong = cli("models", "install", str(bundle), "--key", str(other), code=1)["error"]
+    assert wrong["code"].startswith("bundle")
+    assert not (root / "var/lib/kiosk/models/silero-vad").exists()  # nothing written
+    done = cli("models", "install", str(bundle), "--key", str(pub))
+    assert done["ok"] and done["models"] == ["silero-vad"]
 
 
 def test_diagnostics_never_contain_the_key(root: Path, tmp_path: Path) -> None:
