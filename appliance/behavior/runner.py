@@ -76,7 +76,9 @@ class BehaviourRunner:
                  avatar: LiveAvatar | None = None, camera: Camera | None = None,
                  vision: VisionEngine | None = None, display: DisplayController | None = None,
                  publish: Publish | None = None, array_bearing: bool = False,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 wall_clock: Callable[[], datetime.time] = lambda: datetime.datetime.now().time(),
+                 ) -> None:
         self.kiosk = kiosk
         self.settings = settings
         self.avatar = avatar
@@ -86,6 +88,7 @@ class BehaviourRunner:
         self.publish = publish
         self.array_bearing = array_bearing
         self.clock = clock
+        self.wall_clock = wall_clock
         self.state = BehaviorState(since=clock(), last_activity=clock())
         self.decisions: list[Decision] = []
         """The last decisions that changed something (state, line or action), for tests/logs."""
@@ -303,9 +306,8 @@ class BehaviourRunner:
             idle = self.clock() - self._last_visitor
             if self.state.present or self.kiosk.conversation.busy:
                 idle = 0.0
-            clock = datetime.datetime.now().time()
             try:
-                await loop.run_in_executor(None, self.display.tick, clock, idle)
+                await loop.run_in_executor(None, self.display.tick, self.wall_clock(), idle)
             except Exception:
                 logger.exception("display dimming failed")
             await asyncio.sleep(self.settings.display_tick_s)
