@@ -139,11 +139,11 @@ class BehaviourRunner:
         return self.watcher is not None and self.watcher.health.state == HealthState.OK
 
     def health(self) -> dict[str, Any]:
-        """Camera, display and visit counters for the health report."""
+        """``camera``, ``display`` and ``visits`` (counters), merged into the health report."""
         camera: dict[str, Any] = {"device": "camera", "state": "off"}
         if self.camera is not None:
             camera = {**self.camera.health.as_dict(), "name": self.camera.name}
-        out: dict[str, Any] = {"camera": camera, "counters": dict(self.counters)}
+        out: dict[str, Any] = {"camera": camera, "visits": dict(self.counters)}
         if self.display is not None:
             out["display"] = self.display.display.health.as_dict()
         return out

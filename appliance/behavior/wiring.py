@@ -85,7 +85,7 @@ def start_behaviour(kiosk: Kiosk, avatar: LiveAvatar | None = None,
         register_staff_commands(runner, agent, asyncio.get_running_loop())
         from appliance.telemetry_link import kiosk_health
 
-        agent.set_health_source(lambda: {**kiosk_health(kiosk), "presence": runner.health()})
+        agent.set_health_source(lambda: {**kiosk_health(kiosk), **runner.health()})
     return runner
 
 

@@ -14,7 +14,7 @@ import pytest
 from appliance.app import Kiosk
 from appliance.behavior.runner import BehaviourRunner
 from appliance.behavior.tree import Event
-from appliance.behavior.wiring import presence_parts, register_staff_commands
+from appliance.behavior.wiring import presence_parts, register_staff_commands, start_behaviour
 from appliance.engines.asr.fake import FakeAsr
 from appliance.engines.factory import Engines
 from appliance.engines.lipsync.phonemes import PhonemeLipSync
@@ -188,3 +188,39 @@ def test_settings_decide_whether_there_is_a_camera(caplog: pytest.LogCaptureFixt
     camera, vision = presence_parts(sim)
     assert isinstance(camera, SimCamera) and vision is not None
     assert vision.detect_every == 2  # 8 fps analysed, faces looked for at 5 fps
+
+
+class FakeAgent:
+    """The parts of ``TelemetryAgent`` the behaviour uses."""
+
+    def __init__(self) -> None:
+        self.commands: dict[str, Any] = {}
+        self.health_source: Any = None
+        self.events: list[tuple[str, dict[str, Any]]] = []
+
+    def register_command(self, name: str, handler: Any) -> None:
+        self.commands[name] = handler
+
+    def set_health_source(self, source: Any) -> None:
+        self.health_source = source
+
+    def publish_event(self, kind: str, payload: dict[str, Any] | None = None) -> int:
+        self.events.append((kind, payload or {}))
+        return len(self.events)
+
+
+async def test_kiosk_run_wiring_reports_camera_and_display_health_to_the_fleet() -> None:
+    agent = FakeAgent()
+    runner = start_behaviour(kiosk(), None, SimpleNamespace(agent=agent))  # type: ignore[arg-type]
+    assert runner is not None
+    try:
+        assert set(agent.commands) == {"staff-arrived", "clear-emergency"}
+        health = agent.health_source()
+        assert health["camera"]["state"] == "off" and "display" in health
+        assert health["visits"]["greetings"] == 0 and "engines" in health
+    finally:
+        await asyncio.wait_for(runner.stop(), 5)
+    off = Settings(behavior=BehaviorSettings(enabled=False))
+    k = kiosk()
+    k.settings = off
+    assert start_behaviour(k) is None
