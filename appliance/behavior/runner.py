@@ -97,6 +97,7 @@ class BehaviourRunner:
         self._events: list[Event] = []
         self._voice = False
         self._said: set[str] = set()  # lines said to the current visitor
+        self._visit = False  # the camera sees a visitor (approached, not yet left)
         self._expression = ""
         self._gaze: float | None = None
         self._last_intent = ""
@@ -179,10 +180,12 @@ class BehaviourRunner:
             self._last_visitor = self.clock()
         if presence.event:
             self.post(Event(presence.event))
-            if presence.event == "approached":
-                self.counters["visitors"] += 1
-            elif presence.event == "left":
+            if presence.event == "left":
                 self._said.clear()
+                self._visit = False
+            elif not self._visit:  # "engaged" comes alone when both happen in one frame
+                self._visit = True
+                self.counters["visitors"] += 1
         self._look(presence)
 
     def on_camera_failure(self, health: DeviceHealth) -> None:

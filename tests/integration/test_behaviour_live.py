@@ -86,14 +86,18 @@ async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
     await asyncio.wait_for(poll(), timeout)
 
 
-async def converse(kiosk: Kiosk, runner: BehaviourRunner, avatar: LiveAvatar | None) -> None:
-    """Run the kiosk until its microphone ends, with the runner (and avatar) alongside."""
+async def converse(kiosk: Kiosk, runner: BehaviourRunner, avatar: LiveAvatar | None,
+                   then: Callable[[], bool] | None = None) -> None:
+    """Run the kiosk until its microphone ends, with the runner (and avatar) alongside;
+    then wait (bounded) for ``then`` to hold before stopping them."""
     if avatar is not None:
         avatar.attach(kiosk)
         avatar.start()
     runner.start()
     try:
         await asyncio.wait_for(kiosk.run(timeout=10), 15)
+        if then is not None:
+            await until(then)
     finally:
         await asyncio.wait_for(runner.stop(), 5)
         if avatar is not None:
@@ -129,7 +133,8 @@ async def test_a_visitor_leaving_mid_idle_gets_a_wave_then_the_attract_loop(
     camera, vision = camera_and_vision([[], []] + [[VISITOR]] * 12 + [[]])  # then gone
     avatar = LiveAvatar(AVATAR, sinks=[])
     runner = BehaviourRunner(kiosk, BEHAVIOUR, avatar=avatar, camera=camera, vision=vision)
-    await converse(kiosk, runner, avatar)
+    await converse(kiosk, runner, avatar, then=lambda: runner.state.state == "attract"
+                   and "farewell" in names(runner))
 
     seq = names(runner)
     assert "farewell" in seq and "attract" in seq[seq.index("farewell"):], seq
@@ -177,7 +182,8 @@ async def test_the_avatar_looks_toward_the_visitor_the_camera_sees() -> None:
     runner.start()
     try:
         await until(lambda: abs(gaze() - expected) < 0.02)
+        await until(lambda: runner.state.present)  # the tree's next tick saw the approach
     finally:
         await asyncio.wait_for(runner.stop(), 5)
         avatar.stop()
-    assert runner.state.present
+    assert runner.counters["visitors"] == 1
