@@ -4,7 +4,8 @@ Under systemd (``Type=notify``) it says what it is doing in ``STATUS=`` lines,
 sends ``READY=1`` once the models are loaded and the pipeline runs, and pings
 the watchdog from the event loop, so a frozen loop gets the service restarted.
 The live avatar (:class:`~appliance.avatar.live.LiveAvatar`) renders on its own
-threads and streams to the display session (``kiosk display``).
+threads and streams to the display session (``kiosk display``); the behaviour
+tree (:mod:`appliance.behavior.runner`) greets visitors the camera sees.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from appliance.app import Kiosk
 from appliance.avatar.live import LiveAvatar
+from appliance.behavior.wiring import start_behaviour
 from appliance.devices import open_audio
 from appliance.engines.factory import create_engines, warm_up
 from appliance.sdnotify import Notifier
@@ -45,6 +47,7 @@ async def serve(settings: Settings, duration: float | None = None,
     avatar.attach(kiosk)
     avatar.start()
     link = start_telemetry(kiosk, loop)
+    behaviour = start_behaviour(kiosk, avatar, link)
     watchdog = notifier.start_watchdog()
     logger.info("kiosk ready")
     notifier.ready(f"listening ({mic.name})")
@@ -58,6 +61,8 @@ async def serve(settings: Settings, duration: float | None = None,
             with contextlib.suppress(asyncio.CancelledError):
                 await watchdog
         notifier.close()
+        if behaviour is not None:
+            await behaviour.stop()
         avatar.stop()
         if link is not None:
             await loop.run_in_executor(None, link.agent.stop, "shutdown")

@@ -288,6 +288,24 @@ class PlatformSettings:
 
 
 @dataclass(frozen=True)
+class BehaviorSettings:
+    enabled: bool = True
+    """Run the behaviour tree in ``kiosk run``: greeting, farewell, gaze, staff calls."""
+    tick_hz: float = 4.0
+    """How often the behaviour tree decides."""
+    vision_fps: float = 8.0
+    """Camera frames analysed per second (the others are dropped unseen)."""
+    greet: bool = True
+    """Say hello once to each visitor who approaches and faces the screen (needs the camera)."""
+    attract_lines: bool = False
+    """Call out an inviting line every 45 s while nobody is there (needs the camera)."""
+    camera_retry_s: float = 30.0
+    """Seconds between attempts to reopen a camera that failed or was lost."""
+    display_tick_s: float = 10.0
+    """How often the night dimming schedule is applied to the screen."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the kiosk reads from ``kiosk.toml``."""
 
@@ -307,6 +325,7 @@ class Settings:
     vision: VisionSettings = field(default_factory=VisionSettings)
     display: DisplaySettings = field(default_factory=DisplaySettings)
     platform: PlatformSettings = field(default_factory=PlatformSettings)
+    behavior: BehaviorSettings = field(default_factory=BehaviorSettings)
 
 
 class SettingsError(ValueError):
