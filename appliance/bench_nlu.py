@@ -25,8 +25,9 @@ from appliance.sitepack import SitePack, bundled_sitepack_dir, load_sitepack
 logger = logging.getLogger(__name__)
 
 
-def load_eval(pack_dir: Path) -> list[dict[str, Any]]:
-    path = pack_dir / "eval" / "heldout.jsonl"
+def load_eval(pack_dir: Path, split: str = "heldout") -> list[dict[str, Any]]:
+    """The pack's ``eval/<split>.jsonl``: ``heldout`` (the test set) or ``dev`` (for tuning)."""
+    path = pack_dir / "eval" / f"{split}.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
@@ -93,8 +94,12 @@ def _pcts(ms: list[float]) -> dict[str, float]:
             "p95": round(float(np.percentile(arr, 95)), 2)}
 
 
-def run(quick: bool = False) -> dict[str, Any]:
-    """Evaluate every engine available; ``quick`` uses every 4th eval line."""
+def run(quick: bool = False, split: str = "heldout") -> dict[str, Any]:
+    """Evaluate every engine available; ``quick`` uses every 4th eval line.
+
+    ``split="dev"`` evaluates the pack's development set instead: tune on that, and
+    look at the held-out set only to report.
+    """
     from appliance.engines.nlu.encoder_nlu import EncoderNlu
     from appliance.engines.nlu.keyword import KeywordNlu
     from appliance.engines.nlu.sentence import load_encoder
@@ -102,10 +107,10 @@ def run(quick: bool = False) -> dict[str, Any]:
 
     pack_dir = bundled_sitepack_dir()
     pack = load_sitepack(pack_dir)
-    rows = load_eval(pack_dir)
+    rows = load_eval(pack_dir, split)
     if quick:
         rows = rows[::4]
-    out: dict[str, Any] = {"eval_lines": len(rows), "site": pack.manifest.name}
+    out: dict[str, Any] = {"eval_lines": len(rows), "split": split, "site": pack.manifest.name}
     for precision in ("fp32", "int8"):
         try:
             nlu = EncoderNlu.for_pack(pack, precision, encoder=load_encoder(precision))
@@ -125,4 +130,5 @@ if __name__ == "__main__":
     import sys
 
     logging.basicConfig(level=logging.WARNING)
-    print(json.dumps(run(quick="--quick" in sys.argv), indent=1))
+    print(json.dumps(run(quick="--quick" in sys.argv,
+                         split="dev" if "--dev" in sys.argv else "heldout"), indent=1))

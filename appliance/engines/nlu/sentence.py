@@ -47,6 +47,18 @@ def encoder_id(encoder: SentenceEncoder, precision: str = "") -> str:
     return f"{type(encoder).__name__.lower()}-{precision or getattr(encoder, 'precision', '')}"
 
 
+def encoder_words(encoder: SentenceEncoder) -> frozenset[str]:
+    """Whole lower-case words of the encoder's WordPiece vocabulary (empty if it has none).
+
+    About 22,000 common English words: the spell fixer leaves these alone.
+    """
+    inner = getattr(encoder, "inner", encoder)
+    tok = getattr(inner, "_tokenizer", None)  # the runtime Encoder's tokenizers.Tokenizer
+    if tok is None or not hasattr(tok, "get_vocab"):
+        return frozenset()
+    return frozenset(w for w in tok.get_vocab() if w.isalpha() and w.islower())
+
+
 class HashingEncoder:
     """Model-free embeddings: hashed word and character 3-gram counts, L2-normalised."""
 

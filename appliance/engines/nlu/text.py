@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from rapidfuzz.distance import Levenshtein
 
@@ -54,18 +55,21 @@ class SpellFixer:
 
     A word not in the vocabulary, of 4+ letters, one edit (or one swapped pair) from
     a vocabulary word is replaced by it ("helo" -> "hello", "trane" -> "train");
-    the most frequent candidate wins. Numbers and known words are left alone.
+    the most frequent candidate wins. Numbers, vocabulary words and ``known`` words
+    (real words the pack never uses, e.g. the encoder's word list: "painted" must not
+    become "fainted") are left alone.
     """
 
-    def __init__(self, texts: list[str]) -> None:
+    def __init__(self, texts: list[str], known: Iterable[str] = ()) -> None:
         from collections import Counter
 
         self.counts: Counter[str] = Counter(w for t in texts for w in normalize(t).split())
         self.vocab = list(self.counts)
+        self.known = frozenset(known)
         self._cache: dict[str, str] = {}
 
     def fix_word(self, word: str) -> str:
-        if word in self.counts or len(word) < 4 or word.isdigit():
+        if word in self.counts or word in self.known or len(word) < 4 or word.isdigit():
             return word
         if word not in self._cache:
             from rapidfuzz import process

@@ -1,17 +1,24 @@
-"""Training data for the intent head, drawn from a site pack (never from the eval set).
+"""Training data for the intent head, drawn from a site pack (never from its eval sets).
 
 Examples with ``{slot}`` placeholders are expanded with the pack's slot values
 (names and synonyms, a fixed random choice so training is reproducible); FAQ
-questions and their alternatives are added as examples of their intent.
+questions and their alternatives are added as examples of their intent. On top,
+:func:`training_set` adds the kiosk's general out-of-scope sentences and noisy
+(typo / ASR-style) copies of the in-scope examples.
 """
 
 from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 
+from appliance.engines.nlu.augment import augment
+from appliance.engines.nlu.oos_data import all_oos
+from appliance.engines.nlu.text import normalize
 from appliance.sitepack.model import SitePack
 
+OOS = "out_of_scope"
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -47,4 +54,24 @@ def intent_examples(pack: SitePack, *, copies: int = 3, seed: int = 7,
             for text in entry.phrasings:
                 texts.append(text)
                 labels.append(entry.intent)
+    return texts, labels
+
+
+def training_set(pack: SitePack, fix: Callable[[str], str] = normalize, *,
+                 general_oos: list[str] | None = None, noisy_copies: int = 1,
+                 seed: int = 11) -> tuple[list[str], list[str]]:
+    """Normalised (texts, labels) for the intent head: the pack's examples and FAQ
+    questions, general out-of-scope sentences (:mod:`oos_data`, unless given) and
+    ``noisy_copies`` typo/ASR copies of each in-scope example, passed through ``fix``
+    (the spell fixer the NLU applies to live input) so training sees what inference sees.
+    """
+    texts, labels = intent_examples(pack)
+    texts = [normalize(t) for t in texts]
+    oos = all_oos() if general_oos is None else general_oos
+    texts += [normalize(t) for t in oos]
+    labels += [OOS] * len(oos)
+    extra, extra_labels = augment(texts, labels, copies=noisy_copies, seed=seed,
+                                  skip=frozenset({OOS}))
+    texts += [fix(t) for t in extra]
+    labels += extra_labels
     return texts, labels
