@@ -22,10 +22,16 @@ def signing_key_path() -> Path:
 
 def verify() -> list[dict[str, Any]]:
     """Every model's files checked against the manifest's sha256."""
+    from appliance.runtime.manifest import load_manifest
     from appliance.runtime.store import verify_all
 
-    report = verify_all()
+    manifest = load_manifest()
+    report = verify_all(manifest)
+    kinds = {spec.name: spec.source.kind for spec in manifest}
     return [{"name": m.name, "ok": m.ok, "location": m.location, "files": m.files,
+             "source": kinds.get(m.name, ""),
+             # a recipe model not built yet is built by the kiosk at first start
+             "built": bool(m.location) and Path(m.location).exists(),
              "detail": "; ".join(m.problems) if m.problems else f"{m.files} files match"}
             for m in report.models]
 

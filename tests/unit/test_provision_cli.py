@@ -215,7 +215,7 @@ def test_selftest_on_sim_twins(root: Path) -> None:
     assert checks["loopback"]["status"] == "pass" and checks["loopback"]["sim"] is True
     assert checks["loopback"]["data"]["snr_db"] > 15
     assert "sim twin" in checks["microphone"]["detail"]
-    assert checks["models"]["status"] == "skip"
+    assert checks["models"]["status"] in ("pass", "warn")  # warn: encoder not built yet
     assert (root / "var/lib/kiosk/selftest/last.json").exists()
 
 
