@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="abort when this %% of finished devices failed")
     s.add_argument("--min-sample", type=int, default=3, help="finished devices before aborting")
     s.add_argument("--timeout", type=float, default=600.0, help="per-device reply timeout")
+    s.add_argument("--parallel", type=int, default=16,
+                   help="devices updating at once, at most [%(default)s]")
     return p
 
 
@@ -216,24 +219,52 @@ def _ingest(args: argparse.Namespace, store: FleetStore) -> int:
 
 def _update(args: argparse.Namespace, store: FleetStore) -> int:
     targets = dict((d, s) for s, d in _resolve(store, args))
-    plan = Rollout(list(targets), args.rate, args.abort_pct, args.min_sample)
-    with FleetClient(_broker(args)) as client:
+    plan = Rollout(list(targets), args.rate, args.abort_pct, args.min_sample,
+                   max_in_flight=max(1, args.parallel))
+    request = {"bundle": args.bundle, "sha256": args.sha256}
+
+    def one(client: FleetClient, device: str) -> tuple[bool, str]:
+        try:
+            reply = client.command(targets[device], device, "update", request,
+                                   timeout=args.timeout, ttl=args.timeout)
+        except KioskError as exc:
+            return False, str(exc)
+        if reply.get("status") == "ok":
+            return True, "ok"
+        return False, f"{reply.get('code', reply.get('status'))}: {reply.get('error', '')}"
+
+    with FleetClient(_broker(args)) as client, \
+            ThreadPoolExecutor(max_workers=max(1, args.parallel)) as pool:
+        if not args.json:
+            client.subscribe("kiosk/v1/+/+/evt/update", lambda m: _progress(m, targets))
+        running: dict[Future[tuple[bool, str]], str] = {}
         while not plan.done:
             for device in plan.due(time.monotonic()):
-                try:
-                    reply = client.command(targets[device], device, "update",
-                                           {"bundle": args.bundle, "sha256": args.sha256},
-                                           timeout=args.timeout, ttl=args.timeout)
-                    ok = reply.get("status") == "ok"
-                except KioskError:
-                    ok = False
+                running[pool.submit(one, client, device)] = device
+            finished, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)
+            for future in finished:
+                device = running.pop(future)
+                ok, detail = future.result()
                 plan.record(device, ok)
                 if not args.json:
-                    print(f"{device}: {'ok' if ok else 'FAILED'}  ({plan.failure_pct:.0f}% failed)",
-                          file=sys.stderr)
-            time.sleep(0.2)
+                    print(f"{device}: {'ok' if ok else 'FAILED ' + detail[:200]}  "
+                          f"({plan.failure_pct:.0f}% failed)", file=sys.stderr)
+            if not running and not finished:
+                time.sleep(0.05)
     views.emit(plan.summary(), args.json, views.rollout_text)
     return 1 if plan.aborted or plan.failed else 0
+
+
+def _progress(msg: Any, targets: dict[str, str]) -> None:
+    """Print a device's ``evt/update`` progress line (stderr) during a rollout."""
+    try:
+        body = json.loads(msg.payload)
+    except ValueError:
+        return
+    device = msg.topic.split("/")[3]
+    if device in targets and isinstance(body, dict):
+        print(f"  {device}: {body.get('stage')} {body.get('error') or body.get('reason') or ''}"
+              .rstrip(), file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
