@@ -2,7 +2,8 @@
 
 Connection settings come from flags or the environment (``KIOSK_FLEET_BROKER``
 host:port, ``KIOSK_FLEET_CA``, ``KIOSK_FLEET_CERT``, ``KIOSK_FLEET_KEY``: the
-console's certificate has CN ``fleet``; ``KIOSK_FLEET_DB``: the store).
+console's certificate has CN ``fleet``; ``KIOSK_FLEET_DB``: the store, a SQLite
+path or a ``postgresql://`` URL).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from appliance.fleet import views
 from appliance.fleet.client import BrokerConfig, FleetClient
 from appliance.fleet.ingest import Ingester
 from appliance.fleet.rollout import Rollout
-from appliance.fleet.store import FleetStore, connect
+from appliance.fleet.store import Store, connect
 
 EPILOG = """examples:
   kiosk-fleet ingest                       # run an ingester (start several: they share the load)
@@ -50,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cert", default=env("KIOSK_FLEET_CERT", "fleet.pem"),
                    help="console certificate (CN fleet)")
     p.add_argument("--key", default=env("KIOSK_FLEET_KEY", "fleet.key"), help="its key")
-    p.add_argument("--db", default=_default_db(), help="store: SQLite path [%(default)s]")
+    p.add_argument("--db", default=_default_db(),
+                   help="store: a SQLite path or a postgresql://user@host/db URL [%(default)s]")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -116,7 +118,7 @@ def _broker(args: argparse.Namespace) -> BrokerConfig:
     return BrokerConfig(host, int(port), args.ca, args.cert, args.key)
 
 
-def _site_of(store: FleetStore, device: str, site: str | None) -> str:
+def _site_of(store: Store, device: str, site: str | None) -> str:
     if site:
         return site
     info = store.device(device)
@@ -125,7 +127,7 @@ def _site_of(store: FleetStore, device: str, site: str | None) -> str:
     return str(info["site"])
 
 
-def _resolve(store: FleetStore, args: argparse.Namespace) -> list[tuple[str, str]]:
+def _resolve(store: Store, args: argparse.Namespace) -> list[tuple[str, str]]:
     if args.device:
         return [(_site_of(store, d, args.site), d) for d in args.device]
     if args.site or args.all:
@@ -199,7 +201,7 @@ def run(args: argparse.Namespace) -> int:
     return 2
 
 
-def _ingest(args: argparse.Namespace, store: FleetStore) -> int:
+def _ingest(args: argparse.Namespace, store: Store) -> int:
     ingester = Ingester(_broker(args), store, group=args.group).start()
     start = time.monotonic()
     interval = getattr(args, "interval", 5.0)
@@ -217,7 +219,7 @@ def _ingest(args: argparse.Namespace, store: FleetStore) -> int:
     return 0
 
 
-def _update(args: argparse.Namespace, store: FleetStore) -> int:
+def _update(args: argparse.Namespace, store: Store) -> int:
     targets = dict((d, s) for s, d in _resolve(store, args))
     plan = Rollout(list(targets), args.rate, args.abort_pct, args.min_sample,
                    max_in_flight=max(1, args.parallel))
