@@ -14,7 +14,8 @@
    intact, and the reply is an error saying why.
 
 Each step is an ``evt/update`` event ``{"id": <command id>, "stage", "bundle", ...}``.
-Updates run one at a time per process.
+A second ``update`` while one runs is refused (``update-busy``); devices that share
+a process (tests, simulators) share one model store, so their installs take turns.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ Publish = Callable[..., Any]
 KEY_NAME = "update-signing.pub"
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 _INSTALL_LOCK = threading.Lock()
-"""One model store per process: updates never overlap."""
+"""One model store per process: installs never overlap."""
 
 
 def trust_key_path(settings: TelemetrySettings | None = None) -> Path:
@@ -98,6 +99,7 @@ class Updater:
         self.download_dir = download_dir or state_dir() / "telemetry" / "downloads"
         self.health_check = health_check or default_health_check
         self.snapshot = snapshot or Snapshot()
+        self._busy = threading.Lock()
         self.recovered = self._recover()
 
     def _recover(self) -> dict[str, Any] | None:
@@ -131,18 +133,19 @@ class Updater:
             raise UpdateError("'sha256' must be 64 hex digits", code="update-bad-args")
         running = commands.current()
         cmd_id = running.id if running is not None else ""
-        if not _INSTALL_LOCK.acquire(timeout=self.settings.update_timeout_s):
-            raise UpdateError("another update is still running", code="update-busy",
-                              retryable=True)
+        if not self._busy.acquire(blocking=False):  # never hold a second command worker
+            raise UpdateError("another update is still running on this device",
+                              code="update-busy", retryable=True)
         try:
-            return self._run(source, want, cmd_id)
+            with _INSTALL_LOCK:
+                return self._run(source, want, cmd_id)
         except KioskError as exc:
             if not getattr(exc, "rolled_back", False):
                 self._emit("failed", source, cmd_id, final=True, code=exc.code,
                            error=str(exc)[:500])
             raise
         finally:
-            _INSTALL_LOCK.release()
+            self._busy.release()
 
     def _run(self, source: str, want: str, cmd_id: str) -> dict[str, Any]:
         start = time.monotonic()

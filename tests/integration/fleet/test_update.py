@@ -181,3 +181,30 @@ def test_staged_rollout_updates_every_device_then_aborts_a_bad_one(
     assert summary["failed"] == ["dev-r1", "dev-r2"] and summary["not_started"] == ["dev-r3"]
     assert shop.installed_model() == shop.models[2]  # every failed device rolled back
     assert load_manifest()["tiny"].version == "2"
+
+
+def test_a_second_update_while_one_runs_is_refused_busy(shop: BundleShop, tmp_path: Path) -> None:
+    import threading
+
+    shop.trust()
+    gate, entered = threading.Event(), threading.Event()
+
+    def slow_check(_models: list[str]) -> None:
+        entered.set()
+        gate.wait(30)
+
+    updater = update.Updater(lambda *_a, **_k: None, download_dir=tmp_path / "dl",
+                             health_check=slow_check)
+    first: list[Any] = []
+    worker = threading.Thread(target=lambda: first.append(
+        updater.handle({"bundle": str(shop.bundles[1])})))
+    worker.start()
+    try:
+        assert entered.wait(30)
+        with pytest.raises(update.UpdateError) as err:
+            updater.handle({"bundle": str(shop.bundles[2])})
+        assert err.value.code == "update-busy"
+    finally:
+        gate.set()
+        worker.join(30)
+    assert first[0]["versions"] == {"tiny": "1"} and shop.installed_model() == shop.models[1]
