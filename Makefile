@@ -12,6 +12,8 @@ APT_PACKAGES := python3-venv python3-dev build-essential espeak-ng sox ffmpeg \
 	mosquitto mosquitto-clients portaudio19-dev libsndfile1 alsa-utils \
 	fonts-noto-cjk
 APT_PACKAGES += libsystemd-dev pkg-config systemd
+# The fleet console's PostgreSQL store: tests start a throwaway cluster (initdb + pg_ctl).
+APT_PACKAGES += postgresql
 
 .PHONY: setup run test test-fast bench lint clean models
 

@@ -169,6 +169,13 @@ class TelemetrySettings:
     """File the ``logs`` command tails (empty = ``<state>/log/kiosk.log``)."""
     logs_max_bytes: int = 65_536
     """Size cap of a ``logs`` reply."""
+    update_key_file: str = ""
+    """Ed25519 public key that must have signed an ``update`` bundle (empty =
+    ``<state>/identity/update-signing.pub``, installed by ``kiosk-provision enroll``)."""
+    update_max_mb: int = 4096
+    """Largest bundle the ``update`` command downloads (MiB)."""
+    update_timeout_s: float = 900.0
+    """Whole-download time limit of the ``update`` command (a stalled read fails after 30 s)."""
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,9 @@ class TelemetryLink:
         agent.set_birth_source(self._birth)
         agent.register_command("say", self._say)
         agent.register_command("set-volume", self._set_volume)
+        from appliance.telemetry import update  # signed bundles, health-checked, rolled back
+
+        self.updater = update.install(agent)
         kiosk.pipeline.on_frame(self._on_frame)
 
     def _birth(self) -> dict[str, Any]:

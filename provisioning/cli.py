@@ -109,6 +109,7 @@ def enroll_cmd(
     """Install the device certificate, fleet CA and broker address from BUNDLE.
 
     The certificate must match this device's key and id and be issued by the CA.
+    An update-signing.pub in BUNDLE becomes the key fleet updates must be signed with.
     """
     result = enroll.enroll(bundle)
     for warning in result.warnings:

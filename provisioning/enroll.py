@@ -6,6 +6,8 @@ holding::
     device.crt   (or cert.pem, <device-id>.crt)   the certificate the CA issued
     ca.crt       (or ca.pem)                      the fleet CA
     broker.json  (or broker.toml)                 {"host": ..., "port": 8883}
+    update-signing.pub  (optional; or bundle-signing.pub)  the Ed25519 key that must
+                 have signed the model/site bundles of fleet ``update`` commands
 
 Before anything is installed the certificate must match this device's key
 and id and be issued by the CA; the files are then written atomically.
@@ -32,6 +34,7 @@ from provisioning.tomlcompat import tomllib
 CERT_NAMES = ("device.crt", "cert.pem", "device.pem")
 CA_NAMES = ("ca.crt", "ca.pem")
 BROKER_NAMES = ("broker.json", "broker.toml")
+UPDATE_KEY_NAMES = ("update-signing.pub", "bundle-signing.pub")
 MAX_FILE = 1_000_000
 
 
@@ -45,6 +48,27 @@ def ca_path() -> Path:
 
 def broker_path() -> Path:
     return identity_dir() / "broker.json"
+
+
+def update_key_path() -> Path:
+    """The device's trust store for ``update`` bundles (read by the telemetry agent)."""
+    return identity_dir() / "update-signing.pub"
+
+
+def _update_key(files: dict[str, bytes]) -> bytes | None:
+    """The optional bundle-signing public key, checked to be Ed25519."""
+    name = next((n for n in UPDATE_KEY_NAMES if n in files), None)
+    if name is None:
+        return None
+    from appliance.runtime.bundle_format import load_public_key
+    from appliance.runtime.errors import BundleError
+
+    try:
+        load_public_key(files[name])
+    except (BundleError, ValueError) as exc:
+        raise ProvisionError(f"{name} is not an Ed25519 public key: {exc}",
+                             code="bundle-invalid") from exc
+    return files[name]
 
 
 def read_bundle(bundle: Path) -> dict[str, bytes]:
@@ -131,10 +155,13 @@ class Enrolment:
     not_after: str
     changed: bool
     warnings: list[str]
+    update_key: str = ""
+    """Where the update signing key was installed ("" when the bundle had none)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {"device_id": self.device_id, "broker": self.broker, "not_after": self.not_after,
-                "changed": self.changed, "warnings": self.warnings}
+                "changed": self.changed, "warnings": self.warnings,
+                "update_key": self.update_key or None}
 
 
 def enroll(bundle: Path) -> Enrolment:
@@ -154,13 +181,17 @@ def enroll(bundle: Path) -> Enrolment:
     broker = parse_broker(broker_name, broker_raw)
     broker_json = json.dumps(broker, indent=2, sort_keys=True) + "\n"
     wanted = {cert_path(): cert_raw, ca_path(): ca_raw, broker_path(): broker_json.encode()}
+    update_key = _update_key(files)
+    if update_key is not None:
+        wanted[update_key_path()] = update_key
     changed = False
     for path, content in wanted.items():
         if not path.exists() or path.read_bytes() != content:
             atomic_write(path, content, mode=0o644)
             changed = True
     give_to_service_user(*wanted)
-    return Enrolment(device_id, broker, cert.not_valid_after_utc.isoformat(), changed, warnings)
+    return Enrolment(device_id, broker, cert.not_valid_after_utc.isoformat(), changed, warnings,
+                     str(update_key_path()) if update_key is not None else "")
 
 
 def enrolment_status() -> dict[str, Any]:

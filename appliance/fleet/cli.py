@@ -2,7 +2,8 @@
 
 Connection settings come from flags or the environment (``KIOSK_FLEET_BROKER``
 host:port, ``KIOSK_FLEET_CA``, ``KIOSK_FLEET_CERT``, ``KIOSK_FLEET_KEY``: the
-console's certificate has CN ``fleet``; ``KIOSK_FLEET_DB``: the store).
+console's certificate has CN ``fleet``; ``KIOSK_FLEET_DB``: the store, a SQLite
+path or a ``postgresql://`` URL).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import os
 import sys
 import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ from appliance.fleet import views
 from appliance.fleet.client import BrokerConfig, FleetClient
 from appliance.fleet.ingest import Ingester
 from appliance.fleet.rollout import Rollout
-from appliance.fleet.store import FleetStore, connect
+from appliance.fleet.store import Store, connect
 
 EPILOG = """examples:
   kiosk-fleet ingest                       # run an ingester (start several: they share the load)
@@ -49,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cert", default=env("KIOSK_FLEET_CERT", "fleet.pem"),
                    help="console certificate (CN fleet)")
     p.add_argument("--key", default=env("KIOSK_FLEET_KEY", "fleet.key"), help="its key")
-    p.add_argument("--db", default=_default_db(), help="store: SQLite path [%(default)s]")
+    p.add_argument("--db", default=_default_db(),
+                   help="store: a SQLite path or a postgresql://user@host/db URL [%(default)s]")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -93,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="abort when this %% of finished devices failed")
     s.add_argument("--min-sample", type=int, default=3, help="finished devices before aborting")
     s.add_argument("--timeout", type=float, default=600.0, help="per-device reply timeout")
+    s.add_argument("--parallel", type=int, default=16,
+                   help="devices updating at once, at most [%(default)s]")
     return p
 
 
@@ -113,7 +118,7 @@ def _broker(args: argparse.Namespace) -> BrokerConfig:
     return BrokerConfig(host, int(port), args.ca, args.cert, args.key)
 
 
-def _site_of(store: FleetStore, device: str, site: str | None) -> str:
+def _site_of(store: Store, device: str, site: str | None) -> str:
     if site:
         return site
     info = store.device(device)
@@ -122,7 +127,7 @@ def _site_of(store: FleetStore, device: str, site: str | None) -> str:
     return str(info["site"])
 
 
-def _resolve(store: FleetStore, args: argparse.Namespace) -> list[tuple[str, str]]:
+def _resolve(store: Store, args: argparse.Namespace) -> list[tuple[str, str]]:
     if args.device:
         return [(_site_of(store, d, args.site), d) for d in args.device]
     if args.site or args.all:
@@ -196,7 +201,7 @@ def run(args: argparse.Namespace) -> int:
     return 2
 
 
-def _ingest(args: argparse.Namespace, store: FleetStore) -> int:
+def _ingest(args: argparse.Namespace, store: Store) -> int:
     ingester = Ingester(_broker(args), store, group=args.group).start()
     start = time.monotonic()
     interval = getattr(args, "interval", 5.0)
@@ -214,26 +219,54 @@ def _ingest(args: argparse.Namespace, store: FleetStore) -> int:
     return 0
 
 
-def _update(args: argparse.Namespace, store: FleetStore) -> int:
+def _update(args: argparse.Namespace, store: Store) -> int:
     targets = dict((d, s) for s, d in _resolve(store, args))
-    plan = Rollout(list(targets), args.rate, args.abort_pct, args.min_sample)
-    with FleetClient(_broker(args)) as client:
+    plan = Rollout(list(targets), args.rate, args.abort_pct, args.min_sample,
+                   max_in_flight=max(1, args.parallel))
+    request = {"bundle": args.bundle, "sha256": args.sha256}
+
+    def one(client: FleetClient, device: str) -> tuple[bool, str]:
+        try:
+            reply = client.command(targets[device], device, "update", request,
+                                   timeout=args.timeout, ttl=args.timeout)
+        except KioskError as exc:
+            return False, str(exc)
+        if reply.get("status") == "ok":
+            return True, "ok"
+        return False, f"{reply.get('code', reply.get('status'))}: {reply.get('error', '')}"
+
+    with FleetClient(_broker(args)) as client, \
+            ThreadPoolExecutor(max_workers=max(1, args.parallel)) as pool:
+        if not args.json:
+            client.subscribe("kiosk/v1/+/+/evt/update", lambda m: _progress(m, targets))
+        running: dict[Future[tuple[bool, str]], str] = {}
         while not plan.done:
             for device in plan.due(time.monotonic()):
-                try:
-                    reply = client.command(targets[device], device, "update",
-                                           {"bundle": args.bundle, "sha256": args.sha256},
-                                           timeout=args.timeout, ttl=args.timeout)
-                    ok = reply.get("status") == "ok"
-                except KioskError:
-                    ok = False
+                running[pool.submit(one, client, device)] = device
+            finished, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)
+            for future in finished:
+                device = running.pop(future)
+                ok, detail = future.result()
                 plan.record(device, ok)
                 if not args.json:
-                    print(f"{device}: {'ok' if ok else 'FAILED'}  ({plan.failure_pct:.0f}% failed)",
-                          file=sys.stderr)
-            time.sleep(0.2)
+                    print(f"{device}: {'ok' if ok else 'FAILED ' + detail[:200]}  "
+                          f"({plan.failure_pct:.0f}% failed)", file=sys.stderr)
+            if not running and not finished:
+                time.sleep(0.05)
     views.emit(plan.summary(), args.json, views.rollout_text)
     return 1 if plan.aborted or plan.failed else 0
+
+
+def _progress(msg: Any, targets: dict[str, str]) -> None:
+    """Print a device's ``evt/update`` progress line (stderr) during a rollout."""
+    try:
+        body = json.loads(msg.payload)
+    except ValueError:
+        return
+    device = msg.topic.split("/")[3]
+    if device in targets and isinstance(body, dict):
+        print(f"  {device}: {body.get('stage')} {body.get('error') or body.get('reason') or ''}"
+              .rstrip(), file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

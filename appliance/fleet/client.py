@@ -60,6 +60,9 @@ class FleetClient:
         self._client.on_connect = self._on_connect
         self._client.on_message = self._on_message
         self._client.on_disconnect = self._on_disconnect
+        self._client.on_subscribe = self._on_subscribe
+        self._subacked = threading.Condition()
+        self._acked_mids: set[int] = set()
         self._connected = threading.Event()
         self._subs: dict[str, tuple[int, MessageCallback]] = {}
         self._pending: dict[bytes, tuple[threading.Event, list[dict[str, Any]]]] = {}
@@ -189,15 +192,22 @@ class FleetClient:
             self._pending.pop(corr, None)
 
     def _ensure_sub(self, topic: str) -> None:
+        """Subscribe to ``topic`` once and wait for its SUBACK (thread-safe)."""
         with self._lock:
             known = topic in self._subs
             if not known:
                 self._subs[topic] = (1, lambda _m: None)
-        if not known:
-            done = threading.Event()
-            self._client.on_subscribe = lambda *_a: done.set()
-            self._client.subscribe(topic, 1)
-            done.wait(5)
+        if known:
+            return
+        with self._subacked:
+            _rc, mid = self._client.subscribe(topic, 1)
+            self._subacked.wait_for(lambda: mid in self._acked_mids, timeout=5)
+            self._acked_mids.discard(mid)
+
+    def _on_subscribe(self, *args: Any) -> None:
+        with self._subacked:
+            self._acked_mids.add(args[2])
+            self._subacked.notify_all()
 
     def push_config(self, site: str, device: str, version: int, config: dict[str, Any]) -> None:
         """Publish a retained ``cfg/desired`` for one device."""

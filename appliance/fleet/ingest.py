@@ -21,7 +21,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from appliance.fleet.client import BrokerConfig, FleetClient
-from appliance.fleet.store import FleetStore, Incoming
+from appliance.fleet.store import Incoming, Store
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class Ingester:
     def __init__(
         self,
         broker: BrokerConfig,
-        store: FleetStore,
+        store: Store,
         *,
         group: str = "kiosk-ingest",
         client_id: str | None = None,

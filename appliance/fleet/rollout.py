@@ -1,8 +1,9 @@
 """Staged rollout as a pure state machine fed plain times and outcomes.
 
-Devices are started at ``rate_per_min``; once ``min_sample`` have finished,
-the rollout aborts as soon as the failure percentage passes ``abort_pct``
-(devices already started finish; no new one starts).
+Devices are started at ``rate_per_min`` (at most ``max_in_flight`` unfinished at
+once, 0 = no limit); once ``min_sample`` have finished, the rollout aborts as
+soon as the failure percentage passes ``abort_pct`` (devices already started
+finish; no new one starts).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ class Rollout:
     rate_per_min: float = 10.0
     abort_pct: float = 20.0
     min_sample: int = 3
+    max_in_flight: int = 0
     started: list[str] = field(default_factory=list)
     ok: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
@@ -33,11 +35,20 @@ class Rollout:
             self._next_at = now
         out: list[str] = []
         while now >= self._next_at and len(self.started) < len(self.devices):
+            if self.max_in_flight and self.in_flight >= self.max_in_flight:
+                break
             device = self.devices[len(self.started)]
             self.started.append(device)
             out.append(device)
             self._next_at += interval
+            if self.max_in_flight:  # a freed slot starts one device, not a catch-up burst
+                self._next_at = max(self._next_at, now + interval)
         return out
+
+    @property
+    def in_flight(self) -> int:
+        """Devices started and not finished."""
+        return len(self.started) - len(self.ok) - len(self.failed)
 
     def record(self, device: str, success: bool) -> None:
         (self.ok if success else self.failed).append(device)

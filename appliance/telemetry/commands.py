@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,14 @@ KNOWN_COMMANDS = (
     "rebirth", "restart", "reboot", "say", "set-volume", "screenshot", "selftest", "logs", "update",
 )
 """The fleet's command vocabulary; the kiosk registers handlers for those it supports."""
+
+
+_running = threading.local()
+
+
+def current() -> Command | None:
+    """The command whose handler runs in this thread (e.g. to tag progress events)."""
+    return getattr(_running, "command", None)
 
 
 class CommandRefused(KioskError):
@@ -148,6 +157,7 @@ class CommandRouter:
         if handler is None:
             return cmd.reply("unsupported", code="cmd-unsupported",
                              error=f"this device does not support {cmd.name!r}")
+        _running.command = cmd
         try:
             result = handler(cmd.args)
         except KioskError as exc:
@@ -156,4 +166,6 @@ class CommandRouter:
         except Exception as exc:
             logger.exception("command %s (%s) crashed", cmd.name, cmd.id)
             return cmd.reply("error", code="cmd-failed", error=repr(exc))
+        finally:
+            _running.command = None
         return cmd.reply("ok", result=result if result is not None else {})

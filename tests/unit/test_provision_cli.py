@@ -299,3 +299,21 @@ def test_firstboot_creates_identity_once(root: Path) -> None:
     first = cli("firstboot")
     assert first["identity"]["created"] is True
     assert cli("firstboot")["identity"]["created"] is False
+
+
+def test_enroll_installs_the_update_signing_key_when_the_bundle_has_one(root: Path,
+                                                                       tmp_path: Path) -> None:
+    from appliance.runtime.bundle_format import generate_keypair
+    from appliance.telemetry.update import trust_key_path
+
+    cli("init")
+    bundle = make_bundle(tmp_path / "usb/kiosk", root)
+    assert cli("enroll", str(bundle))["update_key"] is None
+    _priv, pub = generate_keypair(tmp_path / "keys")
+    (bundle / "bundle-signing.pub").write_bytes(pub.read_bytes())
+    done = cli("enroll", str(bundle))
+    assert done["changed"] is True and done["update_key"] == str(trust_key_path())
+    assert trust_key_path().read_bytes() == pub.read_bytes()
+    (bundle / "bundle-signing.pub").write_bytes(b"-----BEGIN PUBLIC KEY-----\nnot a key\n")
+    assert cli("enroll", str(bundle), code=1)["error"]["code"] == "bundle-invalid"
+    assert trust_key_path().read_bytes() == pub.read_bytes()

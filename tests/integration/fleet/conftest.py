@@ -119,3 +119,30 @@ def make_agent(broker: MosquittoBroker, pki: Pki,
     yield make
     for agent in agents:
         agent.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Any]:
+    """A throwaway PostgreSQL cluster (skipped where PostgreSQL or psycopg is missing)."""
+    from pg_cluster import PgCluster, find_bindir
+
+    pytest.importorskip("psycopg", reason="psycopg is not installed (pip install psycopg[binary])")
+    bindir = find_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found: "
+                    "apt-get install postgresql")
+    cluster = PgCluster(bindir)
+    try:
+        cluster.start()  # binaries present but no server: a failure, not a skip
+    except BaseException:
+        cluster.stop()
+        raise
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster: Any, request: pytest.FixtureRequest) -> str:
+    """A fresh, empty database of the throwaway cluster."""
+    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name)[:50].lower()
+    return str(pg_cluster.new_database(name))

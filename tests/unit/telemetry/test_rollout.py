@@ -29,3 +29,15 @@ def test_rollout_aborts_past_the_failure_threshold_after_the_sample() -> None:
     for d in ("d3", "d4", "d5"):
         r.record(d, True)
     assert r.done and r.summary()["not_started"] == ["d6", "d7", "d8", "d9"]
+
+
+def test_rollout_keeps_at_most_max_in_flight_without_bursting() -> None:
+    r = Rollout([f"d{i}" for i in range(6)], rate_per_min=60, abort_pct=50, max_in_flight=2)
+    assert r.due(0.0) == ["d0"]
+    assert r.due(1.0) == ["d1"]
+    assert r.due(5.0) == []  # two unfinished: wait
+    r.record("d0", True)
+    assert r.due(9.0) == ["d2"]  # one slot freed: one device, not the 8 s of backlog
+    r.record("d1", True)
+    assert r.due(9.5) == []  # the rate still holds
+    assert r.due(10.0) == ["d3"]
