@@ -15,7 +15,9 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from appliance.app import Kiosk
 from appliance.avatar.live import LiveAvatar
@@ -29,13 +31,33 @@ from appliance.telemetry_link import start_telemetry
 logger = logging.getLogger(__name__)
 
 
+RESTART_EXIT = 75
+"""Exit status of a restart asked for by the fleet: non-zero, so systemd starts us again."""
+
+
+def _undo_interrupted_update() -> dict[str, Any] | None:
+    """Roll back a model update that a crash interrupted, before any engine loads a model."""
+    from appliance.telemetry.update_swap import Snapshot
+
+    try:
+        return Snapshot().recover()
+    except OSError as exc:
+        logger.error("could not undo an interrupted update: %s", exc)
+        return None
+
+
 async def serve(settings: Settings, duration: float | None = None,
-                notifier: Notifier | None = None) -> Kiosk:
-    """Load engines and devices, then converse until cancelled or ``duration`` passes."""
+                notifier: Notifier | None = None,
+                restart: Callable[[], None] | None = None) -> Kiosk:
+    """Load engines and devices, then converse until cancelled or ``duration`` passes.
+
+    ``restart`` is what the fleet's ``restart`` command calls.
+    """
     notifier = notifier or Notifier()
     loop = asyncio.get_running_loop()
     notifier.status("loading models")
     notifier.extend_timeout(180)  # first boot may be slow (engine builds, cold disk)
+    undone = await loop.run_in_executor(None, _undo_interrupted_update)
     engines = await loop.run_in_executor(None, create_engines, settings)
     await loop.run_in_executor(None, warm_up, engines)
     for note in engines.notes:
@@ -47,6 +69,13 @@ async def serve(settings: Settings, duration: float | None = None,
     avatar.attach(kiosk)
     avatar.start()
     link = start_telemetry(kiosk, loop)
+    if link is not None:
+        link.on_restart = restart
+        if undone is not None:
+            link.agent.publish_event("update", {
+                "id": str(undone.get("id", "")), "stage": "rolled-back", "reason": "interrupted",
+                "bundle": str(undone.get("bundle", ""))[:300],
+                "models": undone.get("models", [])}, alarm=True)
     behaviour = start_behaviour(kiosk, avatar, link)
     watchdog = notifier.start_watchdog()
     logger.info("kiosk ready")
@@ -74,14 +103,21 @@ def run_service(args: argparse.Namespace) -> int:
     for w in warnings:
         logger.error("config: %s", w)
 
+    restarting = False
+
     async def main() -> None:
-        task = asyncio.create_task(serve(settings, args.duration))
+        def restart() -> None:
+            nonlocal restarting
+            restarting = True
+            task.cancel()
+
+        task = asyncio.create_task(serve(settings, args.duration, restart=restart))
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, task.cancel)
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        logger.info("kiosk stopped")
+        logger.info("kiosk stopped%s", " for a restart" if restarting else "")
 
     asyncio.run(main())
-    return 0
+    return RESTART_EXIT if restarting else 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from appliance import __version__
@@ -43,6 +44,8 @@ class TelemetryLink:
         agent.set_birth_source(self._birth)
         agent.register_command("say", self._say)
         agent.register_command("set-volume", self._set_volume)
+        agent.register_command("restart", self._restart)
+        self.on_restart: Callable[[], None] | None = None
         from appliance.telemetry import update  # signed bundles, health-checked, rolled back
 
         self.updater = update.install(agent)
@@ -73,6 +76,15 @@ class TelemetryLink:
             raise KioskError("the kiosk did not accept the line in time", code="busy",
                              retryable=True) from exc
         return {"queued": text}
+
+    def _restart(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Stop cleanly with a non-zero status; systemd starts the kiosk again (new models)."""
+        if self.on_restart is None:
+            raise KioskError("this kiosk is not running under its service manager",
+                             code="unsupported")
+        delay = 1.0  # let the reply leave first
+        self.loop.call_soon_threadsafe(self.loop.call_later, delay, self.on_restart)
+        return {"restarting_in_s": delay}
 
     def _set_volume(self, args: dict[str, Any]) -> dict[str, Any]:
         try:

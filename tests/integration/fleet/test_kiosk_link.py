@@ -31,7 +31,8 @@ async def test_the_fleet_sees_the_kiosk_and_makes_it_speak(fleet: Any, make_agen
     engines = Engines(FakeVad(), FakeAsr(), FakeNlu(), FakeQa(), FakeTts(16000), PhonemeLipSync())
     kiosk = Kiosk(Settings(), engines, SimMicrophone(None, endless=True), speaker)
     agent = make_agent("dev-kiosk", start=False)
-    TelemetryLink(kiosk, agent, loop)
+    link = TelemetryLink(kiosk, agent, loop)
+    restarted = asyncio.Event()
     agent.start()
     run = asyncio.create_task(kiosk.run())
     try:
@@ -60,6 +61,15 @@ async def test_the_fleet_sees_the_kiosk_and_makes_it_speak(fleet: Any, make_agen
         assert report["engines"]["tts"]["name"] == "fake-tts"
         assert report["conversation"]["turns"] == 0  # an operator's line is not a visitor turn
         assert report["audio"]["speaker"] == "sim-speaker"
+
+        refused = await loop.run_in_executor(None, lambda: client.command(
+            SITE, "dev-kiosk", "restart", timeout=15))
+        assert refused["status"] == "error" and refused["code"] == "unsupported"
+        link.on_restart = restarted.set  # what kiosk run gives it: stop, exit 75, systemd
+        ok = await loop.run_in_executor(None, lambda: client.command(
+            SITE, "dev-kiosk", "restart", timeout=15))
+        assert ok["status"] == "ok"
+        await asyncio.wait_for(restarted.wait(), 5)
     finally:
         run.cancel()
         with contextlib.suppress(asyncio.CancelledError):
