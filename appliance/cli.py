@@ -45,6 +45,17 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
     p.set_defaults(func=run_demo)
 
 
+def _speech_options(p: argparse.ArgumentParser) -> None:
+    """Options shared by the commands that speak a line (say, announce)."""
+    from appliance.behavior.style import STYLES
+
+    p.add_argument("--out", default="out", help="where to write the files (default: ./out)")
+    p.add_argument("--style", default="neutral", choices=STYLES,
+                   help="speaking style (prosody): calm is slower and softer")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--no-play", action="store_true", help="only write the files")
+
+
 def _add_say(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     from appliance.demo import run_say
 
@@ -53,11 +64,7 @@ def _add_say(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                        "speaker where there is no sound card) and write say.wav and "
                        "say-visemes.json.")
     p.add_argument("text", help="what to say")
-    p.add_argument("--out", default="out", help="where to write the files (default: ./out)")
-    p.add_argument("--style", default="neutral",
-                   choices=["neutral", "calm", "apologetic", "cheerful", "urgent"])
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--no-play", action="store_true", help="only write the files")
+    _speech_options(p)
     p.set_defaults(func=run_say)
 
 
@@ -70,11 +77,7 @@ def _add_announce(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
                        "speak it with lip-sync like `kiosk say`. `kiosk announce-script` shows "
                        "the script without speaking.")
     p.add_argument("notice", help="the notice JSON file")
-    p.add_argument("--out", default="out", help="where to write the files (default: ./out)")
-    p.add_argument("--style", default="neutral",
-                   choices=["neutral", "calm", "apologetic", "cheerful", "urgent"])
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--no-play", action="store_true", help="only write the files")
+    _speech_options(p)
     p.set_defaults(func=run_announce)
 
 

@@ -173,16 +173,16 @@ def _print_human(r: dict[str, Any]) -> None:
 def speak(settings: Settings, text: str, *, style: str, out: Path, stem: str,
           play: bool) -> dict[str, Any]:
     """Synthesize ``text`` with lip-sync, write ``<stem>.wav`` + visemes, play it."""
+    from appliance.behavior.style import prosody_for
     from appliance.devices import open_audio
     from appliance.engines.lipsync.phonemes import PhonemeLipSync
     from appliance.engines.tts import create_tts
-    from appliance.pipeline.speech_stage import STYLE_PROSODY
 
     tts = create_tts(settings.tts)
     lipsync = PhonemeLipSync(settings.lipsync.min_cue_ms / 1000)
     started = time.monotonic()
     chunks, cues, offset, first_ms = [], [], 0.0, 0.0
-    for chunk in tts.synthesize(text, STYLE_PROSODY.get(style)):
+    for chunk in tts.synthesize(text, prosody_for(style)):
         first_ms = first_ms or (time.monotonic() - started) * 1000
         cues += [
             VisemeCue(c.viseme, c.start + offset, c.end + offset) for c in lipsync.visemes(chunk)

@@ -6,9 +6,10 @@ import logging
 import time
 from collections.abc import Iterator
 
+from appliance.behavior.style import prosody_for
 from appliance.engines.lipsync.base import LipSyncEngine
 from appliance.engines.lipsync.energy import EnergyLipSync
-from appliance.engines.tts.base import Prosody, TtsChunk, TtsEngine
+from appliance.engines.tts.base import TtsChunk, TtsEngine
 from appliance.errors import KioskError
 from appliance.frames import (
     Frame,
@@ -24,13 +25,6 @@ from appliance.pipeline.processor import Processor
 
 logger = logging.getLogger(__name__)
 
-STYLE_PROSODY = {
-    "neutral": Prosody(),
-    "calm": Prosody(length_scale=1.15, volume=0.9),  # anxious visitors: slower, softer
-    "apologetic": Prosody(length_scale=1.05, volume=0.95),
-    "cheerful": Prosody(length_scale=0.95, volume=1.0),
-    "urgent": Prosody(length_scale=0.9, volume=1.0),
-}
 
 
 def _next(it: Iterator[TtsChunk]) -> TtsChunk | None:
@@ -52,7 +46,7 @@ class TtsProcessor(Processor):
             return
         await self.push(frame)
         started = time.monotonic()
-        prosody = STYLE_PROSODY.get(frame.style, Prosody())
+        prosody = prosody_for(frame.style)  # the visitor's mood sets the pace and energy
         offset = 0.0
         first = True
         try:
