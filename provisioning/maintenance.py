@@ -23,6 +23,7 @@ from typing import Any
 
 from appliance import settings as app_settings
 from provisioning import __version__, enroll, identity, selftest, sitepack
+from provisioning.errors import ProvisionError
 from provisioning.paths import (
     atomic_write,
     config_path,
@@ -79,6 +80,14 @@ def unit_states() -> dict[str, str]:
     return states
 
 
+def _site() -> dict[str, Any]:
+    """The site pack for status/diagnostics: a broken pack is reported, not fatal."""
+    try:
+        return sitepack.summary() if site_dir().exists() else {"installed": False}
+    except ProvisionError as err:
+        return {"installed": True, "problem": str(err)}
+
+
 def config_summary() -> dict[str, Any]:
     loaded, warnings = app_settings.load(config_path())
     return {"path": str(config_path()), "exists": config_path().exists(), "valid": not warnings,
@@ -92,7 +101,7 @@ def status() -> dict[str, Any]:
         "device_id": identity.current_device_id(),
         "identity": identity.key_path().exists(),
         "enrolment": enroll.enrolment_status(),
-        "site": sitepack.summary() if site_dir().exists() else {"installed": False},
+        "site": _site(),
         "config": config_summary(),
         "services": unit_states(),
         "last_selftest": {"at": last["at"], "overall": last["overall"]} if last else None,

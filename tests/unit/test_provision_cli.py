@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import stat
 import tarfile
 from pathlib import Path
@@ -138,47 +139,51 @@ def test_enroll_needs_identity_first(root: Path, tmp_path: Path) -> None:
     assert cli("enroll", str(tmp_path), code=1)["error"]["code"] == "no-identity"
 
 
-def make_pack(folder: Path, name: str = "Gangnam Station", orientation: str = "portrait") -> Path:
-    folder.mkdir(parents=True)
-    (folder / "manifest.toml").write_text(
-        f'name = "{name}"\nversion = "3"\nlanguage = ["ko", "en"]\norientation = "{orientation}"\n')
-    (folder / "faq.md").write_text("Q: where is exit 5?\nA: turn left.\n")
+METRO = Path(__file__).resolve().parents[2] / "models/sitepacks/metro-demo"
+
+
+def make_pack(folder: Path, version: str = "3.0.0") -> Path:
+    """The metro demo pack under another version (the real format, all files)."""
+    shutil.copytree(METRO, folder)
+    manifest = folder / "manifest.yaml"
+    manifest.write_text(manifest.read_text().replace("version: 1.2.0", f"version: {version}"))
     return folder
 
 
 def test_site_install_show_and_reinstall(root: Path, tmp_path: Path) -> None:
     pack = make_pack(tmp_path / "pack")
     installed = cli("site", "install", str(pack))
-    assert installed["changed"] is True and installed["name"] == "Gangnam Station"
-    assert (root / "var/lib/kiosk/site/faq.md").exists()
+    assert installed["changed"] is True and installed["name"] == "metro-demo"
+    assert (root / "var/lib/kiosk/site/faq.yaml").exists()
     assert cli("site", "install", str(pack))["changed"] is False
     shown = cli("site", "show")
-    assert shown["languages"] == ["ko", "en"] and shown["orientation"] == "portrait"
-    assert cli("config", "get", "site")["value"] == "Gangnam Station"
+    assert shown["version"] == "3.0.0" and shown["languages"] == ["en"]
+    assert shown["orientation"] == "portrait"  # the default 1080x1920 screen
+    assert cli("config", "get", "site")["value"] == "metro-demo"
 
 
-def test_bad_site_pack_leaves_the_old_one(root: Path, tmp_path: Path) -> None:
+def test_site_install_of_a_tarball(root: Path, tmp_path: Path) -> None:
+    pack = make_pack(tmp_path / "pack")
+    tarball = tmp_path / "pack.tar.gz"
+    with tarfile.open(tarball, "w:gz") as tar:
+        tar.add(pack, arcname="metro")  # a tarball of the folder, not of its content
+    assert cli("site", "install", str(tarball))["version"] == "3.0.0"
+
+
+def test_bad_site_pack_leaves_the_old_one_and_names_file_and_line(
+        root: Path, tmp_path: Path) -> None:
     cli("site", "install", str(make_pack(tmp_path / "good")))
-    bad = make_pack(tmp_path / "bad", orientation="sideways")
-    assert cli("site", "install", str(bad), code=1)["error"]["code"] == "sitepack-invalid"
+    bad = make_pack(tmp_path / "bad", version="4.0.0")
+    faq = bad / "faq.yaml"
+    faq.write_text(faq.read_text().replace("intent: find_toilet", "intent: find_loo", 1))
+    error = cli("site", "install", str(bad), code=1)["error"]
+    assert error["code"] == "sitepack-invalid"
+    assert "faq.yaml:" in error["message"] and "find_loo" in error["message"]
     empty = tmp_path / "empty"
     empty.mkdir()
     assert cli("site", "install", str(empty), code=1)["error"]["code"] == "sitepack-invalid"
-    assert cli("site", "show")["orientation"] == "portrait"
+    assert cli("site", "show")["version"] == "3.0.0"
     assert not list((root / "var/lib/kiosk").glob(".site.*"))
-
-
-def test_pluggable_site_validator(
-    root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from provisioning import sitepack
-
-    def needs_intents(folder: Path) -> list[str]:
-        return [] if (folder / "intents.yaml").exists() else ["intents.yaml is missing"]
-
-    monkeypatch.setattr(sitepack, "VALIDATORS", [*sitepack.VALIDATORS, needs_intents])
-    error = cli("site", "install", str(make_pack(tmp_path / "p")), code=1)["error"]
-    assert "intents.yaml is missing" in error["message"]
 
 
 def test_config_set_validates_keeps_previous_and_is_atomic(root: Path) -> None:
