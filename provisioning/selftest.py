@@ -9,7 +9,6 @@ and a telemetry event when the telemetry module is part of this build.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 import logging
 import time
@@ -24,11 +23,6 @@ from provisioning.paths import atomic_write, selftest_dir
 logger = logging.getLogger(__name__)
 
 STATUSES = ("pass", "warn", "fail", "skip")
-TELEMETRY_HOOKS = ("appliance.telemetry.events:publish_selftest",
-                   "appliance.telemetry:publish_selftest")
-"""``module:function(report dict)`` used to publish the report, when present."""
-
-
 @dataclass
 class CheckResult:
     """One check's outcome. ``sim`` is True when it ran on a sim twin."""
@@ -151,18 +145,14 @@ def last_report() -> dict[str, Any] | None:
 
 
 def publish(doc: dict[str, Any]) -> str:
-    """Hand the report to telemetry as an event; says what happened."""
-    for spec in TELEMETRY_HOOKS:
-        module_name, _, attr = spec.partition(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        hook = getattr(module, attr, None)
-        if callable(hook):
-            try:
-                hook(doc)
-            except Exception as exc:  # telemetry trouble must not fail the self-test
-                return f"telemetry refused the event: {exc}"
-            return "published"
-    return "telemetry not available in this build (report kept on disk)"
+    """Queue the report as ``evt/selftest`` in the device's outbox; says what happened."""
+    from appliance.errors import KioskError
+    from appliance.telemetry.events import publish_selftest
+
+    try:
+        publish_selftest(doc)
+    except KioskError as exc:  # e.g. not enrolled yet: the report stays on disk
+        return f"not sent to the fleet: {exc}"
+    except Exception as exc:  # telemetry trouble must not fail the self-test
+        return f"telemetry refused the event: {exc}"
+    return "queued for the fleet (evt/selftest)"

@@ -221,6 +221,7 @@ def test_selftest_on_sim_twins(root: Path) -> None:
     assert checks["loopback"]["data"]["snr_db"] > 15
     assert "sim twin" in checks["microphone"]["detail"]
     assert checks["models"]["status"] in ("pass", "warn")  # warn: encoder not built yet
+    assert report["published"].startswith("not sent to the fleet")  # not enrolled here
     assert (root / "var/lib/kiosk/selftest/last.json").exists()
 
 
