@@ -7,6 +7,7 @@ which says so.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import importlib.util
 import shutil
@@ -28,27 +29,40 @@ def _video_devices() -> list[str]:
 
 
 def check_camera(ctx: CheckContext) -> CheckResult:
-    """Grab a frame and look for faces in it (OpenCV's own cascade)."""
-    devices = [] if ctx.force_sim else _video_devices()
-    if not devices:
+    """Grab a frame from the configured camera and look for faces in it (the kiosk's own
+    camera and detector, so a CSI/GStreamer source is tested as the kiosk opens it)."""
+    cam = ctx.settings.camera
+    if ctx.force_sim or (not cam.enabled and not _video_devices()):
         return CheckResult("camera", "skip", "no camera (/dev/video*): sim twin in use", sim=True)
-    if importlib.util.find_spec("cv2") is None:
-        return CheckResult("camera", "warn", f"{devices[0]} present but OpenCV is not installed")
-    cv2: Any = importlib.import_module("cv2")
-    capture = cv2.VideoCapture(int(devices[0].removeprefix("video") or 0))
+    from appliance.hardware import build_camera, build_detector
+
+    camera = build_camera(cam)
     try:
-        ok, frame = capture.read()
-    finally:
-        capture.release()
-    if not ok or frame is None:
-        return CheckResult("camera", "fail", f"{devices[0]}: no frame arrived")
-    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
-    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-    faces = cascade.detectMultiScale(gray, 1.1, 5)
+        frame = asyncio.run(_first_frame(camera))
+    except (OSError, RuntimeError, ValueError) as exc:
+        return CheckResult("camera", "fail", f"{camera.name}: {exc}")
+    if frame is None:
+        return CheckResult("camera", "fail",
+                           f"{camera.name}: {camera.health.message or 'no frame arrived'}")
+    faces = build_detector(ctx.settings.vision).detect(frame)
     height, width = frame.shape[:2]
-    data = {"device": devices[0], "width": width, "height": height, "faces": len(faces)}
-    return CheckResult("camera", "pass", f"{devices[0]}: {width}x{height} frame, "
+    data = {"device": camera.name, "width": width, "height": height, "faces": len(faces)}
+    return CheckResult("camera", "pass", f"{camera.name}: {width}x{height} frame, "
                        f"{len(faces)} face(s) (stand in front to test detection)", data=data)
+
+
+async def _first_frame(camera: Any, timeout: float = 5.0) -> np.ndarray | None:
+    async def first() -> np.ndarray | None:
+        async for frame in camera.frames():
+            return np.asarray(frame.image)
+        return None
+
+    try:
+        return await asyncio.wait_for(first(), timeout)
+    except asyncio.TimeoutError:
+        return None
+    finally:
+        await camera.close()
 
 
 def colour_bars(width: int = 320, height: int = 180) -> np.ndarray:

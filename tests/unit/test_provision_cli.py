@@ -323,3 +323,26 @@ def test_enroll_installs_the_update_signing_key_when_the_bundle_has_one(root: Pa
     (bundle / "bundle-signing.pub").write_bytes(b"-----BEGIN PUBLIC KEY-----\nnot a key\n")
     assert cli("enroll", str(bundle), code=1)["error"]["code"] == "bundle-invalid"
     assert trust_key_path().read_bytes() == pub.read_bytes()
+
+
+def _camera_config(root: Path, source: str, sim_source: str = "") -> None:
+    config = root / "etc/kiosk/kiosk.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f'[camera]\nenabled = true\nsource = "{source}"\n'
+                      f'sim_source = "{sim_source}"\n')
+
+
+def test_selftest_camera_uses_the_configured_camera_and_detector(
+        root: Path, tmp_path: Path) -> None:
+    import cv2
+    from skimage import data
+
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    cv2.imwrite(str(frames / "0001.png"), cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR))
+    _camera_config(root, "sim", str(frames))
+    check = cli("selftest", "--only", "camera")["checks"][0]
+    assert check["status"] == "pass" and check["data"]["faces"] >= 1
+    _camera_config(root, str(tmp_path / "no-such-camera"))
+    failed = cli("selftest", "--only", "camera", code=1)["checks"][0]
+    assert failed["status"] == "fail" and "no-such-camera" in failed["detail"]
