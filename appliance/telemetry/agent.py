@@ -92,6 +92,8 @@ class TelemetryAgent(AgentIO):
         self._acks = link.AckQueue()
         self._client: mqtt.Client | None = None
         self._connected = threading.Event()
+        self._listening = threading.Event()
+        self._sub_mid = -1
         self._lost = threading.Event()
         self._inflight: dict[int, int] = {}
         self._cursor = 0
@@ -158,6 +160,12 @@ class TelemetryAgent(AgentIO):
 
     def wait_connected(self, timeout: float) -> bool:
         return self._connected.wait(timeout)
+
+    @property
+    def listening(self) -> bool:
+        """Connected and the broker has acknowledged the ``cmd``/``cfg`` subscription:
+        from now on a command sent to this device reaches it (or waits in its session)."""
+        return self._connected.is_set() and self._listening.is_set()
 
     def start(self) -> None:
         """Start the supervisor thread (returns at once; connection happens in the background)."""
@@ -238,7 +246,8 @@ class TelemetryAgent(AgentIO):
             return
         self._last_health_check = now
         report = self.health.collect()
-        report["link"] = {"connected": self.connected, "reconnects": self.stats["reconnects"],
+        report["link"] = {"connected": self.connected, "listening": self.listening,
+                          "reconnects": self.stats["reconnects"],
                           "fleet_host": self.host_online}
         report["outbox"] = {"pending": len(self.outbox), "shed_total": self.outbox.shed_total}
         report["config_version"] = self.config.version

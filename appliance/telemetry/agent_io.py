@@ -66,6 +66,8 @@ class AgentIO:
     _acks: link.AckQueue
     _client: mqtt.Client | None
     _connected: threading.Event
+    _listening: threading.Event
+    _sub_mid: int
     _lost: threading.Event
     _inflight: dict[int, int]
     _cursor: int
@@ -83,6 +85,7 @@ class AgentIO:
         self._bdseq = self.outbox.next_counter("bdseq")
         self._lost.clear()
         self._connected.clear()
+        self._listening.clear()
         try:
             client = link.make_client(self.topics.device_id, ca_file=ca, cert_file=cert,
                                       key_file=key)
@@ -121,8 +124,10 @@ class AgentIO:
         self._session_start = time.time()
         self._cursor = self._reply_cursor = 0
         self.host_online = None  # until the (retained) presence arrives on this session
-        client.subscribe([(self.topics.cmd_filter, 1), (self.topics.cfg_desired, 1),
-                          (FLEET_HOST_STATE, 1)])
+        self._listening.clear()
+        _rc, self._sub_mid = client.subscribe([(self.topics.cmd_filter, 1),
+                                               (self.topics.cfg_desired, 1),
+                                               (FLEET_HOST_STATE, 1)])
         client.publish(self.topics.state, link.dumps(self._state_body(True, "connected")),
                        qos=1, retain=True)
         if not self.settings.wait_for_fleet_host:
@@ -136,6 +141,7 @@ class AgentIO:
     def _on_disconnect(self, _client: mqtt.Client, _ud: Any, _flags: Any, rc: Any,
                        _props: Any) -> None:
         self._connected.clear()
+        self._listening.clear()
         self._lost.set()
         self._wake.set()
         self.stats["last_error"] = f"disconnected: {rc}"
@@ -145,8 +151,10 @@ class AgentIO:
         self._watch.seen(link.now())
         self._wake.set()
 
-    def _on_ack(self, _client: mqtt.Client, _ud: Any, _mid: int, _rcs: Any, _props: Any) -> None:
+    def _on_ack(self, _client: mqtt.Client, _ud: Any, mid: int, _rcs: Any, _props: Any) -> None:
         self._watch.seen(link.now())
+        if mid == self._sub_mid:
+            self._listening.set()
 
     # --- birth ------------------------------------------------------------------
 

@@ -53,7 +53,7 @@ def test_broker_kill_9_every_seq_exactly_once_after_dedup(fleet: Any, broker: An
                                                           make_agent: Any) -> None:
     _client, rec = fleet
     agent = make_agent("dev-s")
-    wait_for(lambda: agent.connected, what="connect")
+    wait_for(lambda: agent.listening, what="connect")
     sent: list[int] = []
 
     def stream() -> None:
@@ -79,7 +79,7 @@ def test_outbox_replays_in_order_after_a_broker_outage(fleet: Any, broker: Any,
                                                        make_agent: Any) -> None:
     _client, rec = fleet
     agent = make_agent("dev-o")
-    wait_for(lambda: agent.connected, what="connect")
+    wait_for(lambda: agent.listening, what="connect")
     broker.stop()
     wait_for(lambda: not agent.connected, what="agent notices the outage")
     offline = [agent.publish_event("tick", {"i": i}) for i in range(200)]
@@ -135,7 +135,7 @@ def _try_command(client: Any, name: str, args: dict[str, Any], cmd_id: str) -> A
 
 def test_half_open_link_is_dropped(fleet: Any, broker: Any, make_agent: Any) -> None:
     agent = make_agent("dev-h", keepalive_s=2)
-    wait_for(lambda: agent.connected, what="connect")
+    wait_for(lambda: agent.listening, what="connect")
     broker.pause()
     try:
         wait_for(lambda: not agent.connected, timeout=20, what="half-open detection")

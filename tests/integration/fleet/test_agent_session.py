@@ -39,7 +39,7 @@ def test_command_round_trip_and_unsupported(fleet: Any, make_agent: Any) -> None
         raise KioskError("speaker gone", code="audio-out-failed")
 
     agent.register_command("set-volume", broken)
-    wait_for(lambda: agent.connected, what="connect")
+    wait_for(lambda: agent.listening, what="connect")
     reply = client.command(SITE, "dev-2", "say", {"text": "hello"}, timeout=15)
     assert reply["status"] == "ok" and reply["result"] == {"said": "hello"}
     reply = client.command(SITE, "dev-2", "set-volume", {"level": 3}, timeout=15)
@@ -55,7 +55,7 @@ def test_duplicate_and_expired_commands_refused(fleet: Any, make_agent: Any) -> 
     runs: list[str] = []
     agent = make_agent("dev-3")
     agent.register_command("say", lambda args: runs.append(args["text"]) and None)
-    wait_for(lambda: agent.connected, what="connect")
+    wait_for(lambda: agent.listening, what="connect")
     first = client.command(SITE, "dev-3", "say", {"text": "a"}, cmd_id="c-1", timeout=15)
     again = client.command(SITE, "dev-3", "say", {"text": "a"}, cmd_id="c-1", timeout=15)
     assert first["status"] == "ok" and again["status"] == "duplicate"
@@ -76,7 +76,7 @@ def test_config_applied_then_bad_one_rejected_or_rolled_back(fleet: Any, make_ag
 
     agent = make_agent("dev-4")
     agent.set_config_hook(hook)
-    wait_for(lambda: agent.connected, what="connect")
+    wait_for(lambda: agent.listening, what="connect")
     client.push_config(SITE, "dev-4", 1, {"audio": {"volume": 0.8}})
     wait_for(lambda: [r for r in rec.on("dev-4/cfg/reported") if r["status"] == "applied"],
              what="applied report")

@@ -24,7 +24,7 @@ def test_two_ingesters_share_the_load_and_dedup(broker: Any, pki: Any, make_agen
     try:
         agents = [make_agent(f"dev-{i}") for i in range(3)]
         for agent in agents:
-            wait_for(lambda agent=agent: agent.connected, what="connect")
+            wait_for(lambda agent=agent: agent.listening, what="connect")
         sent = {agent.topics.device_id: [agent.publish_event("tick", {"i": i})
                                          for i in range(40)] for agent in agents}
         for dev, seqs in sent.items():

@@ -36,6 +36,9 @@ async def test_the_fleet_sees_the_kiosk_and_makes_it_speak(fleet: Any, make_agen
     agent.start()
     run = asyncio.create_task(kiosk.run())
     try:
+        # a command sent before the device's first session exists has nowhere to wait
+        await loop.run_in_executor(None, lambda: wait_for(
+            lambda: agent.listening, what="dev-kiosk subscribed"))
         reply = await loop.run_in_executor(None, lambda: client.command(
             SITE, "dev-kiosk", "say", {"text": "Please mind the gap."}, timeout=15))
         assert reply["status"] == "ok", reply

@@ -23,7 +23,7 @@ def test_a_long_partition_replays_everything_in_order(fleet: Any, broker: Any,
                                                       make_agent: Any) -> None:
     _client, rec = fleet
     agent = make_agent("dev-p", heartbeat_s=5.0, health_min_interval_s=1.0, backoff_max_s=8.0)
-    wait_for(lambda: agent.connected, what="connect")
+    wait_for(lambda: agent.listening, what="connect")
     before = [agent.publish_event("tick", {"phase": "before", "i": i}) for i in range(5)]
     wait_for(lambda: {m["seq"] for m in rec.on("dev-p/evt/tick")} >= set(before), what="live")
 

@@ -131,7 +131,7 @@ def test_ingesters_and_console_on_postgresql(broker: Any, pki: Any, make_agent: 
     try:
         agents = [make_agent(f"dev-pg{i}") for i in range(2)]
         for agent in agents:
-            wait_for(lambda agent=agent: agent.connected, what="connect")
+            wait_for(lambda agent=agent: agent.listening, what="connect")
         sent = {ag.topics.device_id: [ag.publish_event("tick", {"i": i}) for i in range(30)]
                 for ag in agents}
         for dev, seqs in sent.items():

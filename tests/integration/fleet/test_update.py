@@ -63,7 +63,7 @@ def test_a_tampered_bundle_is_refused_before_anything_is_written(
     shop.trust()
     agent = make_agent("dev-u2")
     update.install(agent)
-    wait_for(lambda: agent.connected, what="connect")
+    wait_for(lambda: agent.listening, what="connect")
     bad = tmp_path / "www-bad" / "tiny-2.kbundle"
     bad.parent.mkdir()
     with tarfile.open(shop.bundles[2]) as src, tarfile.open(bad, "w") as dst:
@@ -98,7 +98,7 @@ def test_a_failed_health_check_rolls_back_to_the_previous_models(
     shop.trust()
     agent = make_agent("dev-u3")
     updater = update.install(agent)
-    wait_for(lambda: agent.connected, what="connect")
+    wait_for(lambda: agent.listening, what="connect")
     first = client.command(SITE, "dev-u3", "update", {"bundle": str(shop.bundles[1])},
                            timeout=60)
     assert first["status"] == "ok" and shop.installed_model() == shop.models[1]
