@@ -125,9 +125,8 @@ class AgentIO:
         self._cursor = self._reply_cursor = 0
         self.host_online = None  # until the (retained) presence arrives on this session
         self._listening.clear()
-        _rc, mid = client.subscribe([(self.topics.cmd_filter, 1),
-                                               (self.topics.cfg_desired, 1),
-                                               (FLEET_HOST_STATE, 1)])
+        _rc, mid = client.subscribe([(self.topics.cmd_filter, 1), (self.topics.cfg_desired, 1),
+                                     (FLEET_HOST_STATE, 1)])
         self._sub_mid = -1 if mid is None else mid
         client.publish(self.topics.state, link.dumps(self._state_body(True, "connected")),
                        qos=1, retain=True)
