@@ -145,6 +145,33 @@ def area_modules() -> dict[str, str]:
     return found
 
 
+def merge_figures(old: Any, new: dict[str, Any]) -> dict[str, Any]:
+    """``new`` over ``old``, recursively: a figure this run did not measure (another
+    machine's GPU backend, an area's optional part) stays in the file."""
+    if not isinstance(old, dict):
+        return new
+    merged = dict(old)
+    merged.pop("error", None)
+    merged.pop("error_at", None)
+    for key, value in new.items():
+        merged[key] = merge_figures(old.get(key), value) if isinstance(value, dict) else value
+    return merged
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _write(out: Path, data: dict[str, Any]) -> None:
+    """Atomically replace ``out`` with ``data`` plus the machine and the date."""
+    data["machine"] = _machine()
+    data["date"] = dt.date.today().isoformat()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    tmp.replace(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kiosk-bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -169,19 +196,20 @@ def main(argv: list[str] | None = None) -> int:
             result = fn(quick=args.quick)
         except Exception as exc:  # one broken area must not lose the others' figures
             logger.exception("bench %s failed", area)
-            result = {"error": repr(exc)}
             failed += 1
-        result["measured_at"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+            # keep the last good figures of this area, and say why they were not renewed
+            result = dict(data.get(area) or {})
+            result["error"] = repr(exc)[:500]
+            result["error_at"] = _now()
+            data[area] = result
+            _write(out, data)
+            continue
+        result["measured_at"] = _now()
         result["bench_seconds"] = round(time.monotonic() - started, 1)
         result["quick"] = bool(args.quick)
-        data[area] = result
         print(json.dumps({area: result}, indent=1), file=sys.stderr)
-    data["machine"] = _machine()
-    data["date"] = dt.date.today().isoformat()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    tmp.replace(out)
+        data[area] = merge_figures(data.get(area), result)
+        _write(out, data)  # after every area: a crash later loses nothing measured
     print(f"wrote {out}", file=sys.stderr)
     return 1 if failed else 0
 
