@@ -10,7 +10,10 @@
   for a circular and a linear array;
 - ``frontend.frame_ms``: CPU time per 20 ms frame of the whole front end;
 - ``wer``: the kiosk's Whisper ASR on the visitors' lines, clean and at 10/0 dB SNR
-  with the kiosk's own reply as echo, from one raw microphone and after the front end.
+  with the kiosk's own reply as echo, from one raw microphone and after the front end,
+  in two scenes: ``snr_*`` the kiosk keeps talking over the whole line (worst case,
+  no barge-in), ``barge_in_snr_*`` the kiosk stops ``BARGE_IN_STOP_S`` after the
+  visitor starts, as the pipeline does (interrupt after 200 ms of voice + clearing).
 """
 
 from __future__ import annotations
@@ -61,15 +64,27 @@ VISITOR_LINES = (VISITOR_LINE, "How long does the train to the city centre take?
 """What visitors say in the WER measurement (each over the kiosk's reply)."""
 
 
+BARGE_IN_STOP_S = 0.3
+"""Visitor onset to the kiosk's silence: ``interrupt_min_speech_ms`` (200) + ~100 ms to clear."""
+
+
 def barge_in_scene(geometry: ArrayGeometry, bearing: float, snr_db: float,
-                   line: str = VISITOR_LINE) -> Any:
-    """The visitor talks over the end of the kiosk's reply, in station noise."""
+                   line: str = VISITOR_LINE, stop_after_s: float | None = None) -> Any:
+    """The visitor talks over the end of the kiosk's reply, in station noise.
+
+    With ``stop_after_s`` the kiosk's playback (and so its echo) ends that long
+    after the visitor starts, as when the barge-in interrupts it.
+    """
     kiosk = spoken(KIOSK_LINE)
     said = spoken(line, "en+f3")
     visitor = np.zeros_like(kiosk)
     start = len(kiosk) - len(said) - RATE // 2
     visitor[start:start + len(said)] = said
-    return mix_scene(geometry, RATE, visitor=visitor, played=kiosk, visitor_bearing_deg=bearing,
+    played = kiosk
+    if stop_after_s is not None:
+        played = kiosk.copy()
+        played[start + int(stop_after_s * RATE):] = 0.0
+    return mix_scene(geometry, RATE, visitor=visitor, played=played, visitor_bearing_deg=bearing,
                      echo_bearing_deg=0.0, snr_db=snr_db), slice(start, start + len(said))
 
 
@@ -107,14 +122,16 @@ def wer_table(asr: Callable[[np.ndarray], str], *, snrs: tuple[float, ...] = (10
     clean = [errors(line, np.round(spoken(line, "en+f3")).astype(np.int16)) for line in lines]
     table: dict[str, Any] = {"clean": pooled(clean)}
     for snr in snrs:
-        raw_errors, fe_errors = [], []
-        for line in lines:
-            scene, span = barge_in_scene(geometry, 30.0, snr, line)
-            out = _frames(scene.mics, scene.reference, AcousticFrontEnd(geometry, RATE))
-            lo, hi = max(0, span.start - RATE // 4), span.stop + RATE // 4
-            raw_errors.append(errors(line, scene.mics[lo:hi, 0]))
-            fe_errors.append(errors(line, out[lo:hi]))
-        table[f"snr_{snr:g}db"] = {"raw": pooled(raw_errors), "frontend": pooled(fe_errors)}
+        for prefix, stop in (("", None), ("barge_in_", BARGE_IN_STOP_S)):
+            raw_errors, fe_errors = [], []
+            for line in lines:
+                scene, span = barge_in_scene(geometry, 30.0, snr, line, stop_after_s=stop)
+                out = _frames(scene.mics, scene.reference, AcousticFrontEnd(geometry, RATE))
+                lo, hi = max(0, span.start - RATE // 4), span.stop + RATE // 4
+                raw_errors.append(errors(line, scene.mics[lo:hi, 0]))
+                fe_errors.append(errors(line, out[lo:hi]))
+            table[f"{prefix}snr_{snr:g}db"] = {"raw": pooled(raw_errors),
+                                               "frontend": pooled(fe_errors)}
     return table
 
 
