@@ -121,6 +121,9 @@ class OrtSession(Session):
         super().__init__(spec, backend, precision, path)
         so = ort.SessionOptions()
         so.log_severity_level = 3
+        # Idle intra-op threads otherwise spin-wait for more work after each run, taking
+        # the CPU from the next stage (the TTS voice right after NLU: +40 ms measured).
+        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         if threads:
             so.intra_op_num_threads = threads
             so.inter_op_num_threads = 1
