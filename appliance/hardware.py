@@ -100,7 +100,11 @@ def build_detector(settings: VisionSettings) -> FaceDetector:
         return FakeFaceDetector()
     from appliance.engines.vision.cascade import CascadeFaceDetector
 
-    return CascadeFaceDetector(profiles=settings.profiles)
+    scale = settings.scale_factor
+    if not 1.01 <= scale <= 2.0:  # a bad value must not cost the kiosk its camera
+        logger.warning("[vision] scale_factor %s is not in 1.01..2.0; using 1.2", scale)
+        scale = 1.2
+    return CascadeFaceDetector(profiles=settings.profiles, scale_factor=scale)
 
 
 def build_vision(settings: VisionSettings, camera: CameraSettings) -> VisionEngine:

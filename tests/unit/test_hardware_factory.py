@@ -46,3 +46,11 @@ def test_camera_vision_display_platform_from_settings(tmp_path: Path) -> None:
     assert isinstance(ctl.display, SimDisplay)
     sensors = build_platform(PlatformSettings(sysfs_root=str(DATA / "orin-nano-jp6")))
     assert isinstance(sensors, JetsonSensors)
+
+
+def test_face_detector_scale_step_from_settings_and_a_bad_one_falls_back() -> None:
+    from appliance.hardware import build_detector
+
+    assert build_detector(VisionSettings(scale_factor=1.1)).scale_factor == 1.1  # type: ignore[attr-defined]
+    bad = build_detector(VisionSettings(scale_factor=0.5))
+    assert bad.scale_factor == 1.2  # type: ignore[attr-defined]
