@@ -156,18 +156,18 @@ def _render_video(settings: Settings, turn: TurnRecord, path: Path) -> Path:
 def _print_human(r: dict[str, Any]) -> None:
     emo = r["emotion"] or {}
     lat = r["latency_ms"]
-    print(f"heard:      {r['transcript']!r}")
+    print(f"heard:        {r['transcript']!r}")
     print(
-        f"understood: intent={r['intent']} ({r['intent_confidence']}) slots={r['slots']} "
+        f"understood:   intent={r['intent']} ({r['intent_confidence']}) slots={r['slots']} "
         f"emotion={emo.get('label')} (valence {emo.get('valence')}, arousal {emo.get('arousal')})"
     )
-    print(f"answered:   {r['reply']!r}  [source: {r['source']}]")
+    print(f"answered:     {r['reply']!r}  [source: {r['source']}]")
     stages = ", ".join(f"{k} {v:.0f} ms" for k, v in lat.items())
-    print(f"latency:    {stages}")
+    print(f"latency:      {stages}")
     for key, path in r["files"].items():
-        print(f"{key + ':':<12}{path}")
+        print(f"{key + ':':<14}{path}")
     for err in r["errors"]:
-        print(f"error:      {err['stage']}: {err['code']}: {err['message']}")
+        print(f"error:        {err['stage']}: {err['code']}: {err['message']}")
 
 
 def speak(settings: Settings, text: str, *, style: str, out: Path, stem: str,

@@ -18,6 +18,8 @@ def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
     p = Path(path)
     if not p.exists():
         raise WavFormatError(f"{p}: no such file")
+    if p.is_dir():
+        raise WavFormatError(f"{p}: is a directory, not a WAV file")
     if p.stat().st_size == 0:
         raise WavFormatError(f"{p}: file is empty")
     try:
@@ -25,7 +27,10 @@ def read_wav(path: str | Path) -> tuple[np.ndarray, int]:
             width, channels, rate = w.getsampwidth(), w.getnchannels(), w.getframerate()
             raw = w.readframes(w.getnframes())
     except (wave.Error, EOFError) as exc:
-        raise WavFormatError(f"{p}: not a PCM WAV file ({exc})") from exc
+        why = str(exc) or "truncated header"
+        raise WavFormatError(f"{p}: not a PCM WAV file ({why})") from exc
+    except OSError as exc:
+        raise WavFormatError(f"{p}: cannot read ({exc.strerror or exc})") from exc
     if width != 2:
         raise WavFormatError(f"{p}: {8 * width}-bit samples; the kiosk reads 16-bit PCM")
     pcm = np.frombuffer(raw, dtype="<i2").astype(np.int16)

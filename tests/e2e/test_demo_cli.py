@@ -41,6 +41,7 @@ def bad_inputs(tmp: Path) -> dict[str, tuple[Path, str]]:
         "not a wav": (text, "not a PCM WAV"),
         "silent": (silent, "silent"),
         "32-bit": (wide, "16-bit"),
+        "a folder": (tmp, "is a directory"),
     }
 
 
