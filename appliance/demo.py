@@ -203,8 +203,10 @@ def _report_speech(report: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print(json.dumps(report, ensure_ascii=False))
         return
-    print(f"said {report['text']!r} ({report['duration_s']:.2f} s, {report['visemes']} visemes)"
-          f" on {report['played_on']}")
+    where = ("not played (--no-play)" if report["played_on"] == "none"
+             else f"played on {report['played_on']}")
+    print(f"said {report['text']!r} ({report['duration_s']:.2f} s, {report['visemes']} visemes),"
+          f" {where}")
     print(f"wav:      {report['files']['wav']}\nvisemes:  {report['files']['visemes_json']}")
 
 
@@ -243,4 +245,4 @@ async def _play(settings: Settings, pcm: np.ndarray, rate: int, open_audio: Any)
     finally:
         await speaker.close()
         await mic.close()
-    return str(note)
+    return f"{speaker.name} ({note})" if note else str(speaker.name)
