@@ -28,6 +28,7 @@ from appliance.pipeline.asr_stage import AsrProcessor
 from appliance.pipeline.conversation import Conversation
 from appliance.pipeline.output_stage import OutputProcessor
 from appliance.pipeline.pipeline import Pipeline
+from appliance.pipeline.processor import WhenFull
 from appliance.pipeline.speech_stage import LipSyncProcessor, TtsProcessor
 from appliance.pipeline.understanding_stage import DialogProcessor, NluProcessor
 from appliance.pipeline.vad_stage import VadProcessor
@@ -145,6 +146,8 @@ class Kiosk:
         self.output = OutputProcessor(speaker, self.conversation)
         self.output.viseme_listeners.append(self.recorder.on_visemes)
         self.vad = VadProcessor(engines.vad, self.conversation, settings.vad, settings.pipeline)
+        if not mic.live:  # a WAV read unpaced (kiosk demo --fast): wait for the VAD, drop nothing
+            self.vad.when_full = WhenFull.BLOCK
         self.tts = TtsProcessor(engines.tts)
         self.pipeline = Pipeline([
             self.vad,

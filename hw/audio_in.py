@@ -91,6 +91,12 @@ class AudioInput(ABC):
     frame_ms: int = 20
 
     @property
+    def live(self) -> bool:
+        """True when audio arrives at the pace it is spoken (a device, a paced sim);
+        False for a file read as fast as it can be, which must never be dropped."""
+        return bool(getattr(self, "realtime", True))
+
+    @property
     def frame_samples(self) -> int:
         return self.sample_rate * self.frame_ms // 1000
 

@@ -136,3 +136,34 @@ def test_only_system_frames_travel_upstream() -> None:
             await b.push(Transcript("x"), upstream=True)
 
     asyncio.run(go())
+
+
+async def test_an_unpaced_wav_microphone_never_loses_audio_at_the_vad() -> None:
+    """``kiosk demo --fast`` reads the WAV as fast as it can: the VAD must wait, not drop
+    (a live microphone keeps drop-oldest: stale audio is worth less than new)."""
+    import numpy as np
+
+    from appliance.app import Kiosk
+    from appliance.engines.asr.fake import FakeAsr
+    from appliance.engines.factory import Engines
+    from appliance.engines.lipsync.phonemes import PhonemeLipSync
+    from appliance.engines.nlu.fake import FakeNlu
+    from appliance.engines.qa.fake import FakeQa
+    from appliance.engines.tts.fake import FakeTts
+    from appliance.engines.vad.fake import FakeVad
+    from appliance.settings import Settings
+    from hw.audio_in import SimMicrophone
+    from hw.audio_out import SimSpeaker
+
+    def engines() -> Engines:
+        return Engines(FakeVad(), FakeAsr(), FakeNlu(), FakeQa(), FakeTts(16000),
+                       PhonemeLipSync())
+
+    audio = (np.sin(np.arange(16000 * 20) / 5) * 8000).astype(np.int16)  # 20 s, loud
+    live = Kiosk(Settings(), engines(), SimMicrophone(audio), SimSpeaker(16000))
+    assert live.vad.when_full is WhenFull.DROP_OLDEST
+    mic = SimMicrophone(audio, realtime=False)
+    kiosk = Kiosk(Settings(), engines(), mic, SimSpeaker(16000, realtime=False))
+    assert kiosk.vad.when_full is WhenFull.BLOCK
+    await asyncio.wait_for(kiosk.run(), 30)
+    assert kiosk.vad.dropped == 0
