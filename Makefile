@@ -39,8 +39,10 @@ $(STAMP): pyproject.toml $(APT_STAMP)
 run: setup
 	$(PY) -m appliance.cli demo --out out
 
+# The suite, then ruff + mypy (types checked against Python 3.10, JetPack 6's Python).
 test: setup
 	$(PY) -m pytest -q -p no:cacheprovider
+	$(MAKE) --no-print-directory lint
 
 test-fast: setup
 	$(PY) -m pytest -q -m "not slow"

@@ -58,11 +58,12 @@ def _build(node: yaml.Node, path: PathKey, lines: Lines) -> Any:
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else str(key_node)
-            out[key] = _build(value_node, (*path, key), lines)
+            here: PathKey = (*path, key)
+            out[key] = _build(value_node, here, lines)
             # the key line is the more useful place for a mapping entry
-            lines.by_path[(*path, key)] = key_node.start_mark.line + 1
+            lines.by_path[here] = key_node.start_mark.line + 1
             if isinstance(value_node, yaml.ScalarNode):
-                lines.by_path[(*path, key)] = value_node.start_mark.line + 1
+                lines.by_path[here] = value_node.start_mark.line + 1
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*path, i), lines) for i, item in enumerate(node.value)]
