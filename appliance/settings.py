@@ -81,6 +81,10 @@ class VadSettings:
     """Audio kept before onset and after the end for the ASR."""
     max_utterance_s: float = 15.0
     """A turn is cut after this long even if the visitor keeps talking."""
+    join_ms: int = 1200
+    """Speech that resumes within this long after a turn ended, before its reply is
+    heard, continues that turn ("Excuse me, [pause] where is..."): the ASR hears both
+    parts as one question (0 = off)."""
 
 
 @dataclass(frozen=True)

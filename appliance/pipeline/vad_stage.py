@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 import numpy as np
@@ -22,6 +23,10 @@ from appliance.pipeline.processor import Processor, WhenFull
 from appliance.settings import PipelineSettings, VadSettings
 
 logger = logging.getLogger(__name__)
+
+HEARD_ANSWER_S = 0.5
+"""Speech that starts later than this into the avatar's answer is a new question, not
+the rest of the last one (the barge-in still interrupts the answer either way)."""
 
 
 class VadProcessor(Processor):
@@ -46,6 +51,9 @@ class VadProcessor(Processor):
         self.endpointer = Endpointer(s.threshold, s.min_speech_ms / 1000,
                                      s.min_silence_ms / 1000, s.max_utterance_s)
         self.pad_s = s.pad_ms / 1000
+        self.join_s = s.join_ms / 1000
+        self._last: tuple[list[AudioFrame], float] | None = None  # last utterance, its end
+        self._answer_from: float | None = None  # stream time the avatar began answering it
         self.speculate_s = s.speculate_ms / 1000
         self._paused_at: float | None = None  # last voice time a pause was announced for
         self.barge_in_s = p.interrupt_min_speech_ms / 1000
@@ -69,6 +77,8 @@ class VadProcessor(Processor):
 
     async def _audio(self, frame: AudioFrame) -> None:
         self._clock = frame.ts - frame.stream_time
+        if self.conversation.speaking and self._answer_from is None:
+            self._answer_from = frame.stream_time  # the avatar began to answer
         if not len(self._pending):
             self._pending_t = frame.stream_time
         self._pending = np.concatenate([self._pending, frame.pcm.astype(np.float32) / 32768.0])
@@ -104,7 +114,12 @@ class VadProcessor(Processor):
         turn = self.conversation.new_turn()
         logger.info("turn %d: speech started at %.2f s", turn, onset)
         preroll = [f for f in self._history if f.stream_time + f.duration > onset - self.pad_s]
+        joined = self._join(onset)
+        if joined:  # the same question goes on: the ASR hears it whole
+            logger.info("turn %d: continues the previous utterance", turn)
+            preroll = joined
         self._history = []
+        self._last = None
         self._utterance = list(preroll)
         if was_busy and not self.conversation.speaking:
             await self.push(Interrupt("visitor spoke again", turn_id=turn))
@@ -115,6 +130,21 @@ class VadProcessor(Processor):
         for f in preroll:
             f.turn_id = turn
             await self.push(f)
+
+    def _join(self, onset: float) -> list[AudioFrame]:
+        """The last utterance plus the pause since, if speech resumed soon enough and
+        before the visitor heard an answer to it; else nothing."""
+        if self._last is None or self.join_s <= 0:
+            return []
+        frames, last_voice = self._last
+        if onset - last_voice > self.join_s or not frames:
+            return []
+        if self._answer_from is not None and onset - self._answer_from > HEARD_ANSWER_S:
+            return []  # the visitor heard an answer: this is a new question
+        end = frames[-1].stream_time
+        # copies: the originals went down the pipeline under the old turn
+        return ([dataclasses.replace(f) for f in frames]
+                + [f for f in self._history if f.stream_time > end])
 
     async def _maybe_pause(self) -> None:
         ep = self.endpointer
@@ -142,6 +172,8 @@ class VadProcessor(Processor):
         self.conversation.pending_turn = turn
         audio = (np.concatenate([f.pcm for f in self._utterance]) if self._utterance
                  else np.zeros(0, dtype=np.int16))
+        self._last = (self._utterance, last_voice)
+        self._answer_from = None
         self._utterance = []
         if forced:
             self.endpointer.reset()
