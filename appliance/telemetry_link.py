@@ -7,6 +7,7 @@ kiosk's event loop with ``run_coroutine_threadsafe`` and wait a bounded time.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
 import logging
 from collections.abc import Callable
@@ -72,7 +73,7 @@ class TelemetryLink:
         future = asyncio.run_coroutine_threadsafe(self.kiosk.say(text), self.loop)
         try:
             future.result(timeout=10)
-        except TimeoutError as exc:
+        except concurrent.futures.TimeoutError as exc:  # not the builtin on Python 3.10
             raise KioskError("the kiosk did not accept the line in time", code="busy",
                              retryable=True) from exc
         return {"queued": text}
