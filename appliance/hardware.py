@@ -98,12 +98,18 @@ def build_detector(settings: VisionSettings) -> FaceDetector:
         from appliance.engines.vision.fake import FakeFaceDetector
 
         return FakeFaceDetector()
-    from appliance.engines.vision.cascade import CascadeFaceDetector
+    from appliance.engines.vision.cascade import (
+        SCALE_FACTOR,
+        SCALE_FACTOR_RANGE,
+        CascadeFaceDetector,
+    )
 
     scale = settings.scale_factor
-    if not 1.01 <= scale <= 2.0:  # a bad value must not cost the kiosk its camera
-        logger.warning("[vision] scale_factor %s is not in 1.01..2.0; using 1.2", scale)
-        scale = 1.2
+    low, high = SCALE_FACTOR_RANGE
+    if not low <= scale <= high:  # a bad value must not cost the kiosk its camera
+        logger.warning("[vision] scale_factor %s is not in %s..%s; using %s", scale, low, high,
+                       SCALE_FACTOR)
+        scale = SCALE_FACTOR
     return CascadeFaceDetector(profiles=settings.profiles, scale_factor=scale)
 
 

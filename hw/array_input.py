@@ -44,6 +44,10 @@ class ArrayMicrophone(AudioInput):
         self._speaker: AudioOutput | None = None
 
     @property
+    def live(self) -> bool:
+        return self.array.live
+
+    @property
     def bearing_deg(self) -> float | None:
         """Bearing of the last voiced speech (see :mod:`hw.array_geometry`), None before."""
         return self.frontend.bearing_deg

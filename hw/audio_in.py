@@ -94,7 +94,7 @@ class AudioInput(ABC):
     def live(self) -> bool:
         """True when audio arrives at the pace it is spoken (a device, a paced sim);
         False for a file read as fast as it can be, which must never be dropped."""
-        return bool(getattr(self, "realtime", True))
+        return True
 
     @property
     def frame_samples(self) -> int:
@@ -128,6 +128,10 @@ class SimMicrophone(AudioInput):
     """
 
     name = "sim-microphone"
+
+    @property
+    def live(self) -> bool:
+        return self.realtime
 
     def __init__(
         self,

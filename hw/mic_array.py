@@ -54,6 +54,11 @@ class MicArray(ABC):
         return self.geometry.count
 
     @property
+    def live(self) -> bool:
+        """True when blocks arrive at the pace of capture (see ``AudioInput.live``)."""
+        return True
+
+    @property
     def frame_samples(self) -> int:
         return self.sample_rate * self.frame_ms // 1000
 
@@ -93,6 +98,10 @@ class SimMicArray(MicArray):
     """
 
     name = "sim-mic-array"
+
+    @property
+    def live(self) -> bool:
+        return self.realtime
 
     def __init__(self, geometry: ArrayGeometry, visitor: str | Path | np.ndarray | None = None,
                  *, source_rate: int = 16_000, sample_rate: int = 16_000,

@@ -105,3 +105,9 @@ def test_missing_capture_device_raises_a_coded_error() -> None:
     with pytest.raises(MicrophoneError) as err:
         PyAudioMicArray(GEOMETRY, "no-such-array-xyz")
     assert err.value.code == "mic-lost"
+
+
+def test_an_unpaced_sim_array_is_not_live_through_the_array_microphone() -> None:
+    """The kiosk's VAD drops stale audio only from live microphones."""
+    assert ArrayMicrophone(SimMicArray(GEOMETRY, None, realtime=True)).live
+    assert not ArrayMicrophone(SimMicArray(GEOMETRY, None, realtime=False)).live

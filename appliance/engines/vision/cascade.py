@@ -21,6 +21,10 @@ from appliance.errors import EngineLoadError
 
 logger = logging.getLogger(__name__)
 
+SCALE_FACTOR = 1.2
+"""Default step between the image scales searched."""
+SCALE_FACTOR_RANGE = (1.01, 2.0)
+
 FRONTAL = "haarcascade_frontalface_default.xml"
 PROFILE = "haarcascade_profileface.xml"
 
@@ -57,9 +61,11 @@ class CascadeFaceDetector(FaceDetector):
     name = "opencv-haar"
 
     def __init__(self, *, max_width: int = 640, min_face_px: int = 36, neighbors: int = 5,
-                 profiles: bool = False, scale_factor: float = 1.2) -> None:
-        if not 1.01 <= scale_factor <= 2.0:
-            raise EngineLoadError(f"face detector scale_factor {scale_factor} not in 1.01..2.0")
+                 profiles: bool = False, scale_factor: float = SCALE_FACTOR) -> None:
+        low, high = SCALE_FACTOR_RANGE
+        if not low <= scale_factor <= high:
+            raise EngineLoadError(f"face detector scale_factor {scale_factor} not in "
+                                  f"{low}..{high}")
         self.scale_factor = scale_factor
         self.max_width = max_width
         self.min_face_px = min_face_px
