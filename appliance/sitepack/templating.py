@@ -38,12 +38,16 @@ TEMPLATE_CASES: dict[str, dict[str, tuple[frozenset[str], str]]] = {
         "no_data": (frozenset({"line_name", "headway_min"}),
                     "I don't have live times right now. {line_name} trains run about every "
                     "{headway_min} minutes."),
+        "stale": (frozenset(), "I don't have current train times right now. Please check "
+                  "the departure screens."),
     },
     "service_status": {
         "default": (frozenset({"notices"}), "{notices}"),
         "line_good": (frozenset({"line_name"}), "{line_name} is running normally."),
         "all_good": (frozenset(), "All lines are running normally."),
         "line_notice": (frozenset({"notices", "line_name"}), "{notices}"),
+        "stale": (frozenset(), "I don't have current service information right now. Please "
+                  "check the screens in the station."),
     },
     "route_planning": {
         "default": (frozenset({"station_name", "route", "stops", "minutes"}),

@@ -51,11 +51,17 @@ class SiteQa(QaEngine):
     # --- helpers -------------------------------------------------------------------
 
     def live(self) -> LiveData:
+        """The first feed with current data; else a stale one (``stale``: answers say there
+        is no current information); else ``LiveData(ok=False)``."""
+        now = self.clock()
+        stale: LiveData | None = None
         for feed in self.feeds:
-            data = feed.get()
+            data = feed.get(now)
             if data.ok:
                 return data
-        return LiveData(ok=False)
+            if data.stale and stale is None:
+                stale = data
+        return stale if stale is not None else LiveData(ok=False)
 
     def _common(self) -> dict[str, Any]:
         m = self.pack.manifest
@@ -120,6 +126,8 @@ class SiteQa(QaEngine):
 
     def _on_next_train(self, nlu: NluResult) -> Answer | None:
         data = self.live()
+        if data.stale:  # old times are not read out, nor an FAQ answer in their place
+            return self._say("next_train", "stale")
         line, station = nlu.slots.get("line", ""), nlu.slots.get("station", "")
         if not data.ok or not data.departures:
             info = self.pack.network.line(line) if line else None
@@ -159,6 +167,8 @@ class SiteQa(QaEngine):
 
     def _on_service_status(self, nlu: NluResult) -> Answer | None:
         data = self.live()
+        if data.stale:  # no "running normally" from old data, nor an FAQ answer instead
+            return self._say("service_status", "stale")
         if not data.ok:
             return None
         line = nlu.slots.get("line", "")
