@@ -150,9 +150,35 @@ class Emotion:
         }
 
 
+SAFETY_ACTIONS = ("none", "confirm", "alert")
+
+
+@dataclass
+class Safety:
+    """Whether someone may be in danger: the safety engine's verdict on one utterance.
+
+    ``action`` is ``none``, ``confirm`` (ask the visitor one short question first) or
+    ``alert`` (call staff at once); ``category`` names the danger (``medical``,
+    ``fire_smoke``, ...; empty for ``none``); ``score`` is the model's danger
+    probability; ``cue`` is the keyword that raised a ``confirm``, if one did.
+    """
+
+    action: str = "none"
+    category: str = ""
+    score: float = 0.0
+    cue: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"action": self.action, "category": self.category,
+                               "score": round(self.score, 3)}
+        if self.cue:
+            out["cue"] = self.cue
+        return out
+
+
 @dataclass
 class Understanding(DataFrame):
-    """Intent, slots and emotion extracted from a final transcript."""
+    """Intent, slots, emotion, safety and dialogue acts from a final transcript."""
 
     text: str
     intent: str
@@ -160,6 +186,8 @@ class Understanding(DataFrame):
     slots: dict[str, str] = field(default_factory=dict)
     emotion: Emotion = field(default_factory=Emotion)
     language: str = "en"
+    safety: Safety = field(default_factory=Safety)
+    acts: list[str] = field(default_factory=list)
 
 
 @dataclass

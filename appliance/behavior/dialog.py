@@ -1,18 +1,34 @@
-"""Multi-turn dialogue: context carried between turns, follow-ups, repeat, expressive style.
+"""Multi-turn dialogue: safety first, the kiosk's own questions, context, expressive style.
 
-"How do I get to the zoo?" then "and how much is it?" answers the fare to the zoo;
-"what about Hillcrest?" re-asks the last question for a new station; ``repeat``
-replays the last answer. Each turn returns the understanding, the answer (with its
-source and style) and the TTS prosody to speak it with.
+One :class:`Dialog` per visitor. Each turn is understood (intent and slots by the NLU,
+danger by the safety engine, dialogue acts from the words) and then answered:
+
+1. **Danger.** ``alert``: staff are called at once (``emergency`` event) and the
+   visitor is told so, with a safe instruction. ``confirm``: one short question
+   ("Is someone in danger right now?"); a yes, an unclear answer or silence for
+   ``confirm_timeout_s`` escalates to an alert (see :meth:`Dialog.tick`), a no (or a
+   clear, safe new request) returns to normal.
+2. **The kiosk's last question.** Yes/no/"the second one"/"never mind" answer it: an
+   accepted offer to call staff really calls staff (``help_human``), a chosen station
+   completes the route question that asked for it.
+3. **The request.** Follow-ups carry the last topic and slots over ("and how much is
+   it?", "what about Hillcrest?"); a route or fare without a known station gets a
+   clarifying question (with a fuzzy "did you mean" for unknown names); two questions
+   in one utterance are both answered; "say that again slowly" repeats slower.
+4. **Fit.** An answer the QA is unsure of becomes one honest line and an offer of staff.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from appliance.behavior import acts as act
+from appliance.behavior import emergency
+from appliance.behavior.clarify import Clarifier
 from appliance.behavior.style import choose_style, prosody_for, rewrite
 from appliance.engines.nlu.base import NluEngine, NluResult, VoiceFeatures
 from appliance.engines.nlu.slots import SlotExtractor
@@ -20,16 +36,38 @@ from appliance.engines.nlu.text import tokens
 from appliance.engines.qa.base import Answer, DialogContext
 from appliance.engines.qa.events import EventHook
 from appliance.engines.qa.site_qa import SiteQa
+from appliance.engines.safety.base import SafetyEngine
 from appliance.engines.tts.base import Prosody
+from appliance.frames import Safety
 from appliance.sitepack.model import SitePack
 
 logger = logging.getLogger(__name__)
 
 CARRY_SLOTS = ("station", "line", "exit", "ticket_type")
 FOLLOW_INTENTS = {"fare_inquiry", "route_planning", "next_train", "ticket_purchase",
-                  "service_status", "find_exit", "opening_hours"}
-FOLLOW_CUES = {"it", "there", "that", "and", "also", "same", "then", "about", "instead"}
+                  "service_status", "find_exit", "opening_hours", "find_elevator"}
+FOLLOW_CUES = {"it", "there", "that", "and", "also", "same", "then", "about", "instead",
+               "one", "after", "before", "next", "what"}
 MAX_FOLLOW_WORDS = 8
+CONFIRM_TIMEOUT_S = 12.0
+"""Silence this long after the danger question (spoken ~4 s) escalates to an alert."""
+SLOW = Prosody(length_scale=1.35, volume=1.0, noise_scale=0.5)
+UNSURE_SOURCES = ("template:out_of_scope.unsure",)
+SAFE_NEW_REQUEST = 0.9
+"""A reply to the danger question that is an in-scope request at least this sure, with
+no danger in it, counts as a "no" (the visitor went on with their journey)."""
+
+
+@dataclass
+class Pending:
+    """The kiosk's own open question, waiting for the visitor's answer."""
+
+    kind: str  # confirm_danger | offer_staff | clarify_station
+    asked_at: float
+    intent: str = ""
+    slots: dict[str, str] = field(default_factory=dict)
+    options: list[str] = field(default_factory=list)
+    category: str = ""
 
 
 @dataclass
@@ -39,81 +77,251 @@ class Turn:
     answer: Answer
     prosody: Prosody
     latency_ms: float = 0.0
+    events: list[str] = field(default_factory=list)
+    """People called this turn: ``emergency`` and/or ``help_human``."""
 
 
 class Dialog:
     """One conversation with one visitor (call :meth:`reset` when they leave)."""
 
-    def __init__(self, pack: SitePack, nlu: NluEngine, qa: SiteQa) -> None:
+    def __init__(self, pack: SitePack, nlu: NluEngine, qa: SiteQa,
+                 safety: SafetyEngine | None = None, *,
+                 clock: Callable[[], float] = time.monotonic,
+                 confirm_timeout_s: float = CONFIRM_TIMEOUT_S) -> None:
+        from appliance.engines.safety.keyword import KeywordSafety
+
         self.pack = pack
         self.nlu = nlu
         self.qa = qa
+        self.safety = safety if safety is not None else KeywordSafety()
+        self.clock = clock
+        self.confirm_timeout_s = confirm_timeout_s
         self.slots = SlotExtractor(pack)
+        self.clarifier = Clarifier(pack)
         self.context = DialogContext()
         self.last_intent = ""
+        self.last_text = ""
+        self.pending: Pending | None = None
 
     @classmethod
     def create(cls, pack: SitePack | Path | str, engine: str = "auto",
                on_event: EventHook | None = None) -> Dialog:
-        """A dialogue over the best NLU available and the site QA sharing its encoder."""
+        """A dialogue over the best NLU available, its safety model and the site QA."""
         from appliance.engines.nlu.factory import make_nlu
+        from appliance.engines.safety.factory import make_safety
         from appliance.sitepack import load_sitepack
 
         if not isinstance(pack, SitePack):
             pack = load_sitepack(pack)
         nlu = make_nlu(pack, engine=engine)
         encoder = getattr(nlu, "encoder", None)
-        return cls(pack, nlu, SiteQa(pack, encoder, on_event=on_event))
+        return cls(pack, nlu, SiteQa(pack, encoder, on_event=on_event), make_safety(pack, nlu))
 
     def reset(self) -> None:
         self.context = DialogContext()
         self.last_intent = ""
+        self.last_text = ""
+        self.pending = None
+
+    # --- understanding ---------------------------------------------------------------
+
+    def understand(self, text: str, voice: VoiceFeatures | None = None) -> NluResult:
+        """Intent, slots and emotion (NLU), danger (safety engine) and dialogue acts."""
+        nlu = self.nlu.understand(text, voice)
+        embed = getattr(self.nlu, "embed", None)
+        vec = embed(text) if embed is not None and text.strip() else None
+        return replace(nlu, safety=self.safety.assess(text, vec), acts=act.detect(text))
+
+    # --- answering ---------------------------------------------------------------------
+
+    def turn(self, text: str, voice: VoiceFeatures | None = None) -> Turn:
+        """Understand, answer and style one visitor utterance."""
+        t0 = time.perf_counter()
+        result = self.respond(text, self.understand(text, voice))
+        result.latency_ms = (time.perf_counter() - t0) * 1000
+        return result
+
+    def respond(self, text: str, nlu: NluResult) -> Turn:
+        """The reply to an understood utterance (the pipeline understands in its own stage)."""
+        now = self.clock()
+        turn = self._respond(text, nlu, now)
+        if turn.nlu.intent not in ("repeat", "stop") and "repeat_slow" not in nlu.acts:
+            self.context.last_answer = turn.answer.text
+            for key in CARRY_SLOTS:
+                if key in turn.nlu.slots:
+                    self.context.last_slots[key] = turn.nlu.slots[key]
+            if turn.nlu.intent not in ("out_of_scope", "emergency"):
+                self.last_intent = turn.nlu.intent
+                self.last_text = text
+        self.context.history.append((text, turn.answer.text))
+        del self.context.history[:-20]
+        logger.debug("turn %r -> %s %s %s", text, turn.nlu.intent, turn.answer.source,
+                     turn.events)
+        return turn
+
+    def tick(self, now: float | None = None) -> Turn | None:
+        """Silence after the danger question escalates: the alert turn, when it is due."""
+        now = self.clock() if now is None else now
+        p = self.pending
+        if p is None or p.kind != "confirm_danger" or now - p.asked_at < self.confirm_timeout_s:
+            return None
+        logger.warning("no answer to the danger question for %.0f s: alerting staff",
+                       now - p.asked_at)
+        nlu = NluResult("emergency", 1.0, safety=Safety("alert", p.category, 1.0))
+        return self._alert("", nlu, p.category or "cry_for_help", reason="no-answer")
+
+    def _respond(self, text: str, nlu: NluResult, now: float) -> Turn:
+        pending, self.pending = self.pending, None
+        if nlu.safety.action == "alert":
+            return self._alert(text, nlu, nlu.safety.category)
+        if pending is not None and pending.kind == "confirm_danger":
+            if self._stands_down(nlu):
+                if "deny" in nlu.acts or "never_mind" in nlu.acts:
+                    return self._say(text, nlu, emergency.stood_down_line(self.pack),
+                                     "dialog:stood-down")
+            else:
+                return self._alert(text, nlu, pending.category or nlu.safety.category,
+                                   reason="confirmed")
+        if nlu.safety.action == "confirm" or nlu.intent == "emergency":
+            category = nlu.safety.category or "cry_for_help"
+            self.pending = Pending("confirm_danger", now, category=category)
+            return self._say(text, replace(nlu, intent="emergency"),
+                             emergency.confirm_line(self.pack), "safety:confirm", style="clear")
+        if "repeat_slow" in nlu.acts and self.context.last_answer:
+            return Turn(text, replace(nlu, intent="repeat"),
+                        Answer(self.context.last_answer, "dialog:repeat-slow", style="clear"),
+                        SLOW)
+        if "never_mind" in nlu.acts and (pending is not None or len(tokens(text)) <= 3):
+            return self._say(text, replace(nlu, intent="stop"),
+                             "No problem. Is there anything else I can help with?",
+                             "dialog:never-mind")
+        if pending is not None:
+            answered = self._answer_pending(text, nlu, pending, now)
+            if answered is not None:
+                return answered
+        return self._request(text, nlu, now)
+
+    def _stands_down(self, nlu: NluResult) -> bool:
+        """The answer to "is someone in danger?" is a no (or a sure, safe new request)."""
+        if "affirm" in nlu.acts:
+            return False
+        if "deny" in nlu.acts or "never_mind" in nlu.acts:
+            return True
+        return nlu.safety.action == "none" and nlu.confidence >= SAFE_NEW_REQUEST \
+            and nlu.intent not in ("out_of_scope", "emergency", "help_human")
+
+    def _answer_pending(self, text: str, nlu: NluResult, p: Pending, now: float) -> Turn | None:
+        if p.kind == "offer_staff":
+            if "affirm" in nlu.acts:
+                return self._call_staff(text, nlu)
+            if "deny" in nlu.acts:
+                return self._say(text, replace(nlu, intent="stop"),
+                                 "Okay. What else can I help you with?", "dialog:declined")
+            return None
+        if p.kind == "clarify_station":
+            station = self.clarifier.chosen(text, nlu, p.options)
+            if station:
+                slots = {**p.slots, "station": station}
+                return self._request(text, NluResult(p.intent, 1.0, slots, nlu.emotion,
+                                                     nlu.language, nlu.safety, nlu.acts), now)
+            if "deny" in nlu.acts:
+                return self._say(text, replace(nlu, intent=p.intent),
+                                 self.clarifier.network_line(), "dialog:network")
+        return None
+
+    def _request(self, text: str, nlu: NluResult, now: float) -> Turn:
+        if "second_question" in nlu.acts:
+            both = self._two_questions(text, nlu, now)
+            if both is not None:
+                return both
+        nlu = self.resolve(text, nlu)
+        question = self.clarifier.question(text, nlu)
+        if question is not None:
+            line, options = question
+            self.pending = Pending("clarify_station", now, nlu.intent, dict(nlu.slots), options)
+            return self._say(text, nlu, line, "dialog:clarify", style="clear")
+        if nlu.intent == "help_human":
+            return self._call_staff(text, nlu)
+        return self._answer(text, nlu, now)
+
+    def _answer(self, text: str, nlu: NluResult, now: float) -> Turn:
+        vec = None
+        embed = getattr(self.nlu, "embed", None)
+        if embed is not None and text.strip():
+            vec = embed(text)
+        answer = self.qa.answer(text, nlu, self.context, query_vec=vec)
+        if answer.source.startswith("template:out_of_scope"):
+            self.pending = Pending("offer_staff", now)
+            style = "apologetic" if nlu.emotion.label == "frustrated" else "neutral"
+            answer.style = style
+            return Turn(text, nlu, answer, prosody_for(style))  # one line, never restyled
+        style = choose_style(nlu.emotion, nlu.intent)
+        if nlu.intent != "repeat":
+            answer.text = rewrite(answer.text, style, nlu.intent)
+        answer.style = style
+        return Turn(text, nlu, answer, prosody_for(style))
+
+    def _two_questions(self, text: str, nlu: NluResult, now: float) -> Turn | None:
+        """Both requests of "where's the toilet and when is the last train" answered."""
+        parts = act.split_questions(text)[:2]
+        turns: list[Turn] = []
+        for part in parts:
+            sub = self.understand(part)
+            if sub.intent in ("out_of_scope", "emergency") or sub.safety.action != "none":
+                return None
+            turns.append(self._answer(part, replace(sub, emotion=nlu.emotion), now))
+        if len(turns) < 2 or turns[0].nlu.intent == turns[1].nlu.intent:
+            return None
+        first = turns[0]
+        joined = f"{first.answer.text} {turns[1].answer.text}"
+        slots = {**turns[1].nlu.slots, **first.nlu.slots}
+        answer = Answer(joined, f"{first.answer.source}+{turns[1].answer.source}",
+                        first.answer.media + turns[1].answer.media, first.answer.style)
+        return Turn(text, replace(first.nlu, slots=slots, acts=nlu.acts), answer, first.prosody)
 
     def resolve(self, text: str, nlu: NluResult) -> NluResult:
         """Fill a follow-up from context: missing slots, or the last intent for a new slot."""
         words = tokens(text)
         short = len(words) <= MAX_FOLLOW_WORDS
         cued = short and bool(FOLLOW_CUES & set(words))
-        if nlu.intent in ("out_of_scope", "smalltalk") and self.last_intent in FOLLOW_INTENTS \
-                and short:
+        last = self.last_intent
+        if nlu.intent in ("out_of_scope", "smalltalk") and last in FOLLOW_INTENTS and short:
             found = self.slots.extract(text)
-            wanted = set(self.pack.intents[self.last_intent].slots)
+            wanted = set(self.pack.intents[last].slots)
             if found and set(found) & wanted and (cued or len(words) <= 4):
-                return NluResult(intent=self.last_intent, confidence=nlu.confidence,
-                                 slots={k: v for k, v in found.items() if k in wanted},
-                                 emotion=nlu.emotion, language=nlu.language)
-        if nlu.intent in FOLLOW_INTENTS and cued:
+                return replace(nlu, intent=last,
+                               slots={k: v for k, v in found.items() if k in wanted})
+            if cued and len(words) <= 5:  # "and the one after?", "what about sunday?"
+                carried = {k: v for k, v in self.context.last_slots.items() if k in wanted}
+                return replace(nlu, intent=last, slots=carried)
+        if nlu.intent in FOLLOW_INTENTS and (cued or nlu.intent == last):
             wanted = set(self.pack.intents[nlu.intent].slots)
             slots = dict(nlu.slots)
             for key in CARRY_SLOTS:
                 if key in wanted and key not in slots and key in self.context.last_slots:
                     slots[key] = self.context.last_slots[key]
-            return NluResult(intent=nlu.intent, confidence=nlu.confidence, slots=slots,
-                             emotion=nlu.emotion, language=nlu.language)
+            return replace(nlu, slots=slots)
         return nlu
 
-    def turn(self, text: str, voice: VoiceFeatures | None = None) -> Turn:
-        """Understand, answer and style one visitor utterance."""
-        t0 = time.perf_counter()
-        nlu = self.resolve(text, self.nlu.understand(text, voice))
-        vec = None
-        embed = getattr(self.nlu, "embed", None)
-        if embed is not None:
-            vec = embed(text)
-        answer = self.qa.answer(text, nlu, self.context, query_vec=vec)
-        style = choose_style(nlu.emotion, nlu.intent)
-        if nlu.intent != "repeat":
-            answer.text = rewrite(answer.text, style, nlu.intent)
-        answer.style = style
-        if nlu.intent not in ("repeat", "stop"):
-            self.context.last_answer = answer.text
-            for key in CARRY_SLOTS:
-                if key in nlu.slots:
-                    self.context.last_slots[key] = nlu.slots[key]
-            self.last_intent = nlu.intent
-        self.context.history.append((text, answer.text))
-        del self.context.history[:-20]
-        latency = (time.perf_counter() - t0) * 1000
-        logger.debug("turn %r -> %s %s (%.1f ms)", text, nlu.intent, answer.source, latency)
-        return Turn(text=text, nlu=nlu, answer=answer, prosody=prosody_for(style),
-                    latency_ms=latency)
+    # --- people ------------------------------------------------------------------------
+
+    def _alert(self, text: str, nlu: NluResult, category: str, reason: str = "model") -> Turn:
+        category = category or "cry_for_help"
+        safety = Safety("alert", category, max(nlu.safety.score, 0.5), nlu.safety.cue)
+        nlu = replace(nlu, intent="emergency", safety=safety)
+        self.qa.notify("emergency", text or "(no answer to the danger question)", nlu,
+                       reason=reason)
+        self.pending = None
+        return self._say(text, nlu, emergency.alert_line(self.pack, category),
+                         f"safety:alert/{category}", style="urgent", events=["emergency"])
+
+    def _call_staff(self, text: str, nlu: NluResult) -> Turn:
+        nlu = replace(nlu, intent="help_human")
+        self.qa.notify("help_human", text, nlu)
+        answer = self.qa.answer(text, nlu, self.context)
+        return Turn(text, nlu, answer, prosody_for("neutral"), events=["help_human"])
+
+    def _say(self, text: str, nlu: NluResult, line: str, source: str, *, style: str = "neutral",
+             events: list[str] | None = None) -> Turn:
+        return Turn(text, nlu, Answer(line, source, style=style), prosody_for(style),
+                    events=list(events or []))

@@ -12,12 +12,11 @@ import pytest
 
 from appliance.engines.nlu.augment import augment, noisy, typo
 from appliance.engines.nlu.encoder_nlu import (
-    _class_max,
     calibrate_on_dev,
     dev_rows,
     drop_conflicts,
 )
-from appliance.engines.nlu.heads import SoftmaxHead
+from appliance.engines.nlu.heads import SoftmaxHead, _class_max
 from appliance.engines.nlu.oos_data import OOS_TOPICS, all_oos
 from appliance.engines.nlu.text import SpellFixer, normalize
 from appliance.engines.nlu.training import training_set

@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
-from appliance.frames import Emotion
+from appliance.frames import Emotion, Safety
 
 
 @dataclass
@@ -24,6 +24,10 @@ class NluResult:
     slots: dict[str, str] = field(default_factory=dict)
     emotion: Emotion = field(default_factory=Emotion)
     language: str = "en"
+    safety: Safety = field(default_factory=Safety)
+    """Filled by the safety engine (never by the intent classifier)."""
+    acts: list[str] = field(default_factory=list)
+    """Dialogue acts in the utterance (``affirm``, ``deny``, ``repeat_slow``, ...)."""
 
 
 class NluEngine(ABC):

@@ -22,7 +22,7 @@ import numpy as np
 from appliance.engines.nlu import emotion
 from appliance.engines.nlu.base import NluEngine, NluResult, VoiceFeatures
 from appliance.engines.nlu.emotion_data import EMOTION_EXAMPLES
-from appliance.engines.nlu.heads import SoftmaxHead
+from appliance.engines.nlu.heads import SoftmaxHead, blend
 from appliance.engines.nlu.oos_data import all_oos
 from appliance.engines.nlu.sentence import (
     CachedEncoder,
@@ -42,14 +42,10 @@ OOS = "out_of_scope"
 DEFAULT_THRESHOLD = 0.5
 
 
-KNN_SCALE = 20.0
-"""Sharpness of the nearest-example vote (cosine similarities times this, softmaxed)."""
-HEAD_WEIGHT = 0.5
-"""Blend of the softmax head with the nearest-example vote (the rest)."""
 OOS_CONFLICT = 0.85
 """A general out-of-scope sentence this close (cosine) to an in-scope example is dropped."""
-DEV_FILE = "dev.jsonl"
-"""The pack's tuning set under ``eval/``: calibrates the out-of-scope decision if present."""
+DEV_FILES = ("dev.jsonl", "conversation-dev.jsonl")
+"""The pack's tuning sets under ``eval/``: calibrate the out-of-scope decision if present."""
 TRAINING_VERSION = 2
 """Bumped whenever training changes, so cached heads of an older recipe are retrained."""
 
@@ -67,31 +63,6 @@ class NluHeads:
     def intent_proba(self, q: np.ndarray) -> tuple[np.ndarray, float]:
         """Blended class probabilities of one embedding, and its best in-scope cosine."""
         return blend(self.intent, self.train_x, self.train_y, q)
-
-
-def blend(head: SoftmaxHead, x: np.ndarray, y: np.ndarray,
-          q: np.ndarray) -> tuple[np.ndarray, float]:
-    """Head probabilities blended with a nearest-example vote; plus the best in-scope cosine."""
-    # einsum, not BLAS: a threaded gemv fights the encoder's threads (ms instead of µs)
-    sims = np.einsum("ij,j->i", x, q)
-    k = len(head.classes)
-    best = _class_max(sims, y, k)
-    knn = np.exp(KNN_SCALE * (best - best.max()))
-    knn /= knn.sum()
-    probs = HEAD_WEIGHT * head.predict_proba(q[None, :])[0] + (1 - HEAD_WEIGHT) * knn
-    oos = head.classes.index(OOS) if OOS in head.classes else -1
-    in_scope = np.delete(best, oos) if oos >= 0 else best
-    return probs, float(in_scope.max())
-
-
-def _class_max(sims: np.ndarray, y: np.ndarray, k: int) -> np.ndarray:
-    """Best similarity per class; fast when the rows are sorted by class (trained heads)."""
-    starts = np.searchsorted(y, np.arange(k))
-    if len(y) and (np.diff(y) >= 0).all() and (np.diff(np.append(starts, len(y))) > 0).all():
-        return np.asarray(np.maximum.reduceat(sims, starts), dtype=np.float64)
-    best = np.full(k, -1.0)
-    np.maximum.at(best, y, sims)
-    return best
 
 
 def spell_vocabulary(pack: SitePack) -> list[str]:
@@ -162,19 +133,22 @@ def drop_conflicts(texts: list[str], labels: list[str],
 
 
 def dev_rows(pack: SitePack) -> list[tuple[str, str]]:
-    """(text, intent) rows of the pack's ``eval/dev.jsonl`` tuning set, if it has one."""
-    path = pack.root / "eval" / DEV_FILE
-    if not path.is_file():
-        return []
+    """(text, intent) rows of the pack's tuning sets under ``eval/`` (never its held-out
+    or frozen evaluation sets): ``dev.jsonl`` and ``conversation-dev.jsonl``."""
     rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
+    for name in DEV_FILES:
+        path = pack.root / "eval" / name
+        if not path.is_file():
             continue
-        try:
-            row = json.loads(line)
-            rows.append((str(row["text"]), str(row["intent"])))
-        except (ValueError, KeyError, TypeError) as exc:
-            logger.warning("%s:%d: skipped (%s)", path, n, exc)
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                if "_meta" not in row:
+                    rows.append((str(row["text"]), str(row["intent"])))
+            except (ValueError, KeyError, TypeError) as exc:
+                logger.warning("%s:%d: skipped (%s)", path, n, exc)
     return rows
 
 
@@ -251,8 +225,12 @@ def calibrate(x: np.ndarray, labels: list[str], *, folds: int = 4,
 
 
 def _cache_path(pack: SitePack, enc_id: str, cache_dir: Path) -> Path:
-    dev = pack.root / "eval" / DEV_FILE
-    dev_hash = hashlib.sha256(dev.read_bytes()).hexdigest()[:8] if dev.is_file() else "nodev"
+    digest = hashlib.sha256()
+    for name in DEV_FILES:
+        dev = pack.root / "eval" / name
+        if dev.is_file():
+            digest.update(dev.read_bytes())
+    dev_hash = digest.hexdigest()[:8]
     return cache_dir / (f"{pack.manifest.name}-{pack.fingerprint()}-{dev_hash}-{enc_id}"
                         f"-v{TRAINING_VERSION}.npz")
 
@@ -317,9 +295,6 @@ class EncoderNlu(NluEngine):
         self.heads = heads
         self.slots = SlotExtractor(pack)
         self.spell = spell or make_spell_fixer(pack, encoder)
-        self._emergency = [tuple(normalize(k).split()) for k in
-                           pack.intents["emergency"].keywords] if "emergency" in pack.intents \
-            else []
 
     @classmethod
     def for_pack(cls, pack: SitePack, precision: str = "int8",
@@ -348,8 +323,6 @@ class EncoderNlu(NluEngine):
         intent, conf = classes[top], float(probs[top])
         if intent != OOS and (conf < self.heads.threshold or sim < self.heads.floor):
             intent, conf = OOS, 1.0 - conf
-        if intent != "emergency" and self._says_emergency(norm):
-            intent, conf = "emergency", max(conf, 0.6)  # never miss a clear emergency
         slots = self.slots.extract(norm)
         allowed = set(self.pack.intents[intent].slots) if intent in self.pack.intents else set()
         if "station" in allowed:
@@ -360,9 +333,3 @@ class EncoderNlu(NluEngine):
                               dict(zip(self.heads.emotion.classes, map(float, eprobs),
                                        strict=True)))
         return NluResult(intent=intent, confidence=round(conf, 3), slots=slots, emotion=emo)
-
-    def _says_emergency(self, norm: str) -> bool:
-        """An exact emergency keyword phrase ("fire", "ambulance") anywhere in the text."""
-        words = norm.split()
-        return any(tuple(words[i:i + len(p)]) == p for p in self._emergency if p
-                   for i in range(len(words) - len(p) + 1))

@@ -79,6 +79,38 @@ class SoftmaxHead:
                        threshold=float(data["threshold"]))
 
 
+KNN_SCALE = 20.0
+"""Sharpness of the nearest-example vote (cosine similarities times this, softmaxed)."""
+HEAD_WEIGHT = 0.5
+"""Blend of the softmax head with the nearest-example vote (the rest)."""
+OOS = "out_of_scope"
+
+
+def blend(head: SoftmaxHead, x: np.ndarray, y: np.ndarray,
+          q: np.ndarray) -> tuple[np.ndarray, float]:
+    """Head probabilities blended with a nearest-example vote; plus the best in-scope cosine."""
+    # einsum, not BLAS: a threaded gemv fights the encoder's threads (ms instead of µs)
+    sims = np.einsum("ij,j->i", x, q)
+    k = len(head.classes)
+    best = _class_max(sims, y, k)
+    knn = np.exp(KNN_SCALE * (best - best.max()))
+    knn /= knn.sum()
+    probs = HEAD_WEIGHT * head.predict_proba(q[None, :])[0] + (1 - HEAD_WEIGHT) * knn
+    oos = head.classes.index(OOS) if OOS in head.classes else -1
+    in_scope = np.delete(best, oos) if oos >= 0 else best
+    return probs, float(in_scope.max())
+
+
+def _class_max(sims: np.ndarray, y: np.ndarray, k: int) -> np.ndarray:
+    """Best similarity per class; fast when the rows are sorted by class (trained heads)."""
+    starts = np.searchsorted(y, np.arange(k))
+    if len(y) and (np.diff(y) >= 0).all() and (np.diff(np.append(starts, len(y))) > 0).all():
+        return np.asarray(np.maximum.reduceat(sims, starts), dtype=np.float64)
+    best = np.full(k, -1.0)
+    np.maximum.at(best, y, sims)
+    return best
+
+
 def _softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=-1, keepdims=True)
     e = np.exp(z)

@@ -14,6 +14,9 @@ class Answer:
     source: str = ""
     media: list[str] = field(default_factory=list)
     style: str = "neutral"
+    fit: float = 1.0
+    """How well the answer fits the question (the retrieval score of an FAQ answer; 1.0
+    for an answer computed from the network or live data with every slot it needs)."""
 
 
 @dataclass

@@ -25,10 +25,20 @@ class KioskEvent:
     slots: dict[str, str] = field(default_factory=dict)
     emotion: Emotion = field(default_factory=Emotion)
     ts: float = field(default_factory=time.time)
+    category: str = ""
+    """The danger (``medical``, ``fire_smoke``, ...) of an ``emergency``."""
+    reason: str = ""
+    """Why: ``model`` (the safety model was sure), ``confirmed`` (the visitor said yes or
+    answered unclearly), ``no-answer`` (silence after the danger question)."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "text": self.text, "priority": self.priority,
-                "slots": dict(self.slots), "emotion": self.emotion.as_dict(), "ts": self.ts}
+        out = {"kind": self.kind, "text": self.text, "priority": self.priority,
+               "slots": dict(self.slots), "emotion": self.emotion.as_dict(), "ts": self.ts}
+        if self.category:
+            out["category"] = self.category
+        if self.reason:
+            out["reason"] = self.reason
+        return out
 
 
 EventHook = Callable[[KioskEvent], None]

@@ -2,8 +2,9 @@
 
 Each answer carries its source: ``faq:<id>``, ``live:departures``, ``live:notices``,
 ``network:route``, ``network:fares``, ``slot:exit/<id>`` or ``template:<intent>.<case>``.
-When nothing matches well enough the answer says so and offers staff; ``help_human``
-and ``emergency`` call the event hook (the staff pager, over telemetry).
+When nothing matches well enough the answer says so and offers staff. Who is called
+(``help_human``, ``emergency``) is the dialogue's decision: it calls :meth:`SiteQa.notify`,
+which goes to the event hook (the staff pager, over telemetry).
 """
 
 from __future__ import annotations
@@ -79,23 +80,28 @@ class SiteQa(QaEngine):
         text = render({"_": {"_": hit.entry.answer}}, "_", "_", self._common())
         return Answer(text=text, source=f"faq:{hit.entry.id}", media=list(hit.entry.media))
 
-    def _raise(self, nlu: NluResult, text: str) -> None:
+    def notify(self, kind: str, text: str, nlu: NluResult, reason: str = "") -> None:
+        """Tell people: ``help_human`` (staff pager) or ``emergency``, through the hook.
+
+        The dialogue decides when (an accepted offer of staff, a safety alert); a
+        broken pager is logged and never silences the answer.
+        """
         if self.on_event is None:
             return
-        event = KioskEvent(kind=nlu.intent, text=text, priority=EVENT_INTENTS[nlu.intent],
-                           slots=dict(nlu.slots), emotion=nlu.emotion)
+        event = KioskEvent(kind=kind, text=text, priority=EVENT_INTENTS.get(kind, "normal"),
+                           slots=dict(nlu.slots), emotion=nlu.emotion,
+                           category=nlu.safety.category if kind == "emergency" else "",
+                           reason=reason)
         try:
             self.on_event(event)
         except Exception:  # a broken pager must not silence the answer
-            logger.exception("event hook failed for %s", nlu.intent)
+            logger.exception("event hook failed for %s", kind)
 
     # --- answering -----------------------------------------------------------------
 
     def answer(self, text: str, nlu: NluResult, context: DialogContext,
                query_vec: np.ndarray | None = None) -> Answer:
         intent = nlu.intent
-        if intent in EVENT_INTENTS:
-            self._raise(nlu, text)
         if intent == "repeat":
             if context.last_answer:
                 return Answer(text=context.last_answer, source="dialog:repeat")
@@ -110,10 +116,13 @@ class SiteQa(QaEngine):
         handler = getattr(self, f"_on_{intent}", None)
         answer = handler(nlu) if handler is not None and not sure else None
         if answer is None:
-            if top is not None and top.score >= FAQ_MIN[self.mode]:
+            if top is not None and _fits(top, intent, self.mode):
                 answer = self._faq(top)
+                answer.fit = round(top.score, 3)
             else:
-                return self._say("out_of_scope", "unsure")
+                unsure = self._say("out_of_scope", "unsure")
+                unsure.fit = round(top.score, 3) if top is not None else 0.0
+                return unsure
         if intent == "find_elevator":  # a lift out of service changes every lift answer
             data = self.live()
             outages = data.notices_for(facility_prefix="lift") if data.ok else []
@@ -255,6 +264,15 @@ class SiteQa(QaEngine):
         if "exits_map" in self.pack.manifest.media:
             answer.media = [self.pack.manifest.media["exits_map"]]
         return answer
+
+
+def _fits(hit: Hit, intent: str, mode: str) -> bool:
+    """An FAQ answer fits the question: retrieved well enough, and about the intent
+    understood (an entry of another intent must be a sure match: a found wallet does
+    not get the lost-wallet answer on a loose resemblance)."""
+    if hit.score < FAQ_MIN[mode]:
+        return False
+    return hit.entry.intent == intent or hit.score >= FAQ_SURE[mode]
 
 
 def _due(minutes: float) -> str:

@@ -1,0 +1,100 @@
+"""Clarifying questions for a missing or unknown station, with a fuzzy "did you mean".
+
+"How do I get to London?" is not a route to the airport: the kiosk says it does not know a
+stop called London and, when a station's name is close ("Northgat"), asks whether that
+is the one; otherwise it says what the network covers. A route question with no
+destination at all asks for one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz, process
+
+from appliance.engines.nlu.base import NluResult
+from appliance.engines.nlu.text import normalize
+from appliance.sitepack.model import SitePack
+
+ASK_INTENTS = {"route_planning"}
+"""Intents that ask for a destination when none is given."""
+NAME_INTENTS = {"route_planning", "fare_inquiry", "next_train", "ticket_purchase"}
+"""Intents whose unknown place names get the "I don't know a stop called ..." line."""
+DID_YOU_MEAN = 78.0
+"""Least rapidfuzz WRatio of an unknown name to a station's to offer it."""
+_PLACE = re.compile(r"\b(?:get to|go to|going to|travel to|to|towards|reach|for)\s+"
+                    r"(?:the\s+)?([a-z][a-z' -]{1,40}?)\s*(?:please|from here|station|stop|"
+                    r"by metro|by train|today|tonight|now|$)")
+_GENERIC = {"there", "here", "it", "get", "go", "town", "city", "somewhere", "home", "work",
+            "the station", "station", "metro", "train", "trains", "a ticket", "ticket", "buy",
+            "know", "be", "do", "pay", "find", "me", "us", "use", "my", "see", "a", "an", "an exit",
+            "the exit", "exit", "toilet", "the toilet", "loo", "the loo", "lift", "the lift",
+            "platform", "the platform", "work out", "change", "top up", "ask"}
+
+
+class Clarifier:
+    """Decides when a request needs a question back, and reads the answer."""
+
+    def __init__(self, pack: SitePack) -> None:
+        self.pack = pack
+        self.names: list[tuple[str, str]] = []  # (form, station id)
+        for value in pack.slots.get("station", []):
+            for form in [value.name, *value.synonyms]:
+                self.names.append((normalize(form), value.id))
+        self.known_words = {w for form, _ in self.names for w in form.split()}
+        for values in pack.slots.values():
+            for value in values:
+                for form in [value.name, *value.synonyms]:
+                    self.known_words.update(normalize(form).split())
+
+    def unknown_place(self, text: str) -> str:
+        """A place named after "to"/"for" that is none of the pack's names ("" if none)."""
+        m = _PLACE.search(normalize(text))
+        if m is None:
+            return ""
+        phrase = m.group(1).strip(" -'")
+        if not phrase or phrase in _GENERIC or phrase.split()[0] in _GENERIC:
+            return ""
+        if set(phrase.split()) & self.known_words:
+            return ""
+        return phrase
+
+    def question(self, text: str, nlu: NluResult) -> tuple[str, list[str]] | None:
+        """(the question, the station ids it offers), or None when nothing is missing."""
+        if nlu.intent not in NAME_INTENTS or nlu.slots.get("station"):
+            return None
+        place = self.unknown_place(text)
+        if place:
+            shown = place.title()
+            hit = process.extractOne(place, [f for f, _ in self.names], scorer=fuzz.WRatio,
+                                     score_cutoff=DID_YOU_MEAN)
+            if hit is not None:
+                station = self.names[hit[2]][1]
+                name = self.pack.slot_name("station", station)
+                return (f"I don't know a stop called {shown}. Did you mean {name}?", [station])
+            return (f"I don't know a stop called {shown}. {self.network_line()}", [])
+        if nlu.intent in ASK_INTENTS and len(normalize(text).split()) <= 8:
+            return ("Which station would you like to go to?", [])
+        return None
+
+    def network_line(self) -> str:
+        """What the network covers, for a visitor whose place is not on it."""
+        stations = self.pack.slots.get("station", [])
+        lines = self.pack.slots.get("line", [])
+        examples = ", ".join(v.name for v in stations[:3])
+        return (f"The metro has {len(lines)} lines and {len(stations)} stations, for example "
+                f"{examples}. Which station would you like?")
+
+    @staticmethod
+    def chosen(text: str, nlu: NluResult, options: list[str]) -> str:
+        """The station the visitor picked in answer to the question ("" if none)."""
+        if nlu.slots.get("station"):
+            return nlu.slots["station"]
+        if options and "affirm" in nlu.acts:
+            return options[0]
+        for a in nlu.acts:
+            if a.startswith("choice:"):
+                n = int(a.split(":", 1)[1])
+                if options and -len(options) <= (n - 1 if n > 0 else n) < len(options):
+                    return options[n - 1 if n > 0 else n]
+        return ""
