@@ -13,6 +13,7 @@ from typing import Any
 
 from appliance.errors import KioskError
 from appliance.sitepack import checks
+from appliance.sitepack.consistency import check_consistency
 from appliance.sitepack.model import (
     REQUIRED_INTENTS,
     FaqEntry,
@@ -95,6 +96,7 @@ def check_sitepack(root: Path | str) -> tuple[SitePack | None, list[Problem]]:
         return None, problems
     pack = SitePack(root=root, manifest=manifest, intents=intents, slots=slots,
                     network=network, faq=faq, templates=templates)
+    check_consistency(pack, faq_f, net_f)  # warnings: FAQ facts the network contradicts
     return pack, problems
 
 
