@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 
+from appliance.engines.nlu.emotion import is_sarcastic
+from appliance.engines.nlu.text import normalize
 from appliance.engines.tts.base import Prosody
 from appliance.frames import Emotion
 
-STYLES = ("neutral", "cheerful", "calm", "apologetic", "gentle", "clear", "urgent")
+STYLES = ("neutral", "cheerful", "calm", "apologetic", "gentle", "clear", "urgent", "slow")
 
 PROSODY: dict[str, Prosody] = {
     "neutral": Prosody(length_scale=1.0, volume=1.0, noise_scale=0.667),
@@ -24,6 +26,7 @@ PROSODY: dict[str, Prosody] = {
     "gentle": Prosody(length_scale=1.14, volume=0.85, noise_scale=0.5),
     "clear": Prosody(length_scale=1.12, volume=1.0, noise_scale=0.45),
     "urgent": Prosody(length_scale=0.92, volume=1.15, noise_scale=0.4),
+    "slow": Prosody(length_scale=1.35, volume=1.0, noise_scale=0.5),  # "say that again slowly"
 }
 PITCH_SEMITONES = {"neutral": 0.0, "cheerful": 1.5, "calm": -1.0, "apologetic": -0.5,
                    "gentle": -1.0, "clear": 0.0, "urgent": 0.5}
@@ -31,17 +34,38 @@ PITCH_SEMITONES = {"neutral": 0.0, "cheerful": 1.5, "calm": -1.0, "apologetic": 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
-def choose_style(emotion: Emotion, intent: str) -> str:
-    """The style to answer in."""
+COMPLAINT_INTENTS = frozenset({"refund", "help_human", "stop"})
+"""Intents that are a complaint or a brush-off: never answered cheerfully."""
+SUBDUED = frozenset({"calm", "apologetic", "gentle", "urgent", "clear"})
+"""Styles for a visitor who is not having a good time: never an exclamation mark."""
+
+
+def choose_style(emotion: Emotion, intent: str, said: str = "") -> str:
+    """The style to answer in.
+
+    Cheerful only for a visitor who is plainly happy (a happy label with a positive
+    valence), never for a complaint intent or for words that read as sarcasm (``said``:
+    the visitor's words, when the caller has them).
+    """
     if intent == "emergency":
         return "urgent"
-    return {"happy": "cheerful", "anxious": "calm", "frustrated": "apologetic", "sad": "gentle",
-            "confused": "clear"}.get(emotion.label, "neutral")
+    style = {"happy": "cheerful", "anxious": "calm", "frustrated": "apologetic", "sad": "gentle",
+             "confused": "clear"}.get(emotion.label, "neutral")
+    if style == "cheerful":
+        if intent in COMPLAINT_INTENTS or (said and is_sarcastic(normalize(said), said)):
+            return "apologetic"
+        if emotion.valence <= 0.2:  # a weak, mixed "happy" is no reason to beam
+            return "neutral"
+    return style
 
 
 def rewrite(text: str, style: str, intent: str = "") -> str:
     """Reword ``text`` for ``style`` (never drops the first sentence's facts)."""
-    if not text or style in ("neutral", "urgent") or intent in ("stop", "repeat"):
+    if not text:
+        return text
+    if style in SUBDUED:  # a frustrated, sad, anxious or confused visitor: no exclamation marks
+        text = _calm_punctuation(text)
+    if style in ("neutral", "urgent") or intent in ("stop", "repeat"):
         return text
     sentences = _SENTENCE.split(text.strip())
     if style == "apologetic":
@@ -59,6 +83,12 @@ def rewrite(text: str, style: str, intent: str = "") -> str:
     if style == "cheerful":
         return text if text.rstrip().endswith("!") else text.rstrip(".") + "!"
     return text
+
+
+def _calm_punctuation(text: str) -> str:
+    """"Great!" -> "Great."; "Really?!" -> "Really?"."""
+    text = re.sub(r"\?!+|!+\?", "?", text)
+    return re.sub(r"!+", ".", text)
 
 
 def _split_long(sentence: str, limit: int = 14) -> str:
