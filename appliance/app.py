@@ -9,7 +9,9 @@ from typing import Any
 
 import numpy as np
 
+from appliance.behavior.dialog import Dialog
 from appliance.engines.factory import Engines
+from appliance.engines.qa.site_qa import SiteQa
 from appliance.frames import (
     AudioFrame,
     EndOfStream,
@@ -132,6 +134,13 @@ class TurnRecorder:
         return [t for t in sorted(self.turns.values(), key=lambda t: t.turn_id) if t.reply]
 
 
+def _dialog(engines: Engines) -> Dialog | None:
+    """The kiosk's dialogue (state, acts, safety) over the site QA; None over other engines."""
+    if not isinstance(engines.qa, SiteQa):
+        return None
+    return Dialog(engines.qa.pack, engines.nlu, engines.qa, engines.safety)
+
+
 class Kiosk:
     """One running conversation loop: microphone -> pipeline -> speaker."""
 
@@ -149,11 +158,12 @@ class Kiosk:
         if not mic.live:  # a WAV read unpaced (kiosk demo --fast): wait for the VAD, drop nothing
             self.vad.when_full = WhenFull.BLOCK
         self.tts = TtsProcessor(engines.tts)
+        self.dialog = _dialog(engines)
         self.pipeline = Pipeline([
             self.vad,
             AsrProcessor(engines.asr),
-            NluProcessor(engines.nlu),
-            DialogProcessor(engines.qa, self.conversation),
+            NluProcessor(engines.nlu, self.dialog),
+            DialogProcessor(engines.qa, self.conversation, self.dialog),
             self.tts,
             LipSyncProcessor(engines.lipsync),
             self.output,

@@ -51,7 +51,6 @@ FOLLOW_CUES = {"it", "there", "that", "and", "also", "same", "then", "about", "i
 MAX_FOLLOW_WORDS = 8
 CONFIRM_TIMEOUT_S = 12.0
 """Silence this long after the danger question (spoken ~4 s) escalates to an alert."""
-SLOW = Prosody(length_scale=1.35, volume=1.0, noise_scale=0.5)
 UNSURE_SOURCES = ("template:out_of_scope.unsure",)
 SAFE_NEW_REQUEST = 0.9
 """A reply to the danger question that is an in-scope request at least this sure, with
@@ -189,8 +188,8 @@ class Dialog:
                              emergency.confirm_line(self.pack), "safety:confirm", style="clear")
         if "repeat_slow" in nlu.acts and self.context.last_answer:
             return Turn(text, replace(nlu, intent="repeat"),
-                        Answer(self.context.last_answer, "dialog:repeat-slow", style="clear"),
-                        SLOW)
+                        Answer(self.context.last_answer, "dialog:repeat-slow", style="slow"),
+                        prosody_for("slow"))
         if "never_mind" in nlu.acts and (pending is not None or len(tokens(text)) <= 3):
             return self._say(text, replace(nlu, intent="stop"),
                              "No problem. Is there anything else I can help with?",

@@ -89,7 +89,8 @@ class BehaviourRunner:
         self.array_bearing = array_bearing
         self.clock = clock
         self.wall_clock = wall_clock
-        self.state = BehaviorState(since=clock(), last_activity=clock())
+        self.state = BehaviorState(since=clock(), last_activity=clock(),
+                                   staff_link=publish is not None)
         self.decisions: list[Decision] = []
         """The last decisions that changed something (state, line or action), for tests/logs."""
         self.counters = {"visitors": 0, "greetings": 0, "farewells": 0, "staff_calls": 0}
@@ -170,6 +171,9 @@ class BehaviourRunner:
             self._last_intent = frame.intent
             self.post(Event("understood", intent=frame.intent, emotion=frame.emotion.label))
         elif isinstance(frame, Reply):
+            if frame.source.startswith("safety:alert"):
+                self._last_intent = "emergency"  # the dialogue already called staff
+                self.post(Event("alert"))
             self.post(Event("reply_started", style=frame.style))
         elif isinstance(frame, ReplyDone):
             self.post(Event("reply_done"))

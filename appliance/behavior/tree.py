@@ -7,7 +7,9 @@ with the gesture, facial expression and optional line to say. Nothing else is re
 
 The tree is a priority selector; the first branch whose condition holds acts:
 
-1. emergency  - an emergency intent: urgent face, point to help, stay until staff clear it
+1. emergency  - a safety alert: urgent face, point to help; ends when staff clear it, after
+                ``EMERGENCY_TIMEOUT_S`` with staff informed, or (no fleet link: nobody could
+                clear it) once the alert line has been said. Never stuck.
 2. handoff    - help_human / repeated failure: call staff, wait (with a timeout)
 3. speak      - a reply is being spoken: talk gestures matching the reply's style
 4. think      - the visitor finished; the answer is being prepared
@@ -30,6 +32,8 @@ HANDOFF_TIMEOUT_S = 120.0
 IDLE_TIMEOUT_S = 30.0
 """An engaged visitor who says nothing for this long is bid farewell."""
 FAILS_BEFORE_HANDOFF = 2
+EMERGENCY_TIMEOUT_S = 300.0
+"""An emergency nobody cleared ends after this long (staff were informed when it began)."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,8 @@ class Event:
 
     ``approached``, ``engaged``, ``left`` (presence), ``speech_started``,
     ``speech_ended``, ``understood`` (with ``intent`` and ``emotion``),
-    ``reply_started`` (with ``style``), ``reply_done``, ``staff_arrived``, ``cleared``.
+    ``reply_started`` (with ``style``), ``reply_done``, ``staff_arrived``, ``cleared``,
+    ``alert`` (the dialogue called staff for a danger).
     """
 
     kind: str
@@ -59,6 +64,8 @@ class BehaviorState:
     fails: int = 0
     pending: str = ""  # a state to enter when the current reply finishes
     emotion: str = "neutral"  # the visitor's last understood emotion
+    staff_link: bool = True
+    """Staff can acknowledge an emergency (the kiosk is enrolled in a fleet)."""
 
 
 @dataclass(frozen=True)
@@ -109,10 +116,13 @@ def decide(prev: BehaviorState, events: list[Event], now: float) -> Decision:
     reply = next((e for e in reversed(events) if e.kind == "reply_started"), None)
     s = _absorb(prev, events, now)
 
-    # 1. emergency: entered on the intent, left only when staff clear it
-    if (understood and understood.intent == "emergency") or s.state == "emergency":
-        if s.state == "emergency" and "cleared" in kinds:
-            return Decision(_enter(s, "attract", now, fails=0), "idle", "neutral")
+    # 1. emergency: entered on a safety alert; it always ends
+    if "alert" in kinds or s.state == "emergency":
+        over = "cleared" in kinds or now - s.since >= EMERGENCY_TIMEOUT_S \
+            or (not s.staff_link and "reply_done" in kinds)
+        if s.state == "emergency" and over and "alert" not in kinds:
+            return Decision(_enter(s, "listen" if s.present else "attract", now, fails=0),
+                            "idle", "neutral")
         if s.state != "emergency":
             s = _enter(s, "emergency", now)
         return Decision(s, "point_help", "alert", actions=("alert_staff",)

@@ -10,6 +10,8 @@ from appliance.engines.lipsync.base import LipSyncEngine
 from appliance.engines.lipsync.phonemes import PhonemeLipSync
 from appliance.engines.nlu.base import NluEngine
 from appliance.engines.qa.base import QaEngine
+from appliance.engines.safety.base import SafetyEngine
+from appliance.engines.safety.keyword import KeywordSafety
 from appliance.engines.tts.base import TtsEngine
 from appliance.engines.vad.base import VadEngine
 from appliance.settings import Settings
@@ -28,9 +30,12 @@ class Engines:
     tts: TtsEngine
     lipsync: LipSyncEngine
     notes: list[str] = field(default_factory=list)
+    safety: SafetyEngine = field(default_factory=KeywordSafety)
+    """Is someone in danger? The model on the NLU's encoder, else keyword cues (they ask)."""
 
     def describe(self) -> dict[str, str]:
-        return {k: getattr(self, k).name for k in ("vad", "asr", "nlu", "qa", "tts", "lipsync")}
+        return {k: getattr(self, k).name
+                for k in ("vad", "asr", "nlu", "safety", "qa", "tts", "lipsync")}
 
 
 def create_nlu_qa(settings: Settings) -> tuple[NluEngine, QaEngine]:
@@ -61,7 +66,17 @@ def create_engines(settings: Settings) -> Engines:
         notes.append("nlu fell back to keywords (no encoder model)")
     return Engines(vad=vad, asr=create_asr(settings.asr), nlu=nlu, qa=qa,
                    tts=create_tts(settings.tts),
-                   lipsync=PhonemeLipSync(settings.lipsync.min_cue_ms / 1000), notes=notes)
+                   lipsync=PhonemeLipSync(settings.lipsync.min_cue_ms / 1000), notes=notes,
+                   safety=_safety(qa, nlu))
+
+
+def _safety(qa: QaEngine, nlu: NluEngine) -> SafetyEngine:
+    """The safety engine for the pack the QA serves (keyword cues when there is none)."""
+    from appliance.engines.safety.factory import make_safety
+    from appliance.sitepack import SitePack
+
+    pack = getattr(qa, "pack", None)
+    return make_safety(pack, nlu) if isinstance(pack, SitePack) else KeywordSafety()
 
 
 def warm_up(engines: Engines) -> None:

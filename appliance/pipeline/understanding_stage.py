@@ -1,9 +1,19 @@
-"""Understanding and dialogue stages: transcript -> intent/emotion -> reply."""
+"""Understanding and dialogue stages: transcript -> intent/emotion/safety -> reply.
+
+With a :class:`~appliance.behavior.dialog.Dialog` (the kiosk's own), the NLU stage adds the
+safety verdict and dialogue acts to each :class:`Understanding`, and the dialogue stage
+answers through the dialogue's state: the danger question and its escalation after
+``confirm_timeout_s`` of silence, staff offers, clarifications. Without one (tests of
+other parts) the stages run the bare NLU and QA engines.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from appliance.engines.nlu.base import NluEngine, NluResult, VoiceFeatures
 from appliance.engines.nlu.voice import voice_features
@@ -22,6 +32,9 @@ from appliance.frames import (
 from appliance.pipeline.conversation import Conversation
 from appliance.pipeline.processor import Processor
 
+if TYPE_CHECKING:
+    from appliance.behavior.dialog import Dialog, Turn
+
 logger = logging.getLogger(__name__)
 
 APOLOGY = ("I'm sorry, I'm having trouble answering right now. "
@@ -33,9 +46,10 @@ class NluProcessor(Processor):
 
     name = "nlu"
 
-    def __init__(self, engine: NluEngine) -> None:
+    def __init__(self, engine: NluEngine, dialog: Dialog | None = None) -> None:
         super().__init__()
         self.engine = engine
+        self.dialog = dialog
         self._voice: dict[int, SpeechEnded] = {}
 
     async def process(self, frame: Frame) -> None:
@@ -54,16 +68,19 @@ class NluProcessor(Processor):
         voice = (voice_features(ended.audio, words=len(frame.text.split()))
                  if ended is not None else VoiceFeatures())
         started = time.monotonic()
+        understand = self.dialog.understand if self.dialog is not None else self.engine.understand
         try:
-            result = await self.run_blocking(self.engine.understand, frame.text, voice)
+            result = await self.run_blocking(understand, frame.text, voice)
         except KioskError as exc:
             await self.push(StageError(self.name, exc.code, str(exc), turn_id=frame.turn_id))
             result = NluResult("out_of_scope", 0.0)
         await self.timing(frame.turn_id, started)
-        logger.info("turn %d: intent %s (%.2f), emotion %s", frame.turn_id, result.intent,
-                    result.confidence, result.emotion.label)
+        logger.info("turn %d: intent %s (%.2f), emotion %s, safety %s %s", frame.turn_id,
+                    result.intent, result.confidence, result.emotion.label,
+                    result.safety.action, result.safety.category)
         await self.push(Understanding(frame.text, result.intent, result.confidence, result.slots,
-                                      result.emotion, result.language, turn_id=frame.turn_id))
+                                      result.emotion, result.language, result.safety,
+                                      list(result.acts), turn_id=frame.turn_id))
 
 
 class DialogProcessor(Processor):
@@ -71,12 +88,15 @@ class DialogProcessor(Processor):
 
     name = "dialog"
 
-    def __init__(self, engine: QaEngine, conversation: Conversation) -> None:
+    def __init__(self, engine: QaEngine, conversation: Conversation,
+                 dialog: Dialog | None = None) -> None:
         super().__init__()
         self.engine = engine
         self.conversation = conversation
-        self.context = DialogContext()
+        self.dialog = dialog
+        self.context = dialog.context if dialog is not None else DialogContext()
         self._asked: dict[int, str] = {}
+        self._escalation: asyncio.Task[None] | None = None
 
     async def process(self, frame: Frame) -> None:
         if isinstance(frame, Understanding):
@@ -89,22 +109,59 @@ class DialogProcessor(Processor):
             await self.push(frame)
 
     async def _answer(self, frame: Understanding) -> None:
+        self._cancel_escalation()
         nlu = NluResult(frame.intent, frame.confidence, frame.slots, frame.emotion,
-                        frame.language)
+                        frame.language, frame.safety, list(frame.acts))
         started = time.monotonic()
+        intent = frame.intent
         try:
-            answer = await self.run_blocking(self.engine.answer, frame.text, nlu, self.context)
+            if self.dialog is not None:
+                turn = await self.run_blocking(self.dialog.respond, frame.text, nlu)
+                answer, intent = turn.answer, turn.nlu.intent
+            else:
+                answer = await self.run_blocking(self.engine.answer, frame.text, nlu,
+                                                 self.context)
             text, style, source, media = answer.text, answer.style, answer.source, answer.media
         except KioskError as exc:
             await self.push(StageError(self.name, exc.code, str(exc), turn_id=frame.turn_id))
             text, style, source, media = APOLOGY, "apologetic", "fallback", []
         await self.timing(frame.turn_id, started)
-        self.context.last_answer = text
-        self.context.last_slots = {**self.context.last_slots, **frame.slots}
+        if self.dialog is None:
+            self.context.last_answer = text
+            self.context.last_slots = {**self.context.last_slots, **frame.slots}
         self._asked[frame.turn_id] = frame.text
         logger.info("turn %d: reply %r", frame.turn_id, text)
-        await self.push(Reply(text, frame.intent, style, source, list(media), frame.emotion,
+        await self.push(Reply(text, intent, style, source, list(media), frame.emotion,
                               turn_id=frame.turn_id))
+        pending = self.dialog.pending if self.dialog is not None else None
+        if pending is not None and pending.kind == "confirm_danger":
+            self._escalation = asyncio.create_task(self._escalate_later(),
+                                                   name="dialog-danger-question")
+
+    async def _escalate_later(self) -> None:
+        """No answer to the danger question: the dialogue alerts staff, and says so."""
+        assert self.dialog is not None
+        await asyncio.sleep(self.dialog.confirm_timeout_s)
+        turn: Turn | None = self.dialog.tick()
+        if turn is None:
+            return
+        turn_id = self.conversation.new_turn()
+        self.conversation.pending_turn = turn_id
+        logger.warning("turn %d: no answer to the danger question; staff alerted", turn_id)
+        await self.push(Reply(turn.answer.text, turn.nlu.intent, turn.answer.style,
+                              turn.answer.source, turn_id=turn_id))
+
+    def _cancel_escalation(self) -> None:
+        if self._escalation is not None and not self._escalation.done():
+            self._escalation.cancel()
+        self._escalation = None
+
+    async def cleanup(self) -> None:
+        task, self._escalation = self._escalation, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def process_upstream(self, frame: SystemFrame) -> None:
         if isinstance(frame, PlaybackStopped):

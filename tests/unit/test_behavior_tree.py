@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from appliance.behavior.tree import (
+    EMERGENCY_TIMEOUT_S,
     GREET_COOLDOWN_S,
     HANDOFF_TIMEOUT_S,
     IDLE_TIMEOUT_S,
@@ -54,13 +55,37 @@ def test_no_second_greeting_within_cooldown() -> None:
 
 def test_emergency_overrides_everything_until_cleared() -> None:
     ds = play([(0, [Event("engaged")]), (1, [Event("speech_started")]),
-               (2, [Event("understood", intent="emergency", emotion="anxious")]),
+               (2, [Event("understood", intent="emergency", emotion="anxious"),
+                    Event("alert")]),
                (3, [Event("reply_started", style="urgent")]), (5, [Event("reply_done")]),
                (60, [Event("left")]), (70, [Event("cleared")])])
     assert [d.name for d in ds[2:6]] == ["emergency"] * 4
     assert ds[2].actions == ("alert_staff",) and ds[3].actions == ()
     assert ds[2].gesture == "point_help" and ds[2].expression == "alert"
     assert ds[-1].name == "attract"
+
+
+def test_an_emergency_intent_without_an_alert_is_no_alarm() -> None:
+    """The intent classifier does not raise alarms: only the safety alert does."""
+    ds = play([(0, [Event("engaged")]),
+               (1, [Event("understood", intent="emergency", emotion="anxious")])])
+    assert all(d.name != "emergency" and "alert_staff" not in d.actions for d in ds)
+
+
+def test_an_emergency_nobody_clears_ends_after_the_timeout() -> None:
+    ds = play([(0, [Event("engaged")]), (1, [Event("alert")]), (2, [Event("reply_done")]),
+               (1 + EMERGENCY_TIMEOUT_S - 1, []), (1 + EMERGENCY_TIMEOUT_S, [])])
+    assert [d.name for d in ds[1:4]] == ["emergency"] * 3
+    assert ds[-1].name in ("listen", "attract")
+    assert sum(d.actions == ("alert_staff",) for d in ds) == 1
+
+
+def test_without_a_fleet_the_emergency_ends_once_the_alert_is_said() -> None:
+    ds = play([(0, [Event("engaged")]), (1, [Event("alert")]),
+               (2, [Event("reply_started", style="urgent")]), (6, [Event("reply_done")])],
+              BehaviorState(staff_link=False))
+    assert [d.name for d in ds[1:3]] == ["emergency", "emergency"]
+    assert ds[-1].name != "emergency"
 
 
 def test_handoff_after_repeated_failures_and_timeout() -> None:

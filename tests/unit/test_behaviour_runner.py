@@ -25,7 +25,14 @@ from appliance.engines.vad.fake import FakeVad
 from appliance.engines.vision.base import Face
 from appliance.engines.vision.engine import VisionEngine
 from appliance.engines.vision.fake import FakeFaceDetector
-from appliance.frames import Emotion, Presence, SpeechEnded, SpeechStarted, Understanding
+from appliance.frames import (
+    Emotion,
+    Presence,
+    Reply,
+    SpeechEnded,
+    SpeechStarted,
+    Understanding,
+)
 from appliance.presence import PresenceWatcher
 from appliance.settings import BehaviorSettings, CameraSettings, Settings
 from hw.audio_in import SimMicrophone
@@ -126,19 +133,26 @@ async def test_repeated_misunderstanding_pages_staff_until_staff_arrive() -> Non
     assert (await runner.tick(t + 1)).name == "attract"
 
 
+def alert_reply() -> Reply:
+    return Reply("I'm calling station staff right now.", "emergency", "urgent",
+                 "safety:alert/medical")
+
+
 async def test_an_emergency_alerts_staff_once_unless_the_answer_engine_did() -> None:
     events: list[str] = []
     runner, _ = seeing_runner(publish=lambda kind, body: events.append(kind))
-    runner.on_frame(understood("emergency"))
+    runner.on_frame(understood("emergency"))  # the intent alone raises nothing
+    assert (await runner.tick(0.5)).actions == ()
+    runner.on_frame(alert_reply())
     assert (await runner.tick(1.0)).actions == ("alert_staff",)
     await runner.tick(2.0)
     assert events == ["emergency"]
     runner.post(Event("cleared"))
-    assert (await runner.tick(3.0)).name == "attract"
+    assert (await runner.tick(3.0)).name != "emergency"
     runner.kiosk.engines.qa.on_event = print  # type: ignore[attr-defined]
-    runner.on_frame(understood("emergency"))
+    runner.on_frame(alert_reply())
     await runner.tick(4.0)
-    assert events == ["emergency"]  # the QA hook already sent this one
+    assert events == ["emergency"]  # the dialogue's QA hook already sent this one
 
 
 async def test_the_gaze_goes_to_the_face_the_voice_comes_from() -> None:

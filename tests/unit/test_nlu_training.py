@@ -111,11 +111,15 @@ def test_dev_calibration_finds_the_floor() -> None:
 def test_dev_rows_skip_bad_lines(tmp_path: Path) -> None:
     root = tmp_path / "pack"
     shutil.copytree(bundled_sitepack_dir(), root)
+    (root / "eval" / "conversation-dev.jsonl").write_text(
+        json.dumps({"_meta": {"name": "conversation-dev"}}) + "\n"
+        + json.dumps({"text": "bye", "intent": "farewell"}) + "\n")
     (root / "eval" / "dev.jsonl").write_text(
         json.dumps({"text": "hi", "intent": "greeting"}) + "\n{broken\n\n")
     rows = dev_rows(load_sitepack(root))
-    assert rows == [("hi", "greeting")]
+    assert rows == [("hi", "greeting"), ("bye", "farewell")]  # both tuning sets, no header
     (root / "eval" / "dev.jsonl").unlink()
+    (root / "eval" / "conversation-dev.jsonl").unlink()
     assert dev_rows(load_sitepack(root)) == []
 
 
