@@ -102,6 +102,10 @@ class AsrSettings:
     threads: int = 2
     grammar: list[str] = field(default_factory=list)
     """Vosk only: restrict recognition to these phrases (plus ``[unk]``)."""
+    bias: bool = True
+    """Bias recognition to the site pack's station, line, exit and place names:
+    Whisper gets them as its prompt, Vosk (without ``grammar``) a grammar of the
+    site's names and question words plus ``[unk]``. ``false`` = the plain model."""
 
 
 @dataclass(frozen=True)

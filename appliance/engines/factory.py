@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 
 from appliance.engines.asr.base import AsrEngine
+from appliance.engines.asr.vocabulary import SiteVocabulary
 from appliance.engines.lipsync.base import LipSyncEngine
 from appliance.engines.lipsync.phonemes import PhonemeLipSync
 from appliance.engines.nlu.base import NluEngine
@@ -64,7 +65,8 @@ def create_engines(settings: Settings) -> Engines:
     nlu, qa = create_nlu_qa(settings)
     if settings.nlu.engine != "keyword" and nlu.name == "keyword":
         notes.append("nlu fell back to keywords (no encoder model)")
-    return Engines(vad=vad, asr=create_asr(settings.asr), nlu=nlu, qa=qa,
+    return Engines(vad=vad, asr=create_asr(settings.asr, _site_vocabulary(settings, qa)),
+                   nlu=nlu, qa=qa,
                    tts=create_tts(settings.tts),
                    lipsync=PhonemeLipSync(settings.lipsync.min_cue_ms / 1000), notes=notes,
                    safety=_safety(qa, nlu))
@@ -77,6 +79,16 @@ def _safety(qa: QaEngine, nlu: NluEngine) -> SafetyEngine:
 
     pack = getattr(qa, "pack", None)
     return make_safety(pack, nlu) if isinstance(pack, SitePack) else KeywordSafety()
+
+
+def _site_vocabulary(settings: Settings, qa: QaEngine) -> SiteVocabulary | None:
+    """The names of the site pack the QA serves, to bias the ASR (``asr.bias``)."""
+    from appliance.sitepack import SitePack
+
+    pack = getattr(qa, "pack", None)
+    if not settings.asr.bias or not isinstance(pack, SitePack):
+        return None
+    return SiteVocabulary.from_pack(pack)
 
 
 def warm_up(engines: Engines) -> None:

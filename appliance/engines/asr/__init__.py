@@ -6,18 +6,24 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from appliance.engines.asr.base import AsrEngine
+    from appliance.engines.asr.vocabulary import SiteVocabulary
     from appliance.settings import AsrSettings
 
 
-def create_asr(settings: AsrSettings) -> AsrEngine:
-    """The configured ASR engine (raises EngineLoadError if its model is missing)."""
+def create_asr(settings: AsrSettings, vocabulary: SiteVocabulary | None = None) -> AsrEngine:
+    """The configured ASR engine (raises EngineLoadError if its model is missing).
+
+    ``vocabulary`` (the site pack's names) biases it unless ``asr.bias`` is off.
+    """
+    vocab = vocabulary if settings.bias else None
     if settings.engine == "vosk":
         from appliance.engines.asr.vosk import VoskAsr
 
         return VoskAsr(settings.model or None, language=settings.language,
-                       grammar=settings.grammar)
+                       grammar=settings.grammar, vocabulary=vocab)
     from appliance.engines.asr.whisper import WhisperAsr
 
     return WhisperAsr(settings.model or None, language=settings.language,
                       device=settings.device, compute_type=settings.compute_type,
-                      beam_size=settings.beam_size, threads=settings.threads)
+                      beam_size=settings.beam_size, threads=settings.threads,
+                      vocabulary=vocab)

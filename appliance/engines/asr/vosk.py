@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from appliance.engines.asr.base import AsrEngine, AsrResult, AsrStream
+from appliance.engines.asr.vocabulary import SiteVocabulary
 from appliance.errors import EngineLoadError
 from appliance.frames import WordTiming
 
@@ -67,7 +68,10 @@ class VoskAsr(AsrEngine):
         *,
         language: str = "ko",
         grammar: list[str] | None = None,
+        vocabulary: SiteVocabulary | None = None,
     ) -> None:
+        """``grammar`` restricts recognition to its phrases; without one, a site
+        ``vocabulary`` (``asr.bias``) becomes the grammar (:meth:`site_grammar`)."""
         import vosk
 
         vosk.SetLogLevel(-1)
@@ -78,10 +82,36 @@ class VoskAsr(AsrEngine):
         self._model = vosk.Model(str(path))
         self.language = language
         self.grammar = list(grammar or [])
+        if not self.grammar and vocabulary:
+            self.grammar = self.site_grammar(vocabulary)
+
+    def knows(self, word: str) -> bool:
+        """Whether the model's vocabulary has ``word``."""
+        return bool(self._model.vosk_model_find_word(word) >= 0)
+
+    def site_grammar(self, vocabulary: SiteVocabulary) -> list[str]:
+        """The site's names and question words the model knows, plus ``[unk]``.
+
+        A Vosk grammar is a closed word loop: anything else said comes out as
+        ``[unk]`` (dropped from the text) when the model has that word, or is forced
+        into the nearest site word when it has not; so without ``[unk]`` in the model,
+        or without a single site name it knows, there is no grammar (``[]``).
+        """
+        if not self.knows("[unk]"):
+            logger.warning("asr.bias: the Vosk model has no [unk] word, so a site grammar "
+                           "would force every word into the site's; decoding without one")
+            return []
+        grammar = vocabulary.vosk_grammar(self.knows)
+        if not grammar:
+            logger.warning("asr.bias: the Vosk model knows none of the site's names")
+        else:
+            logger.info("asr biased to the site: a grammar of %d phrases", len(grammar))
+        return grammar
 
     def stream(self) -> AsrStream:
         if self.grammar:
-            phrases = json.dumps([*self.grammar, "[unk]"], ensure_ascii=False)
+            unk = [] if "[unk]" in self.grammar else ["[unk]"]
+            phrases = json.dumps([*self.grammar, *unk], ensure_ascii=False)
             rec = self._vosk.KaldiRecognizer(self._model, self.sample_rate, phrases)
         else:
             rec = self._vosk.KaldiRecognizer(self._model, self.sample_rate)

@@ -5,16 +5,52 @@ from __future__ import annotations
 import logging
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from appliance.engines.asr.base import AsrEngine, AsrResult, AsrStream
+from appliance.engines.asr.vocabulary import SiteVocabulary
 from appliance.errors import EngineError, EngineLoadError
+
+if TYPE_CHECKING:
+    from faster_whisper.transcribe import Segment
 
 logger = logging.getLogger(__name__)
 
 # Whisper invents these for breath and noise; alone they are not a request.
 _HALLUCINATIONS = {"", "you", "thank you.", "thanks for watching!", "bye.", "."}
+# ... but a visitor does say these: kept when the audio holds real speech.
+_SAID_BY_VISITORS = {"thank you.", "bye."}
+
+MIN_VOICED_S = 0.2
+"""Less voiced audio than this is no speech to speak of (a breath, a click, a knock).
+A real, quick "Bye." has about 0.28 s over the floor (Piper's voice), "Thank you." 0.4 s."""
+_FRAME_S = 0.02
+_LOOP_COMPRESSION = 2.4
+"""Text that gzips better than this repeats itself (Whisper's own threshold)."""
+_MAX_NEW_TOKENS = 200
+"""Whisper's context is 448 tokens; the prompt and the start sequence take the rest."""
+_ENERGY_FLOOR_RMS = 100.0
+"""-50 dBFS: quieter frames are silence whatever the noise floor."""
+_OVER_NOISE = 3.0
+"""A voiced frame is ~10 dB over the utterance's own noise floor."""
+
+
+def voiced_seconds(pcm: np.ndarray, rate: int = 16_000) -> float:
+    """How much of ``pcm`` (int16) is voiced: 20 ms frames louder than the energy floor.
+
+    The floor is the larger of -50 dBFS and 10 dB over the quietest tenth of the
+    frames (the utterance's own background), so steady station noise is not speech.
+    """
+    n = int(rate * _FRAME_S)
+    frames = len(pcm) // n
+    if frames == 0:
+        return 0.0
+    x = np.asarray(pcm[:frames * n], dtype=np.float64).reshape(frames, n)
+    rms = np.sqrt(np.mean(x * x, axis=1))
+    floor = max(_ENERGY_FLOOR_RMS, _OVER_NOISE * float(np.percentile(rms, 10)))
+    return float(np.count_nonzero(rms > floor)) * _FRAME_S
 
 
 def default_model_dir() -> Path:
@@ -51,7 +87,7 @@ class WhisperAsr(AsrEngine):
 
     def __init__(self, model_dir: str | Path | None = None, *, language: str = "en",
                  device: str = "cpu", compute_type: str = "int8", beam_size: int = 1,
-                 threads: int = 2) -> None:
+                 threads: int = 2, vocabulary: SiteVocabulary | None = None) -> None:
         from faster_whisper import WhisperModel
 
         path = Path(model_dir) if model_dir else default_model_dir()
@@ -65,25 +101,50 @@ class WhisperAsr(AsrEngine):
         self.language = language
         self.beam_size = beam_size
         self.model_dir = path
+        self.hotwords: str | None = None
+        self.initial_prompt: str | None = None
+        if vocabulary:
+            self.initial_prompt = vocabulary.whisper_prompt(count_tokens=self.count_tokens)
+            logger.info("asr biased to the site: %r", self.initial_prompt)
+
+    def count_tokens(self, text: str) -> int:
+        """Whisper tokens of ``text`` (as a prompt: with a leading space)."""
+        encoded = self._model.hf_tokenizer.encode(" " + text.strip(), add_special_tokens=False)
+        return len(encoded.ids)
 
     def stream(self) -> AsrStream:
         return _BufferedStream(self)
+
+    def _segments(self, audio: np.ndarray, prompt: str | None,
+                  hotwords: str | None) -> list[Segment]:
+        # No one says more than ~8 tokens a second: a cap ends a runaway loop early.
+        max_new = min(_MAX_NEW_TOKENS, 16 + int(8 * len(audio) / self.sample_rate))
+        try:
+            segments, _info = self._model.transcribe(
+                audio, language=self.language, beam_size=self.beam_size, vad_filter=False,
+                without_timestamps=True, condition_on_previous_text=False,
+                temperature=0.0, initial_prompt=prompt or None, hotwords=hotwords or None,
+                max_new_tokens=max_new)
+            return list(segments)
+        except (RuntimeError, ValueError) as exc:
+            raise EngineError(f"whisper failed: {exc}", code="asr-failed") from exc
 
     def decode(self, pcm: np.ndarray) -> AsrResult:
         if len(pcm) < self.sample_rate // 10:
             return AsrResult("", True, 0.0, self.language)
         audio = pcm.astype(np.float32) / 32768.0
-        try:
-            segments, _info = self._model.transcribe(
-                audio, language=self.language, beam_size=self.beam_size, vad_filter=False,
-                without_timestamps=True, condition_on_previous_text=False,
-                temperature=0.0)
-            segs = list(segments)
-        except (RuntimeError, ValueError) as exc:
-            raise EngineError(f"whisper failed: {exc}", code="asr-failed") from exc
+        segs = self._segments(audio, self.initial_prompt, self.hotwords)
+        if (self.initial_prompt or self.hotwords) and any(
+                s.compression_ratio > _LOOP_COMPRESSION for s in segs):
+            # A prompt can throw Whisper into repeating a name; the audio decides alone.
+            logger.debug("biased decode looped (%r); decoding without the prompt",
+                         " ".join(s.text for s in segs)[:80])
+            segs = self._segments(audio, None, None)
         kept = [s for s in segs if s.no_speech_prob < 0.8]
         text = " ".join(s.text.strip() for s in kept).strip()
-        if text.lower() in _HALLUCINATIONS:
+        if text.lower() in _HALLUCINATIONS and (
+                text.lower() not in _SAID_BY_VISITORS
+                or voiced_seconds(pcm, self.sample_rate) < MIN_VOICED_S):
             text = ""
         conf = math.exp(sum(s.avg_logprob for s in kept) / len(kept)) if kept else 0.0
         return AsrResult(text, True, round(conf, 3), self.language)
