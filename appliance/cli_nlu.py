@@ -1,4 +1,5 @@
-"""`kiosk` subcommands for understanding and answering: sitepack check, understand, ask, announce.
+"""`kiosk` subcommands for understanding and answering: sitepack check, understand, ask, chat,
+announce.
 
 The lead's ``appliance/cli.py`` registers them with :func:`add_commands`; until then
 they run as ``python -m appliance.cli_nlu ...``. Every command takes ``--json``;
@@ -12,6 +13,7 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -51,6 +53,26 @@ def add_commands(subparsers: Any) -> None:
         p.add_argument("--pitch", type=float, default=None, help="voice pitch in Hz")
         p.add_argument("--rate", type=float, default=None, help="speaking rate, words/s")
         p.set_defaults(func=func)
+
+    ch = subparsers.add_parser(
+        "chat", help="talk to the kiosk in text: its full dialogue, safety and style",
+        description="An interactive text session with the kiosk's whole dialogue: the "
+                    "understanding, the safety engine (the danger question, its escalation "
+                    "after --confirm-timeout seconds of silence), the kiosk's own questions "
+                    "and offers, follow-ups and the reply style. Staff calls are printed, not "
+                    "sent. Type /new for a new visitor, /quit (or Ctrl-D) to end. Lines can "
+                    "be piped in too.")
+    ch.add_argument("--sitepack", default="", help="site pack directory (default: the "
+                    "configured one, else the bundled metro demo)")
+    ch.add_argument("--engine", choices=("auto", "keyword", "encoder"), default="auto",
+                    help="NLU engine")
+    ch.add_argument("--json", action="store_true", help="one JSON object per reply")
+    ch.add_argument("--details", action="store_true",
+                    help="show intent, slots, emotion, safety, acts and source under each reply")
+    ch.add_argument("--confirm-timeout", type=float, default=None, metavar="S",
+                    help="seconds of silence after the danger question before staff are "
+                         "alerted (default 12)")
+    ch.set_defaults(func=cmd_chat)
 
     an = subparsers.add_parser(
         "announce-script", help="write the spoken script for a service notice",
@@ -105,10 +127,40 @@ def _summary(pack: Any) -> dict[str, int]:
             "slot_values": sum(len(v) for v in pack.slots.values())}
 
 
-def _lines(text: str) -> list[str]:
-    if text == "-":
-        return [ln.strip() for ln in sys.stdin if ln.strip()]
-    return [text]
+MAX_CHARS = 500
+"""Longest utterance taken (a spoken question is a few dozen words)."""
+
+
+def check_line(raw: bytes | str) -> tuple[str, str]:
+    """(text, "") for a usable utterance, ("", why) for bad input: not UTF-8, binary,
+    empty or too long. Bad input is reported and skipped; nothing else is lost."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return "", "not UTF-8 text"
+    text = raw.strip()
+    if not text:
+        return "", "empty line"
+    if any(ord(c) < 32 and c not in "\t" for c in text) or "\ufffd" in text:
+        return "", "binary data, not text"
+    if len(text) > MAX_CHARS:
+        return "", f"too long ({len(text)} characters; at most {MAX_CHARS})"
+    return text, ""
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    """(line number, utterance) for each usable input; one stderr line per bad one."""
+    raws: Iterable[bytes | str] = sys.stdin.buffer if text == "-" else [text]
+    for n, raw in enumerate(raws, 1):
+        if isinstance(raw, bytes):
+            raw = raw.rstrip(b"\r\n")
+        line, why = check_line(raw)
+        if why:
+            where = f"line {n}" if text == "-" else "input"
+            sys.stderr.write(f"kiosk: {where}: skipped: {why}\n")
+            continue
+        yield n, line
 
 
 def _voice(args: argparse.Namespace) -> Any:
@@ -122,21 +174,31 @@ def _voice(args: argparse.Namespace) -> Any:
 
 def cmd_understand(args: argparse.Namespace) -> int:
     out: TextIO = sys.stdout
+    from appliance.behavior.dialog import Dialog
     from appliance.engines.nlu.factory import make_nlu
+    from appliance.engines.qa.site_qa import SiteQa
+    from appliance.engines.safety.factory import make_safety
+    from appliance.sitepack import load_sitepack
 
-    nlu = make_nlu(_pack_dir(args.sitepack), engine=args.engine)
-    for line in _lines(args.text):
+    pack = load_sitepack(_pack_dir(args.sitepack))
+    nlu = make_nlu(pack, engine=args.engine)
+    dialog = Dialog(pack, nlu, SiteQa(pack, getattr(nlu, "encoder", None)),
+                    make_safety(pack, nlu))
+    for _, line in _lines(args.text):
         t0 = time.perf_counter()
-        r = nlu.understand(line, _voice(args))
+        r = dialog.understand(line, _voice(args))
         row = {"text": line, "intent": r.intent, "confidence": r.confidence, "slots": r.slots,
-               "emotion": r.emotion.as_dict(),
+               "emotion": r.emotion.as_dict(), "safety": r.safety.as_dict(), "acts": r.acts,
                "latency_ms": round((time.perf_counter() - t0) * 1000, 2)}
         if args.json:
-            out.write(json.dumps(row) + "\n")
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
         else:
-            e = r.emotion
+            e, sf = r.emotion, r.safety
+            danger = f" safety={sf.action}/{sf.category} ({sf.score:.2f})" \
+                if sf.action != "none" else ""
+            acts = f" acts={','.join(r.acts)}" if r.acts else ""
             out.write(f"{r.intent} ({r.confidence:.2f}) slots={r.slots} emotion={e.label} "
-                      f"valence={e.valence:+.2f} arousal={e.arousal:.2f}\n")
+                      f"valence={e.valence:+.2f} arousal={e.arousal:.2f}{danger}{acts}\n")
     return 0
 
 
@@ -145,17 +207,28 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from appliance.behavior.dialog import Dialog
 
     dialog = Dialog.create(_pack_dir(args.sitepack), engine=args.engine)
-    for line in _lines(args.text):
+    for _, line in _lines(args.text):
         turn = dialog.turn(line, _voice(args))
         row = {"text": line, "intent": turn.nlu.intent, "reply": turn.answer.text,
                "source": turn.answer.source, "slots": turn.nlu.slots,
-               "style": turn.answer.style, "media": turn.answer.media}
+               "style": turn.answer.style, "media": turn.answer.media,
+               "safety": turn.nlu.safety.as_dict(), "acts": turn.nlu.acts,
+               "staff_called": turn.events}
         if args.json:
-            out.write(json.dumps(row) + "\n")
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
         else:
             src = f"  [{turn.answer.source}]" if turn.answer.source else ""
             out.write(f"{turn.answer.text}{src}\n")
     return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """The interactive text session (see the ``chat`` help)."""
+    from appliance.behavior.chat import Chat
+
+    chat = Chat.open(_pack_dir(args.sitepack), engine=args.engine, as_json=args.json,
+                     details=args.details, confirm_timeout_s=args.confirm_timeout)
+    return chat.run(sys.stdin.buffer, sys.stdout, sys.stderr)
 
 
 def cmd_announce(args: argparse.Namespace) -> int:

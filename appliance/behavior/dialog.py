@@ -254,7 +254,7 @@ class Dialog:
             style = "apologetic" if nlu.emotion.label == "frustrated" else "neutral"
             answer.style = style
             return Turn(text, nlu, answer, prosody_for(style))  # one line, never restyled
-        style = choose_style(nlu.emotion, nlu.intent)
+        style = choose_style(nlu.emotion, nlu.intent, said=text)
         if nlu.intent != "repeat":
             answer.text = rewrite(answer.text, style, nlu.intent)
         answer.style = style

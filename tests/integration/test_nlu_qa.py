@@ -15,6 +15,8 @@ from appliance.engines.nlu.encoder_nlu import EncoderNlu
 from appliance.engines.nlu.sentence import HashingEncoder, load_encoder
 from appliance.engines.qa.events import KioskEvent
 from appliance.engines.qa.site_qa import SiteQa
+from appliance.engines.safety.base import SafetyEngine
+from appliance.engines.safety.factory import make_safety
 from appliance.sitepack import SitePack, bundled_sitepack_dir, load_sitepack
 
 pytestmark = pytest.mark.slow
@@ -31,14 +33,35 @@ def nlu(pack: SitePack, tmp_path_factory: pytest.TempPathFactory) -> EncoderNlu:
     return EncoderNlu.for_pack(pack, "int8", cache_dir=cache)
 
 
+@pytest.fixture(scope="module")
+def safety(pack: SitePack, nlu: EncoderNlu,
+           tmp_path_factory: pytest.TempPathFactory) -> SafetyEngine:
+    return make_safety(pack, nlu, cache_dir=tmp_path_factory.mktemp("safety-cache"))
+
+
 @pytest.fixture
 def events() -> list[KioskEvent]:
     return []
 
 
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture
-def dialog(pack: SitePack, nlu: EncoderNlu, events: list[KioskEvent]) -> Dialog:
-    return Dialog(pack, nlu, SiteQa(pack, nlu.encoder, on_event=events.append))
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def dialog(pack: SitePack, nlu: EncoderNlu, safety: SafetyEngine, events: list[KioskEvent],
+           clock: Clock) -> Dialog:
+    return Dialog(pack, nlu, SiteQa(pack, nlu.encoder, on_event=events.append), safety,
+                  clock=clock)
 
 
 @pytest.mark.parametrize(("text", "intent", "slots"), [
@@ -47,7 +70,6 @@ def dialog(pack: SitePack, nlu: EncoderNlu, events: list[KioskEvent]) -> Dialog:
     ("where are the restrooms", "find_toilet", {}),
     ("which exit for the taxi rank", "find_exit", {"exit": "d"}),
     ("can i speak to a real person", "help_human", {}),
-    ("someone collapsed on the platform", "emergency", {}),
     ("what is the capital of peru", "out_of_scope", {}),
 ])
 def test_intents_and_slots(nlu: EncoderNlu, text: str, intent: str,
@@ -96,9 +118,88 @@ def test_unknown_says_so_and_staff_events(dialog: Dialog, events: list[KioskEven
     oos = dialog.turn("can you book me a table at an italian restaurant")
     assert "staff" in oos.answer.text
     dialog.turn("get me a member of staff please")
-    dialog.turn("there's a fire near the gates")
+    fire = dialog.turn("there's a fire near the gates")
     assert [e.kind for e in events] == ["help_human", "emergency"]
-    assert events[1].priority == "urgent"
+    assert events[1].priority == "urgent" and events[1].category == "fire_smoke"
+    assert fire.nlu.safety.action == "alert" and "smoke" in fire.answer.text
+
+
+@pytest.mark.parametrize("text", [
+    "where is the fire exit", "where's the police station",
+    "i fell asleep on the train and went past my station", "my knees hurt, where is the lift",
+    "i'm dying for a coffee", "can you help me find the toilet"])
+def test_station_words_raise_no_alarm(dialog: Dialog, events: list[KioskEvent],
+                                      text: str) -> None:
+    turn = dialog.turn(text)
+    assert turn.nlu.safety.action != "alert" and not events
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("there's a man waving a knife at the barriers", "threat_violence"),
+    ("my husband just collapsed and he won't wake up", "medical"),
+    ("a woman fell down onto the tracks", "trapped_or_track"),
+    ("someone left a rucksack by the gates and ran off", "suspicious_item"),
+])
+def test_clear_danger_calls_staff_at_once(dialog: Dialog, events: list[KioskEvent], text: str,
+                                          category: str) -> None:
+    turn = dialog.turn(text)
+    assert turn.nlu.safety.action == "alert" and turn.nlu.safety.category == category
+    assert [e.kind for e in events] == ["emergency"] and turn.events == ["emergency"]
+    assert "calling station staff" in turn.answer.text
+
+
+def test_a_cry_in_another_language_asks_then_yes_calls_staff(
+        dialog: Dialog, events: list[KioskEvent]) -> None:
+    asked = dialog.turn("socorro!")
+    assert asked.nlu.safety.action == "confirm" and "danger" in asked.answer.text
+    assert not events
+    dialog.turn("yes")
+    assert [(e.kind, e.reason) for e in events] == [("emergency", "confirmed")]
+
+
+def test_no_to_the_danger_question_returns_to_normal(dialog: Dialog,
+                                                      events: list[KioskEvent]) -> None:
+    dialog.turn("hilfe")
+    back = dialog.turn("no, we're fine")
+    assert "safe" in back.answer.text and not events and dialog.pending is None
+    assert dialog.turn("where are the toilets").nlu.intent == "find_toilet"
+
+
+def test_silence_after_the_danger_question_alerts(dialog: Dialog, events: list[KioskEvent],
+                                                  clock: Clock) -> None:
+    dialog.turn("au secours")
+    assert dialog.tick() is None  # not yet
+    clock.now += dialog.confirm_timeout_s
+    turn = dialog.tick()
+    assert turn is not None and turn.events == ["emergency"]
+    assert [(e.kind, e.reason) for e in events] == [("emergency", "no-answer")]
+    assert dialog.tick() is None  # once
+
+
+def test_an_accepted_offer_of_staff_calls_staff(dialog: Dialog,
+                                                events: list[KioskEvent]) -> None:
+    offer = dialog.turn("can you recommend a good italian restaurant")
+    assert "staff" in offer.answer.text and dialog.pending is not None
+    dialog.turn("yes please")
+    assert [e.kind for e in events] == ["help_human"]
+
+
+def test_unknown_and_misspelt_places_get_a_question(dialog: Dialog) -> None:
+    london = dialog.turn("how do i get to london")
+    assert "don't know a stop called London" in london.answer.text
+    assert london.answer.source == "dialog:clarify"
+    dialog.reset()
+    where = dialog.turn("how do i get there")
+    assert where.answer.source == "dialog:clarify"
+    route = dialog.turn("old town")
+    assert route.answer.source == "network:route" and "Old Town" in route.answer.text
+
+
+def test_two_questions_both_answered_and_slow_repeat(dialog: Dialog) -> None:
+    both = dialog.turn("where's the toilet and when is the last train")
+    assert "second_question" in both.nlu.acts and "+" in both.answer.source
+    slow = dialog.turn("can you say that again more slowly")
+    assert slow.answer.text == both.answer.text and slow.prosody.length_scale > 1.2
 
 
 def test_anxious_visitor_gets_calm_slow_reply(dialog: Dialog) -> None:

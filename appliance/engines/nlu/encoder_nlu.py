@@ -46,7 +46,7 @@ OOS_CONFLICT = 0.85
 """A general out-of-scope sentence this close (cosine) to an in-scope example is dropped."""
 DEV_FILES = ("dev.jsonl", "conversation-dev.jsonl")
 """The pack's tuning sets under ``eval/``: calibrate the out-of-scope decision if present."""
-TRAINING_VERSION = 2
+TRAINING_VERSION = 3
 """Bumped whenever training changes, so cached heads of an older recipe are retrained."""
 
 
@@ -329,7 +329,7 @@ class EncoderNlu(NluEngine):
             allowed.add("origin")
         slots = {k: v for k, v in slots.items() if k in allowed}
         eprobs = self.heads.emotion.predict_proba(vec)[0]
-        emo = emotion.combine(norm, intent, voice,
+        emo = emotion.combine(norm, intent, voice, raw=text, model_probs=
                               dict(zip(self.heads.emotion.classes, map(float, eprobs),
                                        strict=True)))
         return NluResult(intent=intent, confidence=round(conf, 3), slots=slots, emotion=emo)

@@ -74,7 +74,7 @@ class KeywordNlu(NluEngine):
         if "station" in allowed:
             allowed.add("origin")
         slots = {k: v for k, v in slots.items() if k in allowed}
-        emo = emotion.combine(norm, best, voice)
+        emo = emotion.combine(norm, best, voice, raw=text)
         logger.debug("keyword nlu %r -> %s %.2f %s", text, best, confidence, slots)
         return NluResult(intent=best, confidence=round(min(1.0, confidence), 3), slots=slots,
                          emotion=emo)
