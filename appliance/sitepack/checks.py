@@ -35,3 +35,40 @@ def check_feed(root: Path, rel: str, problems: list[Problem],
     f = FileReader(root, rel, problems)
     if f.ok:
         parse_feed(f, slots)
+
+
+TRAIN_SAFETY = ("none", "danger")
+
+
+def check_training_lines(root: Path, intents: dict[str, Any], problems: list[Problem]) -> None:
+    """Every line of ``train/*.jsonl`` is JSON with a known ``intent`` and, if given, a
+    ``safety`` of none/danger (warnings: a bad line is skipped, the pack still loads)."""
+    import json
+
+    from appliance.engines.safety.base import CATEGORIES
+
+    for path in sorted(root.glob("train/*.jsonl")):
+        rel = str(path.relative_to(root))
+        for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace")
+                                 .splitlines(), 1):
+            if not line.strip():
+                continue
+            why = ""
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                why = f"not JSON ({exc.msg})"
+                row = {}
+            if not why and "_meta" in row:
+                continue
+            if not why and not isinstance(row.get("text"), str):
+                why = "no 'text'"
+            elif not why and row.get("intent") not in intents:
+                why = f"unknown intent '{row.get('intent')}'"
+            elif not why and row.get("safety", "none") not in TRAIN_SAFETY:
+                why = f"safety must be one of {', '.join(TRAIN_SAFETY)}"
+            elif not why and row.get("safety") == "danger" and row.get("category") not in \
+                    CATEGORIES:
+                why = f"danger needs a category: {', '.join(CATEGORIES)}"
+            if why:
+                problems.append(Problem(rel, n, f"training line skipped: {why}", "warning"))

@@ -97,6 +97,7 @@ def check_sitepack(root: Path | str) -> tuple[SitePack | None, list[Problem]]:
     pack = SitePack(root=root, manifest=manifest, intents=intents, slots=slots,
                     network=network, faq=faq, templates=templates)
     check_consistency(pack, faq_f, net_f)  # warnings: FAQ facts the network contradicts
+    checks.check_training_lines(root, intents, problems)
     return pack, problems
 
 

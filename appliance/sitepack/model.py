@@ -158,7 +158,29 @@ class SitePack:
         import hashlib
 
         digest = hashlib.sha256()
-        for path in sorted(self.root.glob("*.yaml")):
+        for path in [*sorted(self.root.glob("*.yaml")), *sorted(self.root.glob("train/*.jsonl"))]:
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
         return digest.hexdigest()[:16]
+
+    def training_lines(self) -> list[dict[str, str]]:
+        """Rows of the pack's ``train/*.jsonl``: visitors' phrasings labelled with
+        ``intent`` and ``safety`` (``none``/``danger``) and, for danger, ``category``.
+
+        A site adds lines here as it learns how its visitors talk; the evaluation sets
+        under ``eval/`` are never read for training. Bad lines are skipped (the pack
+        checker reports them).
+        """
+        import json
+
+        rows: list[dict[str, str]] = []
+        for path in sorted(self.root.glob("train/*.jsonl")):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(row, dict) and isinstance(row.get("text"), str) \
+                        and isinstance(row.get("intent"), str) and row["intent"] in self.intents:
+                    rows.append({k: str(v) for k, v in row.items() if k != "_meta"})
+        return rows

@@ -1,5 +1,7 @@
 """Training data for the intent head, drawn from a site pack (never from its eval sets).
 
+The pack's intent examples, FAQ questions and ``train/*.jsonl`` visitor lines.
+
 Examples with ``{slot}`` placeholders are expanded with the pack's slot values
 (names and synonyms, a fixed random choice so training is reproducible); FAQ
 questions and their alternatives are added as examples of their intent. On top,
@@ -54,6 +56,9 @@ def intent_examples(pack: SitePack, *, copies: int = 3, seed: int = 7,
             for text in entry.phrasings:
                 texts.append(text)
                 labels.append(entry.intent)
+    for row in pack.training_lines():
+        texts.append(row["text"])
+        labels.append(row["intent"])
     return texts, labels
 
 

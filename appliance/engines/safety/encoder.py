@@ -84,15 +84,21 @@ def training_rows(pack: SitePack | None) -> tuple[list[str], list[str]]:
     texts += general
     labels += [NONE] * len(general)
     if pack is not None:
+        visitors = {r["text"]: r for r in pack.training_lines()}
         ptexts, plabels = intent_examples(pack, copies=1, with_faq=True)
         for text, intent in zip(ptexts, plabels, strict=True):
-            if intent == "emergency":
+            row = visitors.get(text)
+            if row is not None and "safety" in row:  # a labelled visitor line
+                danger = row["safety"] == "danger"
+                category = row.get("category", "") if row.get("category") in CATEGORIES \
+                    else "cry_for_help"
+                labels.append(category if danger else NONE)
+            elif intent == "emergency":
                 found = cues.find_cue(text)
-                texts.append(text)
                 labels.append(found[1] if found else "cry_for_help")
             else:
-                texts.append(text)
                 labels.append(NONE)
+            texts.append(text)
     return [normalize(t) for t in texts], labels
 
 
