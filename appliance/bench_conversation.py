@@ -76,8 +76,9 @@ def evaluate(dialog: Dialog, rows: list[dict[str, Any]], *,
         out["safety"] = _safety_figures(rows, actions)
     if emo_gold:
         out["emotion"] = emotion_report(emo_gold, emo_pred)
-    out["refused_or_clarified_pct"] = round(
-        100 * sum(s.startswith(REFUSED) for s in sources) / max(1, len(sources)), 1)
+    safe_sources = [s for r, s in zip(rows, sources, strict=True) if r.get("safety") != "danger"]
+    out["refused_or_clarified_pct"] = round(  # of the safe lines: a question back on a danger
+        100 * sum(s.startswith(REFUSED) for s in safe_sources) / max(1, len(safe_sources)), 1)
     arr = np.array(ms)
     out["nlu_safety_qa_latency_ms"] = {"p50": round(float(np.percentile(arr, 50)), 2),
                                        "p95": round(float(np.percentile(arr, 95)), 2)}
@@ -121,7 +122,8 @@ def _safety_figures(rows: list[dict[str, Any]], actions: list[str]) -> dict[str,
     }
 
 
-def run(quick: bool = False, show_dev_errors: bool = False) -> dict[str, Any]:
+def run(quick: bool = False, show_dev_errors: bool = False,
+        sets: tuple[str, ...] = tuple(SETS)) -> dict[str, Any]:
     """Evaluate the kiosk's own dialogue (best NLU available) on every set the pack has.
 
     Only the dev set may show its misses; the held-out and frozen sets report figures.
@@ -135,6 +137,8 @@ def run(quick: bool = False, show_dev_errors: bool = False) -> dict[str, Any]:
                                                  "confirm_prompts_on_safe_pct": 3,
                                                  "nlu_safety_qa_latency_ms_p95": 30}}
     for name, file in SETS.items():
+        if name not in sets:
+            continue
         path = pack_dir / "eval" / file
         if not path.is_file():
             continue
@@ -149,5 +153,7 @@ if __name__ == "__main__":
     import sys
 
     logging.basicConfig(level=logging.WARNING)
-    print(json.dumps(run(quick="--quick" in sys.argv, show_dev_errors="--dev-errors" in sys.argv),
-                     indent=1, ensure_ascii=False))
+    # --tuning: the dev set only (what to look at while tuning; the frozen set waits)
+    chosen = ("dev",) if "--tuning" in sys.argv else tuple(SETS)
+    print(json.dumps(run(quick="--quick" in sys.argv, show_dev_errors="--dev-errors" in sys.argv,
+                         sets=chosen), indent=1, ensure_ascii=False))

@@ -284,6 +284,13 @@ class Dialog:
         short = len(words) <= MAX_FOLLOW_WORDS
         cued = short and bool(FOLLOW_CUES & set(words))
         last = self.last_intent
+        if "correction" in nlu.acts and last in FOLLOW_INTENTS:  # "no, I meant Northgate"
+            found = self.slots.extract(text)
+            wanted = set(self.pack.intents[last].slots)
+            if set(found) & wanted:
+                kept = {k: v for k, v in self.context.last_slots.items() if k in wanted}
+                return replace(nlu, intent=last,
+                               slots={**kept, **{k: v for k, v in found.items() if k in wanted}})
         if nlu.intent in ("out_of_scope", "smalltalk") and last in FOLLOW_INTENTS and short:
             found = self.slots.extract(text)
             wanted = set(self.pack.intents[last].slots)

@@ -183,3 +183,11 @@ def test_understand_stdin_one_line_per_bad_input() -> None:
     assert rows[1]["safety"]["action"] == "confirm" and "acts" in rows[0]
     skipped = [ln for ln in proc.stderr.decode().splitlines() if ln.startswith("kiosk: line")]
     assert [ln.split(": ")[1] for ln in skipped] == ["line 2", "line 3", "line 4"]
+
+
+def test_a_correction_redoes_the_last_request_with_the_new_place(pack: SitePack) -> None:
+    dialog, _, _ = make_dialog(pack)
+    first = dialog.turn("how much is a ticket to hillcrest")
+    fixed = dialog.turn("no sorry, I meant northgate")
+    assert "correction" in fixed.nlu.acts
+    assert fixed.nlu.intent == first.nlu.intent and fixed.nlu.slots["station"] == "northgate"

@@ -21,6 +21,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,7 @@ from appliance.sitepack.model import SitePack
 
 logger = logging.getLogger(__name__)
 
-DATA_VERSION = 1
+DATA_VERSION = 2
 """Bumped whenever the training data or recipe changes (cached heads are retrained)."""
 DEV_FILE = "conversation-dev.jsonl"
 ALERT, CONFIRM, CUE_FLOOR = 0.7, 0.35, 0.1
@@ -46,8 +47,9 @@ ALERT, CONFIRM, CUE_FLOOR = 0.7, 0.35, 0.1
 RECALL_TARGET = 0.98
 MAX_PROMPTS = 0.03
 """At most this share of safe lines may get the danger question (the issue's target)."""
-MAX_ALERTS = 0.005
-"""At most this share of safe lines may raise an alert."""
+MAX_ALERTS = 0.0
+"""The share of dev safe lines allowed to raise an alert (none: the target is 0.5 % on
+unseen lines, and a false alarm costs more than a question)."""
 DANGER_CLASS = "danger"
 
 
@@ -71,7 +73,8 @@ class SafetyHead:
         return danger, self.category.classes[int(np.argmax(cat))]
 
 
-def training_rows(pack: SitePack | None) -> tuple[list[str], list[str]]:
+def training_rows(pack: SitePack | None,
+                  fix: Callable[[str], str] = normalize) -> tuple[list[str], list[str]]:
     """(texts, labels): the kiosk's safety data plus the pack's examples."""
     texts: list[str] = []
     labels: list[str] = []
@@ -99,13 +102,18 @@ def training_rows(pack: SitePack | None) -> tuple[list[str], list[str]]:
             else:
                 labels.append(NONE)
             texts.append(text)
-    return [normalize(t) for t in texts], labels
+    return [fix(t) for t in texts], labels
 
 
-def train(pack: SitePack | None, encoder: SentenceEncoder) -> SafetyHead:
-    """Fit the safety head and calibrate its thresholds (on the pack's dev set if any)."""
+def train(pack: SitePack | None, encoder: SentenceEncoder,
+          fix: Callable[[str], str] = normalize) -> SafetyHead:
+    """Fit the safety head and calibrate its thresholds (on the pack's dev set if any).
+
+    ``fix`` is what the NLU does to live text before it encodes it (its spell fixer):
+    training and calibration see the embeddings the kiosk will pass in.
+    """
     t0 = time.monotonic()
-    texts, labels = training_rows(pack)
+    texts, labels = training_rows(pack, fix)
     x = np.asarray(encoder.encode(texts), dtype=np.float32)
     binary = [NONE if lb == NONE else DANGER_CLASS for lb in labels]
     danger = SoftmaxHead.fit(x, binary, l2=1e-3)
@@ -116,7 +124,7 @@ def train(pack: SitePack | None, encoder: SentenceEncoder) -> SafetyHead:
     model = SafetyHead(danger, category, np.ascontiguousarray(x[order]), y[order])
     dev = dev_rows(pack) if pack is not None else []
     if dev:
-        q = np.asarray(encoder.encode([normalize(t) for t, _ in dev]), dtype=np.float32)
+        q = np.asarray(encoder.encode([fix(t) for t, _ in dev]), dtype=np.float32)
         scores = np.array([model.score(row)[0] for row in q])
         found = [cues.find_cue(t) for t, _ in dev]
         cued = np.array([f is not None for f in found])
@@ -180,16 +188,18 @@ class EncoderSafety(SafetyEngine):
 
     name = "encoder"
 
-    def __init__(self, model: SafetyHead, encoder: SentenceEncoder) -> None:
+    def __init__(self, model: SafetyHead, encoder: SentenceEncoder,
+                 fix: Callable[[str], str] = normalize) -> None:
         self.model = model
         self.encoder = encoder
+        self.fix = fix
 
     def assess(self, text: str, embedding: np.ndarray | None = None) -> Safety:
         norm = normalize(text)
         if not norm and not text.strip():
             return Safety()
         q = embedding if embedding is not None else \
-            np.asarray(self.encoder.encode([norm])[0], dtype=np.float32)
+            np.asarray(self.encoder.encode([self.fix(text)])[0], dtype=np.float32)
         score, category = self.model.score(q)
         if score >= self.model.alert:
             return Safety("alert", category, score)
@@ -213,7 +223,7 @@ def _cache_path(pack: SitePack | None, enc_id: str, cache_dir: Path) -> Path:
 
 
 def load_or_train(pack: SitePack | None, encoder: SentenceEncoder, enc_id: str,
-                  cache_dir: Path | None) -> SafetyHead:
+                  cache_dir: Path | None, fix: Callable[[str], str] = normalize) -> SafetyHead:
     """The cached safety head for this pack and encoder, trained now if absent."""
     path = _cache_path(pack, enc_id, cache_dir) if cache_dir is not None else None
     if path is not None and path.is_file():
@@ -225,7 +235,7 @@ def load_or_train(pack: SitePack | None, encoder: SentenceEncoder, enc_id: str,
                                   float(d["alert"]), float(d["confirm"]), float(d["cue_floor"]))
         except (OSError, ValueError, KeyError) as exc:
             logger.warning("cached safety head unreadable (%s); retraining", exc)
-    model = train(pack, encoder)
+    model = train(pack, encoder, fix)
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

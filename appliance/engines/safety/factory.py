@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from appliance.engines.nlu.base import NluEngine
+from appliance.engines.nlu.text import normalize
 from appliance.engines.safety.base import SafetyEngine
 from appliance.engines.safety.keyword import KeywordSafety
 from appliance.sitepack.model import SitePack
@@ -24,6 +25,8 @@ def make_safety(pack: SitePack, nlu: NluEngine, cache_dir: Path | None = None) -
     from appliance.engines.safety.encoder import EncoderSafety, load_or_train
 
     inner = getattr(encoder, "inner", encoder)
+    spell = getattr(nlu, "spell", None)
+    fix = spell.fix if spell is not None else normalize  # what the NLU embeds is what we see
     model = load_or_train(pack, inner, encoder_id(inner),
-                          cache_dir if cache_dir is not None else default_cache_dir())
-    return EncoderSafety(model, encoder)
+                          cache_dir if cache_dir is not None else default_cache_dir(), fix)
+    return EncoderSafety(model, encoder, fix)
