@@ -51,7 +51,7 @@ FOLLOW_CUES = {"it", "there", "that", "and", "also", "same", "then", "about", "i
 MAX_FOLLOW_WORDS = 8
 CONFIRM_TIMEOUT_S = 12.0
 """Silence this long after the danger question (spoken ~4 s) escalates to an alert."""
-UNSURE_SOURCES = ("template:out_of_scope.unsure",)
+OFFER_STAFF = "If you need a person, I can call a member of staff to come here. Shall I?"
 SAFE_NEW_REQUEST = 0.9
 """A reply to the danger question that is an in-scope request at least this sure, with
 no danger in it, counts as a "no" (the visitor went on with their journey)."""
@@ -181,7 +181,7 @@ class Dialog:
             else:
                 return self._alert(text, nlu, pending.category or nlu.safety.category,
                                    reason="confirmed")
-        if nlu.safety.action == "confirm" or nlu.intent == "emergency":
+        if nlu.safety.action == "confirm":
             category = nlu.safety.category or "cry_for_help"
             self.pending = Pending("confirm_danger", now, category=category)
             return self._say(text, replace(nlu, intent="emergency"),
@@ -241,6 +241,9 @@ class Dialog:
             return self._say(text, nlu, line, "dialog:clarify", style="clear")
         if nlu.intent == "help_human":
             return self._call_staff(text, nlu)
+        if nlu.intent == "emergency":  # the intent head alone never raises an alarm: offer
+            self.pending = Pending("offer_staff", now)
+            return self._say(text, nlu, OFFER_STAFF, "dialog:offer-staff")
         return self._answer(text, nlu, now)
 
     def _answer(self, text: str, nlu: NluResult, now: float) -> Turn:

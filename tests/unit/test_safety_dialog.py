@@ -191,3 +191,12 @@ def test_a_correction_redoes_the_last_request_with_the_new_place(pack: SitePack)
     fixed = dialog.turn("no sorry, I meant northgate")
     assert "correction" in fixed.nlu.acts
     assert fixed.nlu.intent == first.nlu.intent and fixed.nlu.slots["station"] == "northgate"
+
+
+def test_the_intent_head_alone_raises_no_alarm_it_offers_staff(pack: SitePack) -> None:
+    dialog, events, _ = make_dialog(pack)  # the safety engine says none to everything
+    turn = dialog.turn("there's been an accident call an ambulance")
+    assert turn.nlu.intent == "emergency" and not events
+    assert turn.answer.source == "dialog:offer-staff" and "alerting" not in turn.answer.text
+    dialog.turn("yes please")
+    assert [e.kind for e in events] == ["help_human"]
