@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from appliance.behavior.utterance import check_line
 from appliance.errors import KioskError
 
 logger = logging.getLogger(__name__)
@@ -127,28 +128,6 @@ def _summary(pack: Any) -> dict[str, int]:
             "slot_values": sum(len(v) for v in pack.slots.values())}
 
 
-MAX_CHARS = 500
-"""Longest utterance taken (a spoken question is a few dozen words)."""
-
-
-def check_line(raw: bytes | str) -> tuple[str, str]:
-    """(text, "") for a usable utterance, ("", why) for bad input: not UTF-8, binary,
-    empty or too long. Bad input is reported and skipped; nothing else is lost."""
-    if isinstance(raw, bytes):
-        try:
-            raw = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return "", "not UTF-8 text"
-    text = raw.strip()
-    if not text:
-        return "", "empty line"
-    if any(ord(c) < 32 and c not in "\t" for c in text) or "\ufffd" in text:
-        return "", "binary data, not text"
-    if len(text) > MAX_CHARS:
-        return "", f"too long ({len(text)} characters; at most {MAX_CHARS})"
-    return text, ""
-
-
 def _lines(text: str) -> Iterator[tuple[int, str]]:
     """(line number, utterance) for each usable input; one stderr line per bad one."""
     raws: Iterable[bytes | str] = sys.stdin.buffer if text == "-" else [text]
@@ -175,15 +154,8 @@ def _voice(args: argparse.Namespace) -> Any:
 def cmd_understand(args: argparse.Namespace) -> int:
     out: TextIO = sys.stdout
     from appliance.behavior.dialog import Dialog
-    from appliance.engines.nlu.factory import make_nlu
-    from appliance.engines.qa.site_qa import SiteQa
-    from appliance.engines.safety.factory import make_safety
-    from appliance.sitepack import load_sitepack
 
-    pack = load_sitepack(_pack_dir(args.sitepack))
-    nlu = make_nlu(pack, engine=args.engine)
-    dialog = Dialog(pack, nlu, SiteQa(pack, getattr(nlu, "encoder", None)),
-                    make_safety(pack, nlu))
+    dialog = Dialog.create(_pack_dir(args.sitepack), engine=args.engine)
     for _, line in _lines(args.text):
         t0 = time.perf_counter()
         r = dialog.understand(line, _voice(args))

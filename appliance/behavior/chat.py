@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from appliance.behavior.dialog import Dialog, Turn
+from appliance.behavior.utterance import check_line
 from appliance.engines.qa.events import KioskEvent
 
 logger = logging.getLogger(__name__)
@@ -43,8 +44,6 @@ class Chat:
 
     def run(self, inp: BinaryIO, out: TextIO, err: TextIO) -> int:
         """Read utterances (bytes: a wrong encoding is one error line, not a crash)."""
-        from appliance.cli_nlu import check_line
-
         interactive = inp.isatty()
         if interactive:
             out.write(f"Talking to the kiosk ({self.dialog.pack.manifest.title}). "

@@ -14,7 +14,7 @@ import pytest
 from appliance.behavior import acts
 from appliance.behavior.chat import Chat
 from appliance.behavior.dialog import Dialog
-from appliance.cli_nlu import check_line
+from appliance.behavior.utterance import check_line
 from appliance.engines.nlu.keyword import KeywordNlu
 from appliance.engines.qa.events import KioskEvent
 from appliance.engines.qa.site_qa import SiteQa
