@@ -8,8 +8,9 @@
 - ``dev``: ``eval/conversation-dev.jsonl``, the tuning set (safety thresholds, out of
   scope), reported so the gap between tuned and untouched data shows.
 
-Per set: intent accuracy beside the always-the-commonest-intent baseline, out-of-scope
-P/R/F1, danger recall (confirm + alert, and alert alone), immediate false alerts and
+The frozen set is also scored on its ``unseen_only`` lines: those that are not (nearly) a
+training text. Per set: intent accuracy beside the always-the-commonest-intent baseline,
+out-of-scope P/R/F1, danger recall (confirm + alert, and alert alone), immediate false alerts and
 danger questions on safe lines, emotion per class beside the majority baseline, the
 share of answers refused or clarified, and the NLU + safety + QA latency per turn.
 """
@@ -122,6 +123,28 @@ def _safety_figures(rows: list[dict[str, Any]], actions: list[str]) -> dict[str,
     }
 
 
+def training_texts(dialog: Dialog) -> list[str]:
+    """Every normalised text the kiosk's heads train on (pack, visitor lines, safety data)."""
+    from appliance.engines.nlu.text import normalize
+    from appliance.engines.nlu.training import intent_examples
+    from appliance.engines.safety.data import DANGER, SAFE
+
+    texts, _ = intent_examples(dialog.pack, copies=1)
+    texts += SAFE + [t for lines in DANGER.values() for t in lines]
+    return sorted({normalize(t) for t in texts})
+
+
+def unseen(rows: list[dict[str, Any]], trained: list[str]) -> list[dict[str, Any]]:
+    """The rows whose text is not (nearly: rapidfuzz ratio >= 90) a training text: short
+    lines ("thanks", "loo?") written independently still coincide, and would flatter."""
+    from rapidfuzz import fuzz, process
+
+    from appliance.engines.nlu.text import normalize
+
+    return [r for r in rows if process.extractOne(normalize(r["text"]), trained,
+                                                  scorer=fuzz.ratio, score_cutoff=90) is None]
+
+
 def run(quick: bool = False, show_dev_errors: bool = False,
         sets: tuple[str, ...] = tuple(SETS)) -> dict[str, Any]:
     """Evaluate the kiosk's own dialogue (best NLU available) on every set the pack has.
@@ -136,6 +159,7 @@ def run(quick: bool = False, show_dev_errors: bool = False,
                                                  "false_alerts_on_safe_pct": 0.5,
                                                  "confirm_prompts_on_safe_pct": 3,
                                                  "nlu_safety_qa_latency_ms_p95": 30}}
+    trained = training_texts(dialog)
     for name, file in SETS.items():
         if name not in sets:
             continue
@@ -146,6 +170,10 @@ def run(quick: bool = False, show_dev_errors: bool = False,
         if quick:
             rows = rows[::3]
         out[name] = evaluate(dialog, rows, show_errors=show_dev_errors and name == "dev")
+        if name == "frozen_independent":
+            fresh = unseen(rows, trained)
+            out[name]["unseen_only"] = {"lines": len(fresh),
+                                        **evaluate(dialog, fresh, show_errors=False)}
     return out
 
 

@@ -36,3 +36,19 @@ def test_visitor_lines_train_intents_and_safety_and_bad_lines_are_named(tmp_path
     assert got[normalize("loo pls")] == "none"
     assert got[normalize("the bloke at the edge keeps swaying")] == "trapped_or_track"
     assert pack.fingerprint() != load_sitepack(bundled_sitepack_dir()).fingerprint()
+
+
+def test_no_training_line_is_a_line_of_an_evaluation_or_tuning_set() -> None:
+    """Leakage guard: the pack's train/*.jsonl shares no (near-)line with eval/*.jsonl."""
+    from rapidfuzz import fuzz, process
+
+    root = bundled_sitepack_dir()
+    evaluated = sorted({normalize(json.loads(line)["text"])
+                        for path in root.glob("eval/*.jsonl")
+                        for line in path.read_text(encoding="utf-8").splitlines()
+                        if line.strip() and "_meta" not in line})
+    trained = [normalize(row["text"]) for row in load_sitepack(root).training_lines()]
+    assert len(trained) > 1000 and len(evaluated) > 1000
+    shared = [t for t in trained
+              if process.extractOne(t, evaluated, scorer=fuzz.ratio, score_cutoff=90)]
+    assert shared == []
