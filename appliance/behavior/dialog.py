@@ -236,6 +236,10 @@ class Dialog:
         nlu = self.resolve(text, nlu)
         question = self.clarifier.question(text, nlu)
         if question is not None:
+            known = self._answer(text, nlu, now)
+            if known.answer.source.startswith("faq:") and known.answer.fit >= self.qa.sure:
+                return known  # the site's FAQ knows this place: no question back
+            self.pending = None
             line, options = question
             self.pending = Pending("clarify_station", now, nlu.intent, dict(nlu.slots), options)
             return self._say(text, nlu, line, "dialog:clarify", style="clear")

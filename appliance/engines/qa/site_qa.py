@@ -45,6 +45,8 @@ class SiteQa(QaEngine):
         self.pack = pack
         self.index = FaqIndex(pack.faq, encoder)
         self.mode = "encoder" if encoder is not None else "lexical"
+        self.sure = FAQ_SURE[self.mode]
+        """A retrieval score at which an FAQ answer is taken as a known question."""
         self.on_event = on_event
         self.clock = clock
         self.feeds = [LiveFeed(pack.root, f, pack.slots) for f in pack.manifest.feeds]
