@@ -25,6 +25,8 @@ DID_YOU_MEAN = 78.0
 _PLACE = re.compile(r"\b(?:get to|go to|going to|travel to|to|towards|reach|for)\s+"
                     r"(?:the\s+)?([a-z][a-z' -]{1,40}?)\s*(?:please|from here|station|stop|"
                     r"by metro|by train|today|tonight|now|$)")
+_ROUTE = re.compile(r"\b(?:how (?:do|can|would) i get to|get me to|take me to|way to|"
+                    r"train to|metro to|go to|going to|travel to|ticket to|fare to)\b")
 _GENERIC = {"there", "here", "it", "get", "go", "town", "city", "somewhere", "home", "work",
             "the station", "station", "metro", "train", "trains", "a ticket", "ticket", "buy",
             "know", "be", "do", "pay", "find", "me", "us", "use", "my", "see", "a", "an", "an exit",
@@ -59,11 +61,19 @@ class Clarifier:
             return ""
         return phrase
 
+    def off_network(self, text: str, nlu: NluResult) -> bool:
+        """"How do I get to London?": a journey to a place off the network, which the
+        intent head calls out of scope; it gets the "I don't know a stop called" line."""
+        return nlu.intent == "out_of_scope" and bool(self.unknown_place(text)) \
+            and bool(_ROUTE.search(normalize(text)))
+
     def question(self, text: str, nlu: NluResult) -> tuple[str, list[str]] | None:
         """(the question, the station ids it offers), or None when nothing is missing."""
-        if nlu.intent not in NAME_INTENTS or nlu.slots.get("station"):
+        if nlu.slots.get("station"):
             return None
         place = self.unknown_place(text)
+        if nlu.intent not in NAME_INTENTS and not self.off_network(text, nlu):
+            return None
         if place:
             shown = place.title()
             hit = process.extractOne(place, [f for f, _ in self.names], scorer=fuzz.WRatio,

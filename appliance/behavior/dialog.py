@@ -241,6 +241,8 @@ class Dialog:
                 return known  # the site's FAQ knows this place: no question back
             self.pending = None
             line, options = question
+            if self.clarifier.off_network(text, nlu):
+                nlu = replace(nlu, intent="route_planning")
             self.pending = Pending("clarify_station", now, nlu.intent, dict(nlu.slots), options)
             return self._say(text, nlu, line, "dialog:clarify", style="clear")
         if nlu.intent == "help_human":

@@ -119,9 +119,12 @@ def test_unknown_says_so_and_staff_events(dialog: Dialog, events: list[KioskEven
     assert "staff" in oos.answer.text
     dialog.turn("get me a member of staff please")
     fire = dialog.turn("there's a fire near the gates")
+    assert fire.nlu.safety.action in ("confirm", "alert")  # alert, or ask first: never none
+    if fire.nlu.safety.action == "confirm":
+        fire = dialog.turn("yes")
     assert [e.kind for e in events] == ["help_human", "emergency"]
     assert events[1].priority == "urgent" and events[1].category == "fire_smoke"
-    assert fire.nlu.safety.action == "alert" and "smoke" in fire.answer.text
+    assert fire.nlu.intent == "emergency" and "smoke" in fire.answer.text
 
 
 @pytest.mark.parametrize("text", [
