@@ -166,6 +166,10 @@ class DialogProcessor(Processor):
     async def process_upstream(self, frame: SystemFrame) -> None:
         if isinstance(frame, PlaybackStopped):
             asked = self._asked.pop(frame.turn_id, "")
-            self.context.history.append((asked, frame.heard_text))
-            del self.context.history[:-20]
+            history = self.context.history
+            if self.dialog is not None and history and history[-1][0] == asked:
+                history[-1] = (asked, frame.heard_text)  # the dialogue logged what it planned
+            else:
+                history.append((asked, frame.heard_text))
+            del history[:-20]
         await self.push(frame, upstream=True)
