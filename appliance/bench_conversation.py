@@ -21,26 +21,19 @@ import json
 import logging
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from appliance.behavior.dialog import Dialog
 from appliance.sitepack import bundled_sitepack_dir
+from appliance.sitepack.jsonl import read_rows
 
 logger = logging.getLogger(__name__)
 
 SETS = {"heldout": "heldout.jsonl", "frozen_independent": "frozen-independent.jsonl",
         "dev": "conversation-dev.jsonl"}
 REFUSED = ("template:out_of_scope", "dialog:clarify", "dialog:network", "safety:confirm")
-
-
-def load_rows(path: Path) -> list[dict[str, Any]]:
-    """Data rows of an eval JSONL file (the ``_meta`` header skipped)."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
-    return [r for r in rows if "_meta" not in r]
 
 
 def evaluate(dialog: Dialog, rows: list[dict[str, Any]], *,
@@ -166,7 +159,7 @@ def run(quick: bool = False, show_dev_errors: bool = False,
         path = pack_dir / "eval" / file
         if not path.is_file():
             continue
-        rows = load_rows(path)
+        rows = read_rows(path)
         if quick:
             rows = rows[::3]
         out[name] = evaluate(dialog, rows, show_errors=show_dev_errors and name == "dev")

@@ -26,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+
 from appliance.behavior import acts as act
 from appliance.behavior import emergency
 from appliance.behavior.clarify import Clarifier
@@ -127,9 +129,13 @@ class Dialog:
     def understand(self, text: str, voice: VoiceFeatures | None = None) -> NluResult:
         """Intent, slots and emotion (NLU), danger (safety engine) and dialogue acts."""
         nlu = self.nlu.understand(text, voice)
+        return replace(nlu, safety=self.safety.assess(text, self._embed(text)),
+                       acts=act.detect(text))
+
+    def _embed(self, text: str) -> np.ndarray | None:
+        """The NLU's (cached) embedding of ``text``, shared by safety and retrieval."""
         embed = getattr(self.nlu, "embed", None)
-        vec = embed(text) if embed is not None and text.strip() else None
-        return replace(nlu, safety=self.safety.assess(text, vec), acts=act.detect(text))
+        return embed(text) if embed is not None and text.strip() else None
 
     # --- answering ---------------------------------------------------------------------
 
@@ -253,11 +259,7 @@ class Dialog:
         return self._answer(text, nlu, now)
 
     def _answer(self, text: str, nlu: NluResult, now: float) -> Turn:
-        vec = None
-        embed = getattr(self.nlu, "embed", None)
-        if embed is not None and text.strip():
-            vec = embed(text)
-        answer = self.qa.answer(text, nlu, self.context, query_vec=vec)
+        answer = self.qa.answer(text, nlu, self.context, query_vec=self._embed(text))
         if answer.source.startswith("template:out_of_scope"):
             self.pending = Pending("offer_staff", now)
             style = "apologetic" if nlu.emotion.label == "frustrated" else "neutral"

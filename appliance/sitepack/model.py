@@ -171,16 +171,10 @@ class SitePack:
         under ``eval/`` are never read for training. Bad lines are skipped (the pack
         checker reports them).
         """
-        import json
+        from appliance.sitepack.jsonl import read_rows
 
         rows: list[dict[str, str]] = []
         for path in sorted(self.root.glob("train/*.jsonl")):
-            for line in path.read_text(encoding="utf-8").splitlines():
-                try:
-                    row = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(row, dict) and isinstance(row.get("text"), str) \
-                        and isinstance(row.get("intent"), str) and row["intent"] in self.intents:
-                    rows.append({k: str(v) for k, v in row.items() if k != "_meta"})
+            rows += [{k: str(v) for k, v in row.items()} for row in read_rows(path)
+                     if row.get("intent") in self.intents]
         return rows

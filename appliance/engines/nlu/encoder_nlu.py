@@ -11,7 +11,6 @@ Heads are trained once per (site pack, encoder) and cached under the state dir.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from appliance.engines.nlu.sentence import (
 from appliance.engines.nlu.slots import SlotExtractor
 from appliance.engines.nlu.text import SpellFixer, normalize
 from appliance.engines.nlu.training import intent_examples, training_set
+from appliance.sitepack.jsonl import read_rows
 from appliance.sitepack.model import SitePack
 
 logger = logging.getLogger(__name__)
@@ -135,21 +135,8 @@ def drop_conflicts(texts: list[str], labels: list[str],
 def dev_rows(pack: SitePack) -> list[tuple[str, str]]:
     """(text, intent) rows of the pack's tuning sets under ``eval/`` (never its held-out
     or frozen evaluation sets): ``dev.jsonl`` and ``conversation-dev.jsonl``."""
-    rows = []
-    for name in DEV_FILES:
-        path = pack.root / "eval" / name
-        if not path.is_file():
-            continue
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                if "_meta" not in row:
-                    rows.append((str(row["text"]), str(row["intent"])))
-            except (ValueError, KeyError, TypeError) as exc:
-                logger.warning("%s:%d: skipped (%s)", path, n, exc)
-    return rows
+    return [(str(r["text"]), str(r["intent"])) for name in DEV_FILES
+            for r in read_rows(pack.root / "eval" / name) if "intent" in r]
 
 
 def calibrate_on_dev(head: SoftmaxHead, x: np.ndarray, y: np.ndarray, q: np.ndarray,

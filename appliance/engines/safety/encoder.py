@@ -17,7 +17,6 @@ Thresholds are calibrated on the pack's conversation dev set when it has one
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -35,6 +34,7 @@ from appliance.engines.safety import cues
 from appliance.engines.safety.base import CATEGORIES, NONE, SafetyEngine
 from appliance.engines.safety.data import DANGER, SAFE
 from appliance.frames import Safety
+from appliance.sitepack.jsonl import read_rows
 from appliance.sitepack.model import SitePack
 
 logger = logging.getLogger(__name__)
@@ -138,18 +138,8 @@ def train(pack: SitePack | None, encoder: SentenceEncoder,
 
 def dev_rows(pack: SitePack) -> list[tuple[str, bool]]:
     """(text, is danger) rows of the pack's ``eval/conversation-dev.jsonl`` tuning set."""
-    path = pack.root / "eval" / DEV_FILE
-    if not path.is_file():
-        return []
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            row = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(row, dict) and "text" in row and "safety" in row:
-            rows.append((str(row["text"]), row["safety"] == "danger"))
-    return rows
+    return [(r["text"], r["safety"] == "danger")
+            for r in read_rows(pack.root / "eval" / DEV_FILE) if "safety" in r]
 
 
 def calibrate(scores: np.ndarray, cued: np.ndarray, truth: np.ndarray,
