@@ -15,10 +15,20 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from rich.markup import escape
 
 from appliance import settings as app_settings
 from appliance.errors import KioskError
-from provisioning import configedit, enroll, identity, maintenance, models, selftest, sitepack
+from provisioning import (
+    __version__,
+    configedit,
+    enroll,
+    identity,
+    maintenance,
+    models,
+    selftest,
+    sitepack,
+)
 from provisioning.output import Output
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -48,7 +58,33 @@ app.add_typer(site_app, name="site")
 app.add_typer(config_app, name="config")
 app.add_typer(models_app, name="models")
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts).")]
+JsonFlag = Annotated[bool, typer.Option(
+    "--json", help="Print one JSON object (for scripts; versioned by its \"v\" field).")]
+
+_global_json = False
+"""``kiosk-provision --json COMMAND``: the same as ``COMMAND --json``."""
+
+
+def json_mode(local: bool) -> bool:
+    """JSON output when asked for before or after the command."""
+    return local or _global_json
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"kiosk-provision {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    json_out: JsonFlag = False,
+    version: Annotated[bool | None, typer.Option(
+        "--version", callback=_show_version, is_eager=True,
+        help="Print the version and exit.")] = None,
+) -> None:
+    global _global_json
+    _global_json = json_out
 
 
 def handled(func: F) -> F:
@@ -56,7 +92,7 @@ def handled(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        out = Output(bool(kwargs.get("json_out", False)))
+        out = Output(json_mode(bool(kwargs.get("json_out", False))))
         try:
             return func(*args, out=out, **kwargs)
         except KioskError as err:
@@ -178,22 +214,34 @@ def site_show(json_out: JsonFlag = False, *, out: Output) -> None:
 @config_app.command("get")
 @handled
 def config_get(
-    key: Annotated[str, typer.Argument(help="Dotted key like asr.engine; empty = all.")] = "",
+    key: Annotated[str, typer.Argument(
+        help="Dotted key like asr.engine, or a section like tts; empty = all.")] = "",
+    origin: Annotated[bool, typer.Option(
+        "--origin", help="Show where each value comes from: default, site, file or fleet.")
+    ] = False,
     json_out: JsonFlag = False,
     *,
     out: Output,
 ) -> None:
-    """Print a setting's effective value (defaults filled in)."""
-    value = configedit.current_value(key)
-    if isinstance(value, dict):
-        for section, content in value.items():
-            out.line(f"[bold]{section}[/] = {content}")
-    else:
-        out.line(f"{key} = {value!r}")
-    out.emit({"ok": True, "key": key, "value": value})
+    """Print the effective settings as TOML (every layer applied, defaults filled in).
+
+    Layers, lowest first: default, site (the site pack's settings.toml), file
+    (kiosk.toml), fleet (the config the fleet pushed). --origin marks each value.
+    """
+    value, origins, result = configedit.effective(key)
+    text = configedit.render_toml(key, value, origins if origin else None)
+    out.raw(text.rstrip("\n"))
+    for problem in result.problems:
+        out.warn(escape(f"{problem} (in {problem.source or '?'}; the value above is the "
+                        "fallback)"))
+    doc: dict[str, Any] = {"ok": True, "key": key, "value": value, "toml": text,
+                           "problems": [p.as_dict() for p in result.problems]}
+    if origin:
+        doc["origins"] = origins
+    out.emit(doc)
 
 
-@config_app.command("set")
+@config_app.command("set", context_settings={"ignore_unknown_options": True})
 @handled
 def config_set(
     key: Annotated[str, typer.Argument(help="Dotted key like tts.length_scale.")],
@@ -202,8 +250,10 @@ def config_set(
     *,
     out: Output,
 ) -> None:
-    """Change one setting (validated; the previous file is kept as kiosk.toml.prev).
+    """Change one setting in kiosk.toml (checked against the schema first).
 
+    A refused value names the key, the value and what is allowed, and nothing is
+    written. The previous file is kept as kiosk.toml.prev.
     Example: kiosk-provision config set tts.length_scale 1.1
     Restart the kiosk to apply: systemctl restart kiosk
     """
@@ -213,7 +263,39 @@ def config_set(
         out.status("ok", f"{key} = {result['value']!r} (was {was})")
     else:
         out.status("skip", f"{key} is already {result['value']!r}")
+    for problem in result["problems"]:
+        out.warn(escape(f"kiosk.toml still has a problem: {problem}"))
     out.emit({"ok": True, **result})
+
+
+@config_app.command("unset")
+@handled
+def config_unset(
+    key: Annotated[str, typer.Argument(help="Dotted key like tts.length_scale.")],
+    json_out: JsonFlag = False,
+    *,
+    out: Output,
+) -> None:
+    """Remove one setting from kiosk.toml: it falls back to the site, fleet or default value.
+
+    The previous file is kept as kiosk.toml.prev. A misspelt key the file holds can
+    be removed too.
+    """
+    result = configedit.unset_value(key)
+    if result["changed"]:
+        out.status("ok", f"{key} removed (was {result['previous']!r}); now "
+                         f"{_effective_text(key)}")
+    else:
+        out.status("skip", f"{key} is not set in kiosk.toml")
+    out.emit({"ok": True, **result})
+
+
+def _effective_text(key: str) -> str:
+    try:
+        value, origins, _ = configedit.effective(key)
+    except KioskError:  # an unknown key that was only in the file
+        return "gone"
+    return f"{value!r} ({origins.get(key, 'default')})"
 
 
 @app.command("selftest")
@@ -329,10 +411,7 @@ def status(json_out: JsonFlag = False, *, out: Output) -> None:
     site = info["site"]
     out.status("ok" if site.get("installed") else "warn",
                f"site: {site.get('name') or 'none (kiosk-provision site install PACK)'}")
-    out.status("ok" if info["config"]["valid"] else "fail",
-               f"config: {info['config']['path']}" + ("" if info["config"]["valid"] else
-                                                      " INVALID: " + "; ".join(
-                                                          info["config"]["warnings"])))
+    _config_status(out, info["config"])
     for unit, state in info["services"].items():
         out.status("ok" if state == "active" else "skip", f"{unit}: {state}")
     last = info["last_selftest"]
@@ -340,6 +419,32 @@ def status(json_out: JsonFlag = False, *, out: Output) -> None:
                f"last self-test: {last['overall']} at {last['at']}" if last else
                "last self-test: never")
     out.emit({"ok": True, **info})
+
+
+def _config_status(out: Output, config: dict[str, Any]) -> None:
+    """One line per settings file, each telling what is really there."""
+    path = config["path"]
+    if not config["exists"]:
+        fallback = ("the last good copy" if config["last_good"]["exists"]
+                    else "built-in defaults")
+        out.status("warn", f"config: {path} missing; the kiosk uses {fallback}")
+    elif config["valid"]:
+        out.status("ok", f"config: {path}")
+    else:
+        out.status("fail", f"config: {path} has refused values (they run on fallbacks)")
+    for problem in config["problems"]:
+        if problem["code"] == "config-unreadable":
+            out.raw(f"    {problem['source']}: {problem['allowed']}")
+        else:
+            out.raw(f"    {problem['key']} = {problem['value']!r} refused, allowed "
+                    f"{problem['allowed']} ({problem['source']})")
+    fleet = config["fleet"]
+    if fleet["exists"]:
+        out.status("ok", f"fleet config: version {fleet['version']} ({fleet['path']})")
+    else:
+        out.status("skip", "fleet config: none pushed")
+    if config["site_settings"]["exists"]:
+        out.status("ok", f"site settings: {config['site_settings']['path']}")
 
 
 @app.command()

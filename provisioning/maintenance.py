@@ -89,9 +89,41 @@ def _site() -> dict[str, Any]:
 
 
 def config_summary() -> dict[str, Any]:
-    loaded, warnings = app_settings.load(config_path())
-    return {"path": str(config_path()), "exists": config_path().exists(), "valid": not warnings,
-            "warnings": warnings, "site": loaded.site}
+    """The settings files as they really are: present or not, problems by key, origins."""
+    result = app_settings.load_config(config_path())
+    path = config_path()
+    file_problems = [p for p in result.problems if p.source == str(path)]
+    fleet = app_settings.fleet_config_path()
+    site = app_settings.site_settings_path()
+    return {
+        "path": str(path), "exists": path.exists(),
+        "valid": path.exists() and not file_problems,
+        "problems": [p.as_dict() for p in result.problems],
+        "notes": result.notes,
+        "warnings": result.warnings,
+        "last_good": {"path": str(app_settings.last_good_path()),
+                      "exists": app_settings.last_good_path().exists()},
+        "fleet": {"path": str(fleet), "exists": fleet.exists(),
+                  "version": result.fleet_version},
+        "site_settings": {"path": str(site), "exists": site.exists()},
+        "site": result.settings.site,
+        "overridden": {k: v for k, v in result.origins.items() if v != "default"},
+    }
+
+
+def files_summary() -> dict[str, dict[str, Any]]:
+    """Each file a kiosk depends on: does it exist (never its content)."""
+    names = {
+        "device_key": identity.key_path(),
+        "device_certificate": identity_dir() / "device.crt",
+        "ca_certificate": identity_dir() / "ca.crt",
+        "broker": identity_dir() / "broker.json",
+        "config": config_path(),
+        "config_last_good": app_settings.last_good_path(),
+        "fleet_config": app_settings.fleet_config_path(),
+        "site_pack": site_dir() / "manifest.yaml",
+    }
+    return {name: {"path": str(path), "exists": path.exists()} for name, path in names.items()}
 
 
 def status() -> dict[str, Any]:
@@ -103,8 +135,10 @@ def status() -> dict[str, Any]:
         "enrolment": enroll.enrolment_status(),
         "site": _site(),
         "config": config_summary(),
+        "files": files_summary(),
         "services": unit_states(),
-        "last_selftest": {"at": last["at"], "overall": last["overall"]} if last else None,
+        "last_selftest": {"at": last["at"], "overall": last["overall"],
+                          "strict": last.get("strict")} if last else None,
         "versions": versions(),
         "state_dir": str(state_dir()),
     }

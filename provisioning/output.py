@@ -2,7 +2,9 @@
 
 Every command builds one result dict. With ``--json`` that dict is the only
 thing printed on stdout (for scripts); otherwise the command prints friendly
-lines as it goes and the dict is not shown.
+lines as it goes and the dict is not shown. Every JSON object carries
+``"v": JSON_VERSION``; the shapes are documented in docs/cli-json.md and a
+change that breaks a reader bumps the version.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+
+from appliance.jsonout import JSON_VERSION
 
 STATUS_STYLE = {
     "pass": "bold green",
@@ -59,6 +63,11 @@ class Output:
         if not self.json_mode:
             self.console.print(text)
 
+    def raw(self, text: str) -> None:
+        """Text printed as is (no Rich markup: TOML's ``[table]`` lines stay intact)."""
+        if not self.json_mode:
+            self.console.print(text, markup=False, highlight=False)
+
     def status(self, state: str, text: str) -> None:
         """One coloured status line: ``✔ key generated``."""
         if not self.json_mode:
@@ -90,13 +99,15 @@ class Output:
     def emit(self, result: dict[str, Any]) -> None:
         """The command's result: JSON on stdout with ``--json``; else nothing."""
         if self.json_mode:
-            sys.stdout.write(json.dumps(result, indent=2, sort_keys=True, default=str) + "\n")
+            doc = {"v": JSON_VERSION, **result}
+            sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n")
             sys.stdout.flush()
 
     def error(self, code: str, message: str, hint: str = "") -> None:
         """A one-line error (never a traceback)."""
         if self.json_mode:
-            payload = {"ok": False, "error": {"code": code, "message": message, "hint": hint}}
+            payload = {"v": JSON_VERSION, "ok": False,
+                       "error": {"code": code, "message": message, "hint": hint}}
             sys.stdout.write(json.dumps(payload, indent=2, sort_keys=True) + "\n")
             sys.stdout.flush()
             return
