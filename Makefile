@@ -64,7 +64,7 @@ check-aarch64: setup
 	$(PY) -m provisioning.wheelcheck
 
 # The appliance as a Debian package: build/kiosk_<version>_all.deb
-deb: setup
+deb: setup models
 	$(PY) -m provisioning.debbuild --out build
 # Model supply chain: build the recipe models (ONNX export, INT8, validation) into build/models
 # and, where TensorRT exists, their engines. Cached by input hashes: reruns are instant.

@@ -32,8 +32,17 @@ def verify() -> list[dict[str, Any]]:
              "source": kinds.get(m.name, ""),
              # a recipe model not built yet is built by the kiosk at first start
              "built": bool(m.location) and Path(m.location).exists(),
-             "detail": "; ".join(m.problems) if m.problems else f"{m.files} files match"}
+             "optional": m.optional, "installed": m.installed,
+             "detail": _detail(m)}
             for m in report.models]
+
+
+def _detail(m: Any) -> str:
+    if m.problems:
+        return "; ".join(m.problems)
+    if not m.installed:
+        return "optional, not installed (a test or site model)"
+    return f"{m.files} files match"
 
 
 def install(bundle: Path, progress: Progress | None = None,

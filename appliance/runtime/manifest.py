@@ -89,6 +89,8 @@ class ModelSpec:
     description: str = ""
     calibration: str = ""
     """Recipe-declared calibration set for TensorRT INT8 (path under ``models/``)."""
+    optional: bool = False
+    """Not every install has it (a test model, a site's own): absent is not a failure."""
 
     def variant(self, precision: str) -> str:
         """Entry file for ``precision``, else the fp32 one."""
@@ -143,6 +145,7 @@ def parse_model(name: str, raw: dict[str, Any]) -> ModelSpec:
             outputs=_tensors(raw.get("outputs", {}), f"{where}.outputs"),
             description=str(raw.get("description", "")),
             calibration=str(raw.get("calibration", "")),
+            optional=bool(raw.get("optional", False)),
         )
     except KeyError as exc:
         raise ManifestError(f"{where}: missing key {exc}") from exc

