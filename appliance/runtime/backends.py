@@ -12,6 +12,7 @@ import importlib.util
 import logging
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,14 @@ class Capabilities:
     ort_version: str | None = None
     ort_providers: tuple[str, ...] = ()
     notes: dict[str, str] = field(default_factory=dict)
+    gpu_detail: str = ""
+    """Compute capability, SM count and board model (``sm87-8sm-NVIDIA Jetson Orin Nano``)."""
+
+    @property
+    def gpu_variant(self) -> str:
+        """The exact GPU an engine is built for: every Orin calls itself "Orin"."""
+        name = self.gpu_name or "unknown-gpu"
+        return f"{name}|{self.gpu_detail}" if self.gpu_detail else name
 
     @property
     def native_tensorrt(self) -> bool:
@@ -68,16 +77,34 @@ def _module_version(name: str) -> str | None:
     return str(getattr(mod, "__version__", "unknown"))
 
 
-def _gpu_name() -> tuple[str | None, str]:
+BOARD_MODEL = Path("/proc/device-tree/model")
+"""The Jetson module and carrier (``NVIDIA Jetson Orin Nano Developer Kit``); absent on a PC."""
+
+
+def board_model(path: Path = BOARD_MODEL) -> str:
+    """The device-tree board model, or "" where there is none (x86, containers)."""
+    try:
+        return path.read_bytes().rstrip(b"\0").decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def _gpu_name() -> tuple[str | None, str, str]:
+    """(name, detail, why-not) of GPU 0 through pycuda; detail is the exact variant."""
     try:
         import pycuda.driver as cuda
 
         cuda.init()
         if cuda.Device.count() == 0:
-            return None, "CUDA driver reports no GPU"
-        return str(cuda.Device(0).name()), ""
+            return None, "", "CUDA driver reports no GPU"
+        dev = cuda.Device(0)
+        major, minor = dev.compute_capability()
+        sms = dev.get_attribute(cuda.device_attribute.MULTIPROCESSOR_COUNT)
+        detail = f"sm{major}{minor}-{sms}sm"
+        board = board_model()
+        return str(dev.name()), f"{detail}-{board}" if board else detail, ""
     except Exception as exc:  # no driver, no device, or a container without /dev/nvidia*
-        return None, f"CUDA driver unavailable: {exc}"
+        return None, "", f"CUDA driver unavailable: {exc}"
 
 
 def probe_uncached() -> Capabilities:
@@ -88,8 +115,9 @@ def probe_uncached() -> Capabilities:
         notes[TENSORRT] = "python module tensorrt not installed (the [jetson] extra / JetPack)"
     has_pycuda = importlib.util.find_spec("pycuda") is not None
     gpu: str | None = None
+    detail = ""
     if has_pycuda:
-        gpu, why = _gpu_name()
+        gpu, detail, why = _gpu_name()
         if gpu is None:
             notes["gpu"] = why
     else:
@@ -106,7 +134,7 @@ def probe_uncached() -> Capabilities:
     for backend in (ORT_TENSORRT, ORT_CUDA):
         if ORT_PROVIDER[backend] not in providers:
             notes[backend] = f"onnxruntime {ort_version} has no {ORT_PROVIDER[backend]}"
-    return Capabilities(trt_version, has_pycuda, gpu, ort_version, providers, notes)
+    return Capabilities(trt_version, has_pycuda, gpu, ort_version, providers, notes, detail)
 
 
 @lru_cache(maxsize=1)

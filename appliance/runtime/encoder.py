@@ -18,11 +18,12 @@ from typing import Any
 
 import numpy as np
 
+from appliance.runtime.errors import ModelNotFoundError
 from appliance.runtime.factory import create_session
 from appliance.runtime.manifest import ModelSpec, load_manifest
 from appliance.runtime.recipes import Progress, ensure_built
 from appliance.runtime.session import Session
-from appliance.runtime.store import installed_dir, read_sidecar, resolve
+from appliance.runtime.store import file_sha256, installed_dir, read_sidecar, resolve, sha256_file
 from appliance.runtime.tokenizer import MAX_TOKENS, load_tokenizer, tokenize
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,28 @@ class Encoder:
             encoder_spec(), precision, backend=backend, threads=threads
         )
         self.batch_size = batch_size
+        self.precision = self.session.precision
+
+    @property
+    def cache_id(self) -> str:
+        """What the embeddings depend on: model file sha256, backend and precision.
+
+        Anything trained or calibrated on these embeddings (the NLU and safety heads) is
+        cached under this id, so an encoder update (a bundle, a new recipe build) or a
+        switch of backend (TensorRT INT8 agrees with the CPU only to cosine 0.90) retrains
+        instead of reusing heads fitted to other vectors.
+        """
+        sess = self.session
+        spec = sess.spec
+        if sess.backend in ("tensorrt", "ort-tensorrt"):  # built from fp32 or the Q/DQ file
+            variant = "int8_qdq" if sess.precision == "int8" else "fp32"
+        else:
+            variant = sess.precision
+        try:
+            digest = file_sha256(spec, variant)
+        except (KeyError, OSError, ModelNotFoundError):  # e.g. a test's stand-in session
+            digest = sha256_file(sess.path) if Path(sess.path).is_file() else "unknown"
+        return f"{digest[:12]}-{sess.backend}-{sess.precision}"
 
     def encode(self, sentences: Sequence[str]) -> np.ndarray:
         """Embeddings of ``sentences``: float32 ``(n, 384)``, each row of unit length."""

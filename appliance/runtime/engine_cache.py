@@ -2,7 +2,8 @@
 
 A TensorRT engine only runs on the GPU model and TensorRT version that built it,
 and only matches the ONNX file it came from. Each entry is keyed by
-*model sha256 + precision + GPU name + TensorRT version* and lives under
+*model sha256 + precision + GPU variant + TensorRT version + optimization
+profiles + builder flags* and lives under
 ``<state>/engines/<model>/`` as ``<model>-<precision>-<digest>.engine`` next to a
 ``.json`` sidecar holding the key and the engine's own sha256. On lookup the
 sidecar must exist, match the key, and match the engine's bytes; anything else
@@ -31,15 +32,26 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class EngineKey:
-    """Everything an engine depends on."""
+    """Everything an engine depends on.
+
+    ``gpu`` is the exact variant, not the marketing name: every Orin reports "Orin" to
+    CUDA, but a Nano (8 or 4 SMs) and an AGX (16 SMs) get different tactics, so the
+    probe adds compute capability, SM count and the board model. ``profiles`` and
+    ``flags`` make a manifest shape change or a builder-option change a rebuild.
+    """
 
     model_sha256: str
     precision: str
     gpu: str
     trt_version: str
+    profiles: str = ""
+    """Optimization profiles, ``name:min/opt/max`` per dynamic input (:func:`profile_text`)."""
+    flags: str = ""
+    """Builder flags and limits, e.g. ``fp16,int8,workspace=1073741824`` (:func:`flag_text`)."""
 
     def digest(self) -> str:
-        raw = "|".join((self.model_sha256, self.precision, self.gpu, self.trt_version))
+        raw = "|".join((self.model_sha256, self.precision, self.gpu, self.trt_version,
+                        self.profiles, self.flags))
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict[str, str]:

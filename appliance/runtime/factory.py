@@ -25,12 +25,13 @@ from appliance.runtime.backends import (
     Capabilities,
     probe,
 )
-from appliance.runtime.engine_cache import EngineCache, EngineKey
+from appliance.runtime.engine_cache import EngineCache
 from appliance.runtime.errors import BackendUnavailableError
 from appliance.runtime.health import register
 from appliance.runtime.manifest import ModelSpec, load_manifest
 from appliance.runtime.session import OrtSession, Session
 from appliance.runtime.store import file_sha256, model_dir, resolve
+from appliance.runtime.trt_build import engine_key
 
 logger = logging.getLogger(__name__)
 
@@ -117,12 +118,8 @@ def _open(
                           threads=threads)
     variant = "int8_qdq" if cand.precision == "int8" else "fp32"
     onnx_path = resolve(spec, variant)
-    key = EngineKey(
-        model_sha256=file_sha256(spec, variant),
-        precision=cand.precision,
-        gpu=caps.gpu_name or "unknown-gpu",
-        trt_version=caps.tensorrt_version or "unknown-trt",
-    )
+    key = engine_key(spec, cand.precision, file_sha256(spec, variant), caps.gpu_variant,
+                     caps.tensorrt_version or "unknown-trt")
     if cand.backend == TENSORRT:
         from appliance.runtime.trt_session import TrtSession, build_engine
 

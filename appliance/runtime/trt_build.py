@@ -46,6 +46,54 @@ def trt_major() -> int:
     return int(str(trt.__version__).split(".")[0])
 
 
+def _major_of(version: str) -> int:
+    try:
+        return int(version.split(".")[0])
+    except ValueError:
+        return 10  # an unparsable version: assume JetPack 6's generation
+
+
+def builder_flags(precision: str, trt_version: str) -> list[str]:
+    """The builder options an engine of ``precision`` is built with, as stable words.
+
+    :func:`build_engine` applies exactly these, and :func:`engine_key` puts them in the
+    cache key, so a change of builder options can never reuse an engine built without it.
+    """
+    major = _major_of(trt_version)
+    flags = []
+    if major < 10:  # TensorRT 8 (JetPack 5): explicit batch is opt-in
+        flags.append("explicit-batch")
+    if major >= 11:  # precision comes from the (FP16 copy / Q/DQ) model itself
+        flags.append("strongly-typed")
+    else:
+        if precision in ("fp16", "int8"):
+            flags.append("fp16")
+        if precision == "int8":
+            flags.append("int8")  # honours the Q/DQ scales of the recipe's model
+    flags.append(f"workspace={WORKSPACE_BYTES}")
+    return flags
+
+
+def profile_text(spec: ModelSpec) -> str:
+    """The optimization profile the manifest gives ``spec``: ``name:min/opt/max;...``."""
+    parts = []
+    for t in spec.inputs:
+        if t.min and t.opt and t.max:
+            dims = ("x".join(str(d) for d in shape) for shape in (t.min, t.opt, t.max))
+            parts.append(f"{t.name}:{'/'.join(dims)}")
+        else:
+            parts.append(f"{t.name}:{'x'.join(str(d) for d in t.shape)}")
+    return ";".join(parts)
+
+
+def engine_key(spec: ModelSpec, precision: str, model_sha256: str, gpu: str,
+               trt_version: str) -> EngineKey:
+    """The cache key of ``spec``'s engine at ``precision`` on this GPU and TensorRT."""
+    return EngineKey(model_sha256=model_sha256, precision=precision, gpu=gpu,
+                     trt_version=trt_version, profiles=profile_text(spec),
+                     flags=",".join(builder_flags(precision, trt_version)))
+
+
 def source_onnx(spec: ModelSpec, precision: str, folder: Path) -> Path:
     """The ONNX file an engine of ``precision`` is built from."""
     if precision == "int8" and "int8_qdq" in spec.variants:
@@ -95,13 +143,13 @@ def build_engine(
     with tempfile.TemporaryDirectory(prefix="kiosk-trt-") as tmp:
         if precision == "fp16" and major >= 11:
             src = _fp16_copy(src, Path(tmp))
+        wanted = builder_flags(precision, str(trt.__version__))
         builder = trt.Builder(trt_logger())
         flags = 0
-        if major < 10:  # TensorRT 8 (JetPack 5): explicit batch is opt-in
+        if "explicit-batch" in wanted:
             flags |= 1 << int(trt.NetworkDefinitionCreationFlag.EXPLICIT_BATCH)
-        strongly = getattr(trt.NetworkDefinitionCreationFlag, "STRONGLY_TYPED", None)
-        if major >= 11 and strongly is not None:
-            flags |= 1 << int(strongly)
+        if "strongly-typed" in wanted:
+            flags |= 1 << int(trt.NetworkDefinitionCreationFlag.STRONGLY_TYPED)
         network = builder.create_network(flags)
         parser = trt.OnnxParser(network, trt_logger())
         if not parser.parse_from_file(str(src)):
@@ -109,11 +157,10 @@ def build_engine(
             raise RuntimeError(f"TensorRT cannot parse {src.name}: {errors}")
         config = builder.create_builder_config()
         config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, WORKSPACE_BYTES)
-        if major < 11:
-            if precision in ("fp16", "int8"):
-                config.set_flag(trt.BuilderFlag.FP16)
-            if precision == "int8":
-                config.set_flag(trt.BuilderFlag.INT8)  # honours the Q/DQ scales
+        if "fp16" in wanted:
+            config.set_flag(trt.BuilderFlag.FP16)
+        if "int8" in wanted:
+            config.set_flag(trt.BuilderFlag.INT8)
         config.add_optimization_profile(_profile(builder, network, spec))
         timing_path = cache.timing_cache_path(key.gpu, key.trt_version)
         try:

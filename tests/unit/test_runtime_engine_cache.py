@@ -23,9 +23,34 @@ def test_every_part_of_the_key_changes_the_entry() -> None:
         EngineKey("ab" * 32, "int8", "Orin", "10.3.0"),
         EngineKey("ab" * 32, "fp16", "NVIDIA H100", "10.3.0"),
         EngineKey("ab" * 32, "fp16", "Orin", "10.4.0"),
+        EngineKey("ab" * 32, "fp16", "Orin|sm87-8sm-NVIDIA Jetson Orin NX", "10.3.0"),
+        EngineKey("ab" * 32, "fp16", "Orin", "10.3.0", profiles="x:1x4/1x4/8x4"),
+        EngineKey("ab" * 32, "fp16", "Orin", "10.3.0", flags="fp16"),
     ]
     digests = {KEY.digest(), *(k.digest() for k in variants)}
-    assert len(digests) == 5
+    assert len(digests) == 8
+
+
+def test_engine_key_carries_the_manifest_profile_the_builder_flags_and_the_variant() -> None:
+    import dataclasses
+
+    from appliance.runtime.backends import Capabilities
+    from appliance.runtime.testing import tiny_spec
+    from appliance.runtime.trt_build import builder_flags, engine_key
+
+    spec = tiny_spec()
+    nano = Capabilities(gpu_name="Orin", gpu_detail="sm87-8sm-NVIDIA Jetson Orin Nano")
+    agx = Capabilities(gpu_name="Orin", gpu_detail="sm87-16sm-NVIDIA Jetson AGX Orin")
+    key = engine_key(spec, "int8", "ab" * 32, nano.gpu_variant, "10.3.0")
+    assert key.profiles == "x:1x4/1x4/8x4"
+    assert key.flags == "fp16,int8,workspace=1073741824" == ",".join(builder_flags("int8", "10.3"))
+    assert key != engine_key(spec, "int8", "ab" * 32, agx.gpu_variant, "10.3.0")
+    wider = dataclasses.replace(spec, inputs=(dataclasses.replace(spec.inputs[0],
+                                                                   max=(16, 4)),))
+    assert engine_key(wider, "int8", "ab" * 32, nano.gpu_variant, "10.3.0").digest() \
+        != key.digest()
+    assert builder_flags("fp16", "8.6.2") == ["explicit-batch", "fp16", "workspace=1073741824"]
+    assert builder_flags("fp16", "11.0") == ["strongly-typed", "workspace=1073741824"]
 
 
 def test_store_then_lookup_hits(cache: EngineCache) -> None:

@@ -43,8 +43,17 @@ def load_encoder(precision: str = "int8") -> SentenceEncoder:
 
 
 def encoder_id(encoder: SentenceEncoder, precision: str = "") -> str:
-    """A short name of an encoder for cache keys."""
-    return f"{type(encoder).__name__.lower()}-{precision or getattr(encoder, 'precision', '')}"
+    """The key heads trained on ``encoder``'s embeddings are cached under.
+
+    The runtime encoder names its model file's sha256, backend and precision
+    (``Encoder.cache_id``): heads never outlive the embeddings they were fitted to.
+    Other encoders (the hashing stand-in, test doubles) go by class and precision.
+    """
+    inner = getattr(encoder, "inner", encoder)
+    cache_id = getattr(inner, "cache_id", None)
+    if isinstance(cache_id, str) and cache_id:
+        return f"{type(inner).__name__.lower()}-{cache_id}"
+    return f"{type(inner).__name__.lower()}-{precision or getattr(inner, 'precision', '')}"
 
 
 def encoder_words(encoder: SentenceEncoder) -> frozenset[str]:
