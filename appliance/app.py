@@ -150,6 +150,10 @@ class Kiosk:
         self.engines = engines
         self.mic = mic
         self.speaker = speaker
+        self.config_problems: list[dict[str, Any]] = []
+        """Settings refused at start (key, value, allowed); each runs on its fallback."""
+        self.degraded: list[str] = []
+        """Why the kiosk runs on less than it was set up for (a device on its sim twin)."""
         self.conversation = Conversation()
         self.recorder = TurnRecorder()
         self.output = OutputProcessor(speaker, self.conversation)

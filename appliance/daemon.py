@@ -22,10 +22,10 @@ from typing import Any
 from appliance.app import Kiosk
 from appliance.avatar.live import LiveAvatar
 from appliance.behavior.wiring import start_behaviour
-from appliance.devices import open_audio
+from appliance.devices import choose_audio
 from appliance.engines.factory import create_engines, warm_up
 from appliance.sdnotify import Notifier
-from appliance.settings import Settings, load
+from appliance.settings import ConfigProblem, Settings, load_config
 from appliance.telemetry_link import start_telemetry
 
 logger = logging.getLogger(__name__)
@@ -48,10 +48,12 @@ def _undo_interrupted_update() -> dict[str, Any] | None:
 
 async def serve(settings: Settings, duration: float | None = None,
                 notifier: Notifier | None = None,
-                restart: Callable[[], None] | None = None) -> Kiosk:
+                restart: Callable[[], None] | None = None,
+                config_problems: list[ConfigProblem] | None = None) -> Kiosk:
     """Load engines and devices, then converse until cancelled or ``duration`` passes.
 
-    ``restart`` is what the fleet's ``restart`` command calls.
+    ``restart`` is what the fleet's ``restart`` command calls. ``config_problems``
+    (values refused at load, running on fallbacks) go into every health report.
     """
     notifier = notifier or Notifier()
     loop = asyncio.get_running_loop()
@@ -62,9 +64,11 @@ async def serve(settings: Settings, duration: float | None = None,
     await loop.run_in_executor(None, warm_up, engines)
     for note in engines.notes:
         logger.warning("degraded: %s", note)
-    mic, speaker, how = open_audio(settings.audio, engines.tts.sample_rate, settings.mic_array)
-    logger.info("audio: %s; engines: %s", how, engines.describe())
-    kiosk = Kiosk(settings, engines, mic, speaker)
+    audio = choose_audio(settings.audio, engines.tts.sample_rate, settings.mic_array)
+    logger.info("audio: %s; engines: %s", audio.note, engines.describe())
+    kiosk = Kiosk(settings, engines, audio.mic, audio.speaker)
+    kiosk.config_problems = [p.as_dict() for p in config_problems or []]
+    kiosk.degraded = list(audio.degraded)
     avatar = LiveAvatar(settings.avatar)
     avatar.attach(kiosk)
     avatar.start()
@@ -79,7 +83,7 @@ async def serve(settings: Settings, duration: float | None = None,
     behaviour = start_behaviour(kiosk, avatar, link)
     watchdog = notifier.start_watchdog()
     logger.info("kiosk ready")
-    notifier.ready(f"listening ({mic.name})")
+    notifier.ready(f"listening ({audio.mic.name})")
     try:
         with contextlib.suppress(asyncio.TimeoutError):
             await kiosk.run(timeout=duration)
@@ -99,9 +103,9 @@ async def serve(settings: Settings, duration: float | None = None,
 
 
 def run_service(args: argparse.Namespace) -> int:
-    settings, warnings = load(Path(args.config) if args.config else None)
-    for w in warnings:
-        logger.error("config: %s", w)
+    # never raises: every refused value is logged with its key and runs on its fallback
+    config = load_config(Path(args.config) if args.config else None)
+    settings = config.settings
 
     restarting = False
 
@@ -111,7 +115,8 @@ def run_service(args: argparse.Namespace) -> int:
             restarting = True
             task.cancel()
 
-        task = asyncio.create_task(serve(settings, args.duration, restart=restart))
+        task = asyncio.create_task(serve(settings, args.duration, restart=restart,
+                                         config_problems=config.problems))
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, task.cancel)

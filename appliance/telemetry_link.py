@@ -22,13 +22,23 @@ from appliance.telemetry.enrolment import effective_telemetry
 logger = logging.getLogger(__name__)
 
 def kiosk_health(kiosk: Kiosk) -> dict[str, Any]:
-    """The kiosk's part of a health report: engines, conversation, audio devices."""
+    """The kiosk's part of a health report: engines, conversation, audio devices.
+
+    ``status`` is ``degraded`` with every reason in ``degraded`` when a device runs on
+    its sim twin, an engine fell back, or a setting was refused (``config_problems``:
+    key, value, allowed).
+    """
     recent = kiosk.recorder.health()
     engines = {family: {"name": name, "state": "ok"}
                for family, name in kiosk.engines.describe().items()}
     for note in kiosk.engines.notes:
         engines.setdefault(note.split()[0], {})["state"] = "degraded"
-    return {"engines": engines, "conversation": recent["counters"],
+    degraded = list(kiosk.degraded) + [f"engine: {note}" for note in kiosk.engines.notes]
+    degraded += [f"config: {p['key']} = {p['value']!r} refused; running on its fallback"
+                 for p in kiosk.config_problems]
+    return {"status": "degraded" if degraded else "ok", "degraded": degraded,
+            "config_problems": list(kiosk.config_problems),
+            "engines": engines, "conversation": recent["counters"],
             "latency_ms": recent["latency_ms"],
             "audio": {"mic": kiosk.mic.name, "speaker": kiosk.speaker.name,
                       "mic_dropped_frames": kiosk.vad.dropped}}
