@@ -304,17 +304,25 @@ def selftest_cmd(
         "--only", help="Run only these checks (repeatable).")] = None,
     quick: Annotated[bool, typer.Option(help="Shorter recordings.")] = False,
     sim: Annotated[bool, typer.Option(help="Use the sim twins even if devices exist.")] = False,
+    strict: Annotated[bool | None, typer.Option(
+        "--strict/--no-strict",
+        help="Fail on a simulated microphone, speaker or camera and on a missing site pack "
+             "(default: on once the device is enrolled).")] = None,
     json_out: JsonFlag = False,
 ) -> None:
-    """Check the hardware and the fleet link; exit status 1 if any check fails.
+    """Check the hardware, the settings, the site pack and the fleet link; exit 1 on a failure.
 
     Checks: microphone (noise floor), loopback (speaker tone heard by the mic), camera,
-    display, gpu (TensorRT), models (hashes), mqtt (broker with the device certificate),
-    disk, temperature. Devices missing here run on their sim twins, marked SIM.
+    display, config (every settings layer against the schema), sitepack (the installed
+    pack), gpu (TensorRT), models (hashes), mqtt (broker with the device certificate),
+    disk, temperature. Devices missing here run on their sim twins, marked SIM; with
+    --strict (the default on an enrolled device) a SIM microphone, speaker or camera fails.
     """
-    out = Output(json_out)
-    loaded, _warnings = app_settings.load(app_settings.config_path())
-    ctx = selftest.CheckContext(loaded, quick=quick, force_sim=sim)
+    out = Output(json_mode(json_out))
+    loaded = app_settings.load_config(app_settings.config_path()).settings
+    if strict is None:
+        strict = bool(enroll.enrolment_status().get("enrolled")) and not sim
+    ctx = selftest.CheckContext(loaded, quick=quick, force_sim=sim, strict=strict)
     count = len(only) if only else len(selftest.registry())
     try:
         with out.progress() as bar:
@@ -329,11 +337,12 @@ def selftest_cmd(
         out.error("bad-check", f"unknown check(s): {exc.args[0]}",
                   "choose from: " + " ".join(selftest.registry()))
         raise typer.Exit(2) from exc
-    doc = selftest.report(results, identity.current_device_id())
+    doc = selftest.report(results, identity.current_device_id(), strict=strict)
     path = selftest.save(doc)
     doc["published"] = selftest.publish(doc)
-    rows = [[r.name, r.status, "SIM" if r.sim else "", r.detail] for r in results]
-    out.table("kiosk self-test", ["check", "result", "", "detail"], rows)
+    rows = [[r.name, r.status, "SIM" if r.sim else "", escape(r.detail)] for r in results]
+    out.table("kiosk self-test" + (" (strict)" if strict else ""),
+              ["check", "result", "", "detail"], rows)
     out.status(doc["overall"], f"overall: {doc['overall']}  (report {path})")
     if doc["sim"]:
         out.line("[dim]SIM = no such device here; the check ran on its sim twin[/]")

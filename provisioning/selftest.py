@@ -4,6 +4,10 @@ Checks run on the real devices when they exist and on the sim twins where
 they do not; every result says which (``sim``). The report is a table for the
 technician, a JSON document for scripts (kept under ``<state>/selftest/``)
 and a telemetry event when the telemetry module is part of this build.
+
+``strict`` (the default on an enrolled device) is for a kiosk about to serve the
+public: a microphone, speaker or camera that is only a sim twin fails, and so
+does a missing site pack; the kiosk would otherwise run deaf, mute or blind.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ class CheckContext:
     quick: bool = False
     force_sim: bool = False
     """Use the sim twins even where real devices exist."""
+    strict: bool = False
+    """A sim microphone, speaker or camera (or no site pack) is a failure."""
 
 
 Check = Callable[[CheckContext], CheckResult]
@@ -61,13 +67,15 @@ def host_path(relative: str) -> Path:
 
 def registry() -> dict[str, Check]:
     """Every check by name, in the order they run."""
-    from provisioning import checks_audio, checks_system
+    from provisioning import checks_audio, checks_config, checks_system
 
     return {
         "microphone": checks_audio.check_microphone,
         "loopback": checks_audio.check_loopback,
         "camera": checks_system.check_camera,
         "display": checks_system.check_display,
+        "config": checks_config.check_config,
+        "sitepack": checks_config.check_sitepack,
         "gpu": checks_system.check_gpu,
         "models": checks_system.check_models,
         "mqtt": checks_system.check_mqtt,
@@ -85,6 +93,25 @@ def run_one(name: str, check: Check, ctx: CheckContext) -> CheckResult:
         result = CheckResult(name, "fail", f"check crashed: {type(exc).__name__}: {exc}")
     result.name = name
     result.duration_ms = round((time.monotonic() - started) * 1000, 1)
+    return enforce_strict(result, ctx)
+
+
+STRICT_DEVICES = {"microphone": "microphone", "loopback": "speaker", "camera": "camera"}
+"""Checks whose sim twin is a failure under ``strict``, and the device each stands for."""
+
+
+def enforce_strict(result: CheckResult, ctx: CheckContext) -> CheckResult:
+    """Under ``strict``, a device check that ran on (or is configured as) a sim twin fails."""
+    device = STRICT_DEVICES.get(result.name)
+    if not ctx.strict or device is None:
+        return result
+    if result.name == "camera" and not ctx.settings.camera.enabled and not ctx.force_sim:
+        return result  # the kiosk is set up without a camera: nothing would run blind
+    simulated = result.sim or (result.name == "camera" and ctx.settings.camera.source == "sim")
+    if simulated and result.status != "fail":
+        result.status = "fail"
+        result.detail = (f"strict: the {device} is simulated, a kiosk needs a real one "
+                         f"({result.detail})")
     return result
 
 
@@ -112,10 +139,12 @@ def overall(results: list[CheckResult]) -> str:
     return "fail" if "fail" in states else "warn" if "warn" in states else "pass"
 
 
-def report(results: list[CheckResult], device_id: str | None) -> dict[str, Any]:
+def report(results: list[CheckResult], device_id: str | None,
+           strict: bool = False) -> dict[str, Any]:
     return {
         "kind": "selftest",
         "device_id": device_id,
+        "strict": strict,
         "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "overall": overall(results),
         "sim": any(r.sim for r in results),
