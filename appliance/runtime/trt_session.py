@@ -1,8 +1,11 @@
 """Native TensorRT session: a deserialized engine, I/O through pycuda device buffers.
 
-Written against the TensorRT 10/11 name-based tensor API (``num_io_tensors``,
-``set_input_shape``, ``set_tensor_address``, ``execute_async_v3``), the one JetPack
-6 ships. It uses the device's primary CUDA context, pushed around every call, so
+Written against the name-based tensor API (``num_io_tensors``, ``set_input_shape``,
+``set_tensor_address``, ``execute_async_v3``): present since TensorRT 8.5, so the
+same code runs on JetPack 6.0 (TensorRT 8.6) and 6.1+ (TensorRT 10), which removed
+the binding API. ``tests/unit/test_runtime_tensorrt_standin.py`` checks both against
+stand-ins with exactly each generation's names; ``make gpu-check`` runs it for real.
+It uses the device's primary CUDA context, pushed around every call, so
 the session works from whichever single thread runs it (see ``executor``).
 Only imported when ``tensorrt`` and ``pycuda`` exist; the engine build lives in
 :mod:`appliance.runtime.trt_build`.
