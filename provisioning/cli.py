@@ -406,6 +406,21 @@ def models_build(json_out: JsonFlag = False, *, out: Output) -> None:
     out.emit({"ok": True, "engines": results})
 
 
+@models_app.command("plan")
+@handled
+def models_plan(json_out: JsonFlag = False, *, out: Output) -> None:
+    """Show, per model (vad, asr, tts, encoder), the backends it would try and why."""
+    from appliance.runtime.plan import plan_all
+
+    doc = plan_all()
+    for model in doc["models"]:
+        rows = [[r["backend"], "yes" if r["available"] else "no", r["precision"], r["reason"]]
+                for r in model["backends"]]
+        out.table(f"{model['role'] or '-'}: {model['model']} -> {model['chosen']}",
+                  ["backend", "usable", "precision", "why"], rows)
+    out.emit({"ok": True, **doc})
+
+
 @app.command()
 @handled
 def status(json_out: JsonFlag = False, *, out: Output) -> None:
