@@ -46,13 +46,13 @@ def _health(device: str, seq: int) -> bytes:
     }).encode()
 
 
-def _ingester_proc(broker: BrokerConfig, db: str, group: str, name: str,
+def _ingester_proc(broker: BrokerConfig, db: str, group: str,
                    written: Any, ready: Any, paced: Any, stop: Any, out: Any) -> None:
     from appliance.fleet.ingest import Ingester
     from appliance.fleet.store import FleetStore
 
     store = FleetStore(Path(db))
-    ing = Ingester(broker, store, group=group, client_id=name).start()
+    ing = Ingester(broker, store, group=group).start()
     ready.set()
     last = 0
     cleared = False
@@ -65,18 +65,19 @@ def _ingester_proc(broker: BrokerConfig, db: str, group: str, name: str,
             written.value += ing.written - last
         last = ing.written
     out.put({"lags": list(ing.lag_s), "received": ing.received})
-    ing.stop()
+    ing.stop(keep_session=False)
     store.close()
 
 
-def _run_ingest(n_ingesters: int, broker: BrokerConfig, devices: list[SimDevice],
+def _run_ingest(brokers: list[BrokerConfig], devices: list[SimDevice],
                 per_device: int, paced_rate: float, paced_s: float, work: Path) -> dict[str, Any]:
+    n_ingesters = len(brokers)
     ctx = mp.get_context("spawn")
     written, stop, paced, out = ctx.Value("q", 0), ctx.Event(), ctx.Event(), ctx.Queue()
     readies = [ctx.Event() for _ in range(n_ingesters)]
     group = f"bench{n_ingesters}"
     procs = [ctx.Process(target=_ingester_proc, args=(
-        broker, str(work / f"{group}-{i}.db"), group, f"{group}-ing-{i}", written, readies[i],
+        brokers[i], str(work / f"{group}-{i}.db"), group, written, readies[i],
         paced, stop, out)) for i in range(n_ingesters)]
     for p in procs:
         p.start()
@@ -142,7 +143,9 @@ def _agent_cost(broker_conf: BrokerConfig, ca: CertAuthority, broker: MosquittoB
     issued = ca.issue("bench-agent")
     proc = psutil.Process()
     rss0 = proc.memory_info().rss
-    with FleetClient(broker_conf, client_id="bench-host", host_presence=True):
+    host = FleetClient(broker_conf, client_id="bench-host", host_presence=True)
+    host.subscribe("kiosk/v1/#", lambda _msg: None)  # telemetry is routed to someone
+    with host:
         agent = TelemetryAgent(TelemetrySettings(
             host="localhost", port=broker.port, ca_file=str(ca.ca_file),
             cert_file=str(issued.cert), key_file=str(issued.key), heartbeat_s=3600,
@@ -201,13 +204,18 @@ def run(quick: bool = False) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp:
         work = Path(tmp)
         ca = CertAuthority(work / "pki")
-        server, fleet = ca.issue("localhost", server=True), ca.issue(FLEET_USER)
+        server = ca.issue("localhost", server=True)
+        # one certificate per fleet client: the broker takes the client id from it
+        names = (FLEET_USER, "fleet.ingest-1", "fleet.ingest-2a", "fleet.ingest-2b")
+        fleet = {name: ca.issue(name) for name in names}
         broker = MosquittoBroker(work / "broker", ca_file=ca.ca_file, cert_file=server.cert,
-                                 key_file=server.key)
+                                 key_file=server.key, crl_file=ca.write_crl(), fleet_users=names)
         broker.start()
         try:
-            conf = BrokerConfig("localhost", broker.port, str(ca.ca_file), str(fleet.cert),
-                                str(fleet.key))
+            confs = {name: BrokerConfig("localhost", broker.port, str(ca.ca_file),
+                                        str(who.cert), str(who.key))
+                     for name, who in fleet.items()}
+            conf = confs[FLEET_USER]
             t0 = time.monotonic()
             shared_key = ca.issue("sim-key-holder")
             from cryptography.hazmat.primitives import serialization
@@ -219,8 +227,10 @@ def run(quick: bool = False) -> dict[str, Any]:
                 devices.append(SimDevice(f"sim-{i:05d}", device_context(
                     ca.ca_file, issued.cert, issued.key), "localhost", broker.port))
             connect_s = time.monotonic() - t0
-            one = _run_ingest(1, conf, devices, per_device, paced_rate, paced_s, work)
-            two = _run_ingest(2, conf, devices, per_device, paced_rate, paced_s, work)
+            one = _run_ingest([confs["fleet.ingest-1"]], devices, per_device, paced_rate,
+                              paced_s, work)
+            two = _run_ingest([confs["fleet.ingest-2a"], confs["fleet.ingest-2b"]], devices,
+                              per_device, paced_rate, paced_s, work)
             for dev in devices:
                 dev.close()
             agent = _agent_cost(conf, ca, broker, work, 100 if quick else 300)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from appliance.errors import KioskError
 from appliance.telemetry import link
@@ -50,13 +52,21 @@ class FleetClient:
     """A connected fleet MQTT client (thread-safe; paho runs in its own thread)."""
 
     def __init__(self, broker: BrokerConfig, client_id: str | None = None,
-                 host_presence: bool = False) -> None:
+                 host_presence: bool = False, persistent: bool = False) -> None:
+        """``persistent``: a session the broker keeps (clean start false, an expiry),
+        with incoming messages acknowledged only by :meth:`ack` once they are safe;
+        the broker queues for it while it is away. The broker takes the client id
+        from the certificate (``use_username_as_clientid``), so one certificate is one
+        session: give each ingester its own identity."""
         self.broker = broker
         self.client_id = client_id or f"fleet-{uuid.uuid4().hex[:10]}"
         self.host_presence = host_presence
+        self.persistent = persistent
+        self.generation = 0
+        """Counts connections: an ack is only valid on the connection that received."""
         self._client = link.make_client(self.client_id, ca_file=broker.ca_file,
                                         cert_file=broker.cert_file, key_file=broker.key_file,
-                                        reconnect=True)
+                                        reconnect=True, manual_ack=persistent)
         self._client.on_connect = self._on_connect
         self._client.on_message = self._on_message
         self._client.on_disconnect = self._on_disconnect
@@ -80,7 +90,11 @@ class FleetClient:
         """Connect (paho reconnects by itself afterwards); raises FleetError on failure."""
         self._client.reconnect_delay_set(1, 10)
         try:
-            self._client.connect(self.broker.host, self.broker.port, 30, clean_start=True)
+            if self.persistent:
+                self._client.connect(self.broker.host, self.broker.port, 30, clean_start=False,
+                                     properties=link.connect_properties())
+            else:
+                self._client.connect(self.broker.host, self.broker.port, 30, clean_start=True)
         except (OSError, ValueError) as exc:
             raise FleetError(f"cannot reach broker {self.broker.host}:{self.broker.port}: {exc}",
                              code="fleet-unreachable") from exc
@@ -91,13 +105,19 @@ class FleetClient:
                              code="fleet-refused")
         return self
 
-    def close(self) -> None:
+    def close(self, expire_session: bool = False) -> None:
+        """Disconnect (saying offline when this is the fleet host); ``expire_session``
+        ends a persistent session at once instead of leaving the broker to queue for it."""
         if self.host_presence and self._connected.is_set():
             info = self._client.publish(FLEET_HOST_STATE, self._host_body(False), qos=1,
                                         retain=True)
             with contextlib.suppress(RuntimeError, ValueError):
                 info.wait_for_publish(2)
-        self._client.disconnect()
+        props = None
+        if expire_session and self.persistent:
+            props = Properties(PacketTypes.DISCONNECT)
+            props.SessionExpiryInterval = 0
+        self._client.disconnect(properties=props)
         self._client.loop_stop()
 
     def __enter__(self) -> FleetClient:
@@ -110,6 +130,7 @@ class FleetClient:
         if rc.is_failure:
             self.connect_error = str(rc)
             return
+        self.generation += 1
         with self._lock:
             subs = [(t, q) for t, (q, _cb) in self._subs.items()]
         if subs:
@@ -156,6 +177,12 @@ class FleetClient:
             self._client.publish(FLEET_HOST_STATE, self._host_body(True), qos=1, retain=True)
 
     # --- operations ---------------------------------------------------------------
+
+    def ack(self, mid: int, qos: int, generation: int) -> None:
+        """Acknowledge a message received on connection ``generation`` (persistent
+        clients only); one from an earlier connection is left: the broker resends it."""
+        if self.persistent and qos > 0 and generation == self.generation:
+            self._client.ack(mid, qos)
 
     def subscribe(self, topic: str, callback: MessageCallback, qos: int = 1) -> None:
         with self._lock:

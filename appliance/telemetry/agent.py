@@ -95,7 +95,11 @@ class TelemetryAgent(AgentIO):
         self._listening = threading.Event()
         self._sub_mid = -1
         self._lost = threading.Event()
-        self._inflight: dict[int, int] = {}
+        self._inflight: dict[int, tuple[int, str]] = {}
+        self._publish_failures: dict[int, int] = {}
+        self._unheard_until: float | None = None
+        self._probe_delay = 1.0
+        self._probe_mid: int | None = None
         self._cursor = 0
         self._reply_cursor = 0
         self._session_start = 0.0
@@ -107,7 +111,7 @@ class TelemetryAgent(AgentIO):
         self._session_start_mono = 0.0
         self.host_online: bool | None = None
         self.stats = {"reconnects": 0, "sent": 0, "acked": 0, "rejected": 0, "expired": 0,
-                      "last_error": ""}
+                      "dead": 0, "unheard": 0, "last_error": ""}
         builtins.install(self)
 
     @classmethod
@@ -218,6 +222,8 @@ class TelemetryAgent(AgentIO):
 
     def _tick(self) -> None:
         now = link.now()
+        if self.outbox.spilled:
+            self.outbox.flush_spill()
         self._tick_health(now)
         client = self._client
         if client is None:
@@ -249,7 +255,7 @@ class TelemetryAgent(AgentIO):
         report["link"] = {"connected": self.connected, "listening": self.listening,
                           "reconnects": self.stats["reconnects"],
                           "fleet_host": self.host_online}
-        report["outbox"] = {"pending": len(self.outbox), "shed_total": self.outbox.shed_total}
+        report["outbox"] = self.outbox_health()
         report["config_version"] = self.config.version
         sig = signature({k: v for k, v in report.items() if k not in ("ts", "link", "outbox")})
         if self._force_health or self.schedule.due(now, sig):
@@ -257,10 +263,23 @@ class TelemetryAgent(AgentIO):
             self.schedule.sent(now, sig)
             self.outbox.put(self.topics.health, report)
 
+    def outbox_health(self) -> dict[str, Any]:
+        """The outbox as health reports it: depth, what was shed and why, dead letters."""
+        box = self.outbox
+        body: dict[str, Any] = {"pending": len(box), "spilled": box.spilled,
+                                "shed_total": box.shed_total, "dead_total": box.dead_total,
+                                "held": self._unheard_until is not None}
+        if box.shed_reasons:
+            body["shed"] = dict(box.shed_reasons)
+        if box.last_error:
+            body["last_error"] = box.last_error
+        return body
+
     def _teardown(self, why: str) -> None:
         client, self._client = self._client, None
         self._connected.clear()
         self._inflight.clear()
+        self._probe_mid = None
         if client is not None:
             client.loop_stop()
         if link.now() - self._session_start_mono > STABLE_S:

@@ -6,7 +6,6 @@ attributes used here are created by :class:`~appliance.telemetry.agent.Telemetry
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -22,13 +21,20 @@ from appliance.telemetry.backoff import Backoff, LinkWatch
 from appliance.telemetry.commands import Command, CommandRefused, CommandRouter
 from appliance.telemetry.config import ConfigManager
 from appliance.telemetry.ledger import CommandLedger, Entry
-from appliance.telemetry.outbox import Outbox
-from appliance.telemetry.topics import FLEET_HOST_STATE, DeviceTopics
+from appliance.telemetry.outbox import Message, Outbox
+from appliance.telemetry.topics import DeviceTopics
 
 logger = logging.getLogger(__name__)
 
 MAX_BUSY = 16
 """Commands queued or running at once; more are refused as ``busy``."""
+MAX_PUBLISH_TRIES = 3
+"""A row that cannot even be handed to the client this often is a poison message:
+it goes to the dead letters and the queue moves on."""
+NO_SUBSCRIBERS = 0x10
+"""PUBACK reason: the broker took the message but nobody was subscribed to it."""
+PROBE_MAX_S = 10.0
+"""Longest wait between delivery probes while the broker says nobody listens."""
 _RETRY_LATER = {0x97}  # quota exceeded: keep the message for the next session
 
 
@@ -69,7 +75,11 @@ class AgentIO:
     _listening: threading.Event
     _sub_mid: int
     _lost: threading.Event
-    _inflight: dict[int, int]
+    _inflight: dict[int, tuple[int, str]]
+    _publish_failures: dict[int, int]
+    _unheard_until: float | None
+    _probe_delay: float
+    _probe_mid: int | None
     _cursor: int
     _reply_cursor: int
     _session_start: float
@@ -123,15 +133,20 @@ class AgentIO:
         self._watch.seen(link.now())
         self._session_start = time.time()
         self._cursor = self._reply_cursor = 0
-        self.host_online = None  # until the (retained) presence arrives on this session
+        self.host_online = None  # until the broker says whether anyone takes telemetry
         self._listening.clear()
-        _rc, mid = client.subscribe([(self.topics.cmd_filter, 1), (self.topics.cfg_desired, 1),
-                                     (FLEET_HOST_STATE, 1)])
+        _rc, mid = client.subscribe([(self.topics.cmd_filter, 1), (self.topics.cfg_desired, 1)])
         self._sub_mid = -1 if mid is None else mid
         client.publish(self.topics.state, link.dumps(self._state_body(True, "connected")),
                        qos=1, retain=True)
-        if not self.settings.wait_for_fleet_host:
-            self._publish_birth(client)  # else: when the fleet host is seen online
+        if self.settings.wait_for_fleet_host:
+            # Nothing from before this session is trusted (a retained presence outlives a
+            # crashed broker): the birth is the probe, telemetry waits for its PUBACK.
+            self._unheard_until = link.now()
+            self._probe_delay = 1.0
+            self._probe_mid = None
+        else:
+            self._publish_birth(client)
         self.stats["reconnects"] += 1
         self._connected.set()
         self._wake.set()
@@ -171,51 +186,64 @@ class AgentIO:
                 logger.warning("birth source failed: %s", exc)
         return body
 
-    def _publish_birth(self, client: mqtt.Client) -> None:
-        client.publish(self.topics.birth, link.dumps(self.birth_body()), qos=1)
+    def _publish_birth(self, client: mqtt.Client) -> int | None:
+        info = client.publish(self.topics.birth, link.dumps(self.birth_body()), qos=1)
+        return info.mid if info.rc == mqtt.MQTT_ERR_SUCCESS else None
 
     def rebirth(self) -> None:
-        """Publish the birth certificate again (command ``rebirth``, fleet host back)."""
+        """Publish the birth certificate again (command ``rebirth``)."""
         client = self._client
         if client is not None and self._connected.is_set():
             self._publish_birth(client)
+
+    def _probe(self, client: mqtt.Client) -> None:
+        """Publish the birth as a delivery probe: its PUBACK says whether the fleet
+        (an ingester's session) takes this device's telemetry now."""
+        mid = self._publish_birth(client)
+        self._unheard_until = link.now() + self._probe_delay
+        if mid is not None:
+            self._probe_mid = mid
+            self._inflight[mid] = (0, "probe")
 
     # --- the outbox pump -----------------------------------------------------------
 
     def _pump(self, client: mqtt.Client) -> None:
         """Publish the next outbox rows in seq order, at most WINDOW_MAX unacknowledged.
 
-        While the fleet host is away only command replies go out (the console that
-        asked is waiting); telemetry is held and follows, in order, when it returns.
+        Until the broker confirms that the fleet takes this device's telemetry (the
+        birth probe's PUBACK is not 0x10 "no matching subscribers"), only command
+        replies go out (the console that asked is waiting); telemetry is held, probed
+        for with backoff, and follows in order once delivery is confirmed.
         """
+        until = self._unheard_until
+        held = until is not None
+        if until is not None and link.now() >= until and self._probe_mid is None:
+            self._probe(client)
         room = WINDOW_MAX - len(self._inflight)
         if room <= 0:
             return
-        held = self.settings.wait_for_fleet_host and self.host_online is not True
         cursor = self._reply_cursor if held else self._cursor
-        in_flight = set(self._inflight.values())
+        in_flight = {seq for seq, _kind in self._inflight.values()}
         now = time.time()
         expired: list[int] = []
         for msg in self.outbox.batch(cursor, room, replies_only=held):
-            cursor = msg.seq
             if msg.seq in in_flight:
+                cursor = msg.seq
                 continue  # a reply sent while telemetry was held
-            expiry = None
-            if msg.expires_at is not None:
-                expiry = int(msg.expires_at - now)
-                if expiry <= 0:
-                    expired.append(msg.seq)
-                    continue
-            payload = msg.payload
-            if msg.created < self._session_start:
-                payload = link.mark_historical(payload)
-            props = link.publish_properties(msg.correlation, expiry)
-            info = client.publish(msg.topic, payload, qos=msg.qos, retain=msg.retain,
-                                  properties=props)
-            if info.rc != mqtt.MQTT_ERR_SUCCESS:
-                cursor = msg.seq - 1
+            if msg.expires_at is not None and not msg.expires_at - now >= 1:
+                cursor = msg.seq
+                expired.append(msg.seq)
+                continue
+            try:
+                info = self._publish_row(client, msg, now)
+            except Exception as exc:  # a row paho cannot even encode: a poison message
+                self._publish_failed(msg, exc)
                 break
-            self._inflight[info.mid] = msg.seq
+            if info.rc != mqtt.MQTT_ERR_SUCCESS:
+                break
+            cursor = msg.seq
+            kind = _kind(msg, self.topics)
+            self._inflight[info.mid] = (msg.seq, kind)
             self.stats["sent"] += 1
         if held:
             self._reply_cursor = cursor
@@ -225,49 +253,94 @@ class AgentIO:
             self.stats["expired"] += len(expired)
             self.outbox.ack(expired)
 
+    def _publish_row(self, client: mqtt.Client, msg: Message, now: float) -> mqtt.MQTTMessageInfo:
+        expiry = None if msg.expires_at is None else int(msg.expires_at - now)
+        payload = msg.payload
+        if msg.created < self._session_start:
+            payload = link.mark_historical(payload)
+        props = link.publish_properties(msg.correlation, expiry)
+        return client.publish(msg.topic, payload, qos=msg.qos, retain=msg.retain,
+                              properties=props)
+
+    def _publish_failed(self, msg: Message, exc: Exception) -> None:
+        tries = self._publish_failures.get(msg.seq, 0) + 1
+        self._publish_failures[msg.seq] = tries
+        logger.warning("cannot publish outbox seq %d on %s (try %d/%d): %r", msg.seq, msg.topic,
+                       tries, MAX_PUBLISH_TRIES, exc)
+        if tries >= MAX_PUBLISH_TRIES:
+            self._publish_failures.pop(msg.seq, None)
+            if not self.outbox.dead_letter(msg.seq, f"cannot publish: {exc!r}"):
+                self.outbox.ack([msg.seq])  # the disk refused the move: drop it, say so
+            self.stats["dead"] += 1
+
     def _process_acks(self) -> None:
         done: list[int] = []
         for client, mid, reason in self._acks.drain():
             if client is not self._client:
                 continue  # an ack from an old session; the message will be resent
-            seq = self._inflight.pop(mid, None)
-            if seq is None:
+            entry = self._inflight.pop(mid, None)
+            if entry is None:
+                continue
+            seq, kind = entry
+            if kind == "probe":
+                self._probe_mid = None
+                if reason == NO_SUBSCRIBERS:
+                    self._nobody_listened(None)
+                elif reason < 0x80:
+                    self._heard()
+                continue
+            if reason == NO_SUBSCRIBERS and kind == "telemetry" and \
+                    self.settings.wait_for_fleet_host:
+                self._nobody_listened(seq)
                 continue
             if reason >= 0x80:
                 if reason in _RETRY_LATER:
                     continue
                 self.stats["rejected"] += 1
-                logger.error("broker refused message seq %d (reason 0x%02x); dropped", seq, reason)
+                self.outbox.dead_letter(seq, f"refused by the broker (reason 0x{reason:02x})")
+                continue
+            if kind == "telemetry":
+                self._heard()
             done.append(seq)
         if done:
             self.stats["acked"] += len(done)
             self.outbox.ack(done)
+
+    def _nobody_listened(self, seq: int | None) -> None:
+        """PUBACK 0x10: the broker has no subscriber (no ingester session) for this
+        device's telemetry. Keep the row, hold telemetry, probe again later."""
+        if seq is not None:
+            self._cursor = min(self._cursor, seq - 1)
+            self.stats["unheard"] += 1
+        if self.host_online is not False:
+            logger.warning("the fleet takes no telemetry now (PUBACK 0x10): holding the "
+                           "outbox (%d pending) and probing", len(self.outbox))
+        self.host_online = False
+        if self._unheard_until is None or self._probe_mid is None:
+            self._unheard_until = link.now() + self._probe_delay
+        self._probe_delay = min(self._probe_delay * 2, PROBE_MAX_S)
+
+    def _heard(self) -> None:
+        """The birth probe was routed to the fleet: send the outbox (the fleet has just
+        received a fresh birth, so this is also the rebirth after its return)."""
+        if self._unheard_until is not None:
+            logger.info("telemetry delivery confirmed: sending the outbox (%d pending)",
+                        len(self.outbox))
+        self._unheard_until = None
+        self._probe_delay = 1.0
+        self.host_online = True
 
     # --- inbound ----------------------------------------------------------------
 
     def _on_message(self, _client: mqtt.Client, _ud: Any, msg: mqtt.MQTTMessage) -> None:
         self._watch.seen(link.now())
         try:
-            if msg.topic == FLEET_HOST_STATE:
-                self._on_host_state(bytes(msg.payload))
-            elif msg.topic == self.topics.cfg_desired:
+            if msg.topic == self.topics.cfg_desired:
                 self._submit(self._apply_config, bytes(msg.payload))
             else:
                 self._on_command(msg)
         except Exception:  # nothing a broker sends may take the agent down
             logger.exception("failed to handle message on %s", msg.topic)
-
-    def _on_host_state(self, payload: bytes) -> None:
-        try:
-            online = json.loads(payload).get("online") is True if payload else False
-        except (ValueError, AttributeError, RecursionError):
-            online = False
-        was, self.host_online = self.host_online, online
-        if online and was is not True:
-            logger.info("fleet host online: birth, then the outbox")
-            if self.settings.wait_for_fleet_host:
-                self.rebirth()
-            self._wake.set()
 
     def _on_command(self, msg: mqtt.MQTTMessage) -> None:
         props = getattr(msg, "properties", None)
@@ -336,11 +409,21 @@ class AgentIO:
         self._reply(cmd, body)
 
     def _apply_config(self, raw: bytes) -> None:
-        report = self.config.handle(raw)
-        if report is not None:
+        def publish(report: dict[str, Any]) -> None:
             self.outbox.put(self.topics.cfg_reported, report, critical=True, retain=True)
             self._wake.set()
+
+        self.config.handle(raw, publish)
 
 
 WINDOW_MAX = 32
 """Messages published and not yet acknowledged at once."""
+
+
+def _kind(msg: Message, topics: DeviceTopics) -> str:
+    """``retained`` (state, cfg/reported: the broker keeps them), ``reply`` or ``telemetry``."""
+    if msg.retain:
+        return "retained"
+    if topics.owns_reply_topic(msg.topic):
+        return "reply"
+    return "telemetry"

@@ -26,6 +26,10 @@ logger = logging.getLogger(__name__)
 
 MAX_COMMAND_BYTES = 64 * 1024
 DEFAULT_REPLY_TTL_S = 300
+MAX_COMMAND_TTL_S = 7 * 24 * 3600
+"""The furthest a command's ``expires`` may lie in the future (the broker keeps an
+offline device's session 24 h; a week leaves room for clock skew, not for Infinity)."""
+MAX_CORRELATION_BYTES = 256
 CommandHandler = Callable[[dict[str, Any]], "dict[str, Any] | None"]
 
 KNOWN_COMMANDS = (
@@ -91,9 +95,11 @@ def parse(
     :class:`Command` (``exc.command``) so that a refusal can still be answered."""
     now = time.time() if now is None else now
     name = topic.rsplit("/", 1)[-1]
-    reply_topic = response_topic if response_topic and topics.owns_reply_topic(
-        response_topic) else topics.res
-    cmd = Command(id="", name=name[:64], args={}, reply_topic=reply_topic,
+    # Replies only ever go to this device's own res topic: anything else (another
+    # device's, a wildcard) could not be published and would wedge the outbox.
+    if correlation is not None and len(correlation) > MAX_CORRELATION_BYTES:
+        correlation = None
+    cmd = Command(id="", name=name[:64], args={}, reply_topic=topics.res,
                   correlation=correlation)
 
     def refuse(code: str, message: str) -> CommandRefused:
@@ -118,6 +124,9 @@ def parse(
         raise refuse("cmd-malformed", "'id' must be a string of 1-128 characters")
     if not valid_segment(name):
         raise refuse("cmd-malformed", f"bad command name {name!r}")
+    if response_topic is not None and response_topic != topics.res:
+        raise refuse("cmd-bad-response-topic",
+                     f"response topic {response_topic[:120]!r} is not {topics.res!r}")
     device = doc.get("device")
     if device is not None and device != topics.device_id:
         raise refuse("cmd-other-device", f"command addressed to {device!r}")
@@ -129,9 +138,12 @@ def parse(
     if expires is not None:
         if isinstance(expires, bool) or not isinstance(expires, (int, float)):
             raise refuse("cmd-malformed", "'expires' must be a unix time in seconds")
-        cmd.expires_at = float(expires)
-        if not cmd.expires_at > now:  # also refuses NaN
+        if not expires > now:  # also refuses NaN
             raise refuse("cmd-expired", "command expired before it arrived")
+        if not expires <= now + MAX_COMMAND_TTL_S:  # also refuses Infinity
+            raise refuse("cmd-malformed",
+                         f"'expires' is more than {MAX_COMMAND_TTL_S // 86400} days ahead")
+        cmd.expires_at = float(expires)
     return cmd
 
 

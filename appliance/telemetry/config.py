@@ -5,14 +5,23 @@ A version newer than the active one is validated against the kiosk's settings
 schema (:func:`appliance.settings.from_dict`), handed to the kiosk's apply hook,
 and only then made the active and last good one (written atomically). A config
 that fails validation is rejected; one whose apply fails is rolled back by
-re-applying the last good one. Either way the device reports why.
+re-applying the last good one. Either way the device reports why: every push
+gets a ``cfg/reported`` (``applied``, ``current``, ``rejected`` or ``rolled-back``).
+
+There is one applier: pushes are handled one at a time under a lock, versions
+only grow (a stale one is rejected, one beyond ``MAX_CONFIG_VERSION`` too, so a
+bogus 2**63 cannot shadow every later push), and the file is replaced atomically
+through a temporary file of its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,17 +32,24 @@ from appliance import settings as kiosk_settings
 logger = logging.getLogger(__name__)
 
 MAX_DESIRED_BYTES = 256 * 1024
+MAX_CONFIG_VERSION = 2**31 - 1
+"""Versions are positive 32-bit integers (a push counter or a date like 2026120201)."""
 ApplyHook = Callable[[dict[str, Any]], None]
 
 
 def _atomic_write(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 class ConfigManager:
@@ -42,6 +58,7 @@ class ConfigManager:
     def __init__(self, path: Path, apply: ApplyHook | None = None) -> None:
         self.path = path
         self.apply_hook = apply
+        self._lock = threading.Lock()
         self.active: dict[str, Any] = {"version": 0, "config": {}}
         self.last_report: dict[str, Any] = {}
         try:
@@ -70,12 +87,21 @@ class ConfigManager:
             report["problems"] = problems[:50]
         return report
 
-    def handle(self, raw: bytes) -> dict[str, Any] | None:
-        """Process one ``cfg/desired`` payload; returns the report to publish, or None."""
-        report = self._handle(raw)
-        if report is not None:
-            self.last_report = report
-        return report
+    def handle(self, raw: bytes,
+               publish: Callable[[dict[str, Any]], object] | None = None) -> dict[str, Any] | None:
+        """Process one ``cfg/desired`` payload; returns the report to publish (None only
+        for an empty payload: the fleet cleared its retained desired config).
+
+        ``publish`` is called with the report while the applier's lock is held, so
+        reports leave in the order the configs were applied.
+        """
+        with self._lock:
+            report = self._handle(raw)
+            if report is not None:
+                self.last_report = report
+                if publish is not None:
+                    publish(report)
+            return report
 
     def _handle(self, raw: bytes) -> dict[str, Any] | None:
         if not raw:  # retained desired cleared by the fleet
@@ -90,11 +116,15 @@ class ConfigManager:
         if not isinstance(doc, dict):
             return self._report("rejected", None, "config-schema", ["payload must be an object"])
         version, config = doc.get("version"), doc.get("config")
-        if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        if (isinstance(version, bool) or not isinstance(version, int)
+                or not 1 <= version <= MAX_CONFIG_VERSION):
             return self._report("rejected", None, "config-schema",
-                                ["version must be an integer >= 1"])
-        if version <= self.version:
-            return None  # already applied (retained redelivery) or older
+                                [f"version must be an integer from 1 to {MAX_CONFIG_VERSION}"])
+        if version == self.version:
+            return self._report("current", version)  # retained redelivery, or a re-push
+        if version < self.version:
+            return self._report("rejected", version, "config-stale",
+                                [f"version {version} is older than the active {self.version}"])
         if not isinstance(config, dict):
             return self._report("rejected", version, "config-schema", ["config must be a table"])
         try:
@@ -112,8 +142,14 @@ class ConfigManager:
             self._reapply_last_good()
             return self._report("rolled-back", version, getattr(exc, "code", "config-apply-failed"),
                                 [str(exc)[:200]])
+        try:
+            _atomic_write(self.path, {"version": version, "config": config})
+        except OSError as exc:  # e.g. a full disk: the kiosk runs it, the next start would not
+            logger.error("config v%d cannot be saved (%s); rolling back to v%d",
+                         version, exc, self.version)
+            self._reapply_last_good()
+            return self._report("rolled-back", version, "config-save-failed", [str(exc)[:200]])
         self.active = {"version": version, "config": config}
-        _atomic_write(self.path, self.active)
         logger.info("config v%d applied", version)
         return self._report("applied", version)
 

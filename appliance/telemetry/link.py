@@ -33,13 +33,16 @@ def make_client(
     key_file: str | None,
     insecure_hostname: bool = False,
     reconnect: bool = False,
+    manual_ack: bool = False,
 ) -> mqtt.Client:
-    """A TLS MQTT v5 client, callback API v2 (paho's auto-reconnect off unless asked)."""
+    """A TLS MQTT v5 client, callback API v2 (paho's auto-reconnect off unless asked;
+    ``manual_ack``: incoming QoS 1 messages are acknowledged by ``client.ack``)."""
     client = mqtt.Client(
         mqtt.CallbackAPIVersion.VERSION2,
         client_id=client_id,
         protocol=mqtt.MQTTv5,
         reconnect_on_failure=reconnect,
+        manual_ack=manual_ack,
     )
     client.tls_set(ca_certs=ca_file, certfile=cert_file, keyfile=key_file,
                    cert_reqs=ssl.CERT_REQUIRED, tls_version=ssl.PROTOCOL_TLS_CLIENT)

@@ -2,9 +2,11 @@
 
 :func:`render_production` fills ``broker/mosquitto.conf.template`` and
 ``broker/acl.template`` for ``/etc/mosquitto``; :class:`MosquittoBroker` starts
-the Debian ``mosquitto`` on a free loopback port with TLS, the ACL and a CRL,
-and can be stopped, ``kill -9``-ed, paused (half-open links) and restarted on the
-same port.
+the Debian ``mosquitto`` with *the same rendered config* (its own paths, a free
+loopback port, a log file), so persistence, queues, identities and the ACL in the
+tests are the ones that ship. It can be stopped, ``kill -9``-ed (keeping its
+persistence file, as a crashed production broker would), paused (half-open
+links) and restarted on the same port.
 """
 
 from __future__ import annotations
@@ -16,11 +18,21 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
+
+from appliance.telemetry.topics import valid_segment
 
 TEMPLATES = Path(__file__).parent / "broker"
 FLEET_USER = "fleet"
-"""CN of operator consoles and ingesters in the shipped ACL."""
+"""CN of the default operator console in the shipped ACL."""
+FLEET_PREFIX = "fleet."
+"""Other fleet identities (ingesters, named consoles) have CNs ``fleet.<name>``."""
+
+
+def is_fleet_identity(cn: str) -> bool:
+    """True for the CNs the ACL gives fleet rights (never to be issued to a device)."""
+    return cn == FLEET_USER or cn.startswith(FLEET_PREFIX)
 
 
 class BrokerError(RuntimeError):
@@ -29,8 +41,22 @@ class BrokerError(RuntimeError):
     code = "broker-failed"
 
 
-def render_acl(fleet_user: str = FLEET_USER) -> str:
-    return (TEMPLATES / "acl.template").read_text().replace("{fleet_user}", fleet_user)
+_FLEET_BLOCK = """user {user}
+topic read kiosk/v1/#
+topic write kiosk/v1/+/+/cmd/#
+topic write kiosk/v1/+/+/cfg/desired
+topic readwrite fleet/v1/#
+"""
+
+
+def render_acl(fleet_users: Sequence[str] = (FLEET_USER,)) -> str:
+    """The ACL with one fleet block per fleet identity (CN) that may connect."""
+    users = sorted(set(fleet_users))
+    for user in users:
+        if not is_fleet_identity(user) or not valid_segment(user):
+            raise ValueError(f"{user!r} is not a fleet identity (use 'fleet' or 'fleet.<name>')")
+    blocks = "\n".join(_FLEET_BLOCK.format(user=u) for u in users)
+    return (TEMPLATES / "acl.template").read_text().replace("{fleet_blocks}", blocks)
 
 
 def render_production(
@@ -40,11 +66,26 @@ def render_production(
     cert_file: str = "/etc/mosquitto/certs/broker.pem",
     key_file: str = "/etc/mosquitto/certs/broker.key",
     crl_file: str = "/etc/mosquitto/certs/kiosk-crl.pem",
+    persistence_dir: str = "/var/lib/mosquitto/",
+    bind: str = "",
 ) -> str:
-    """The production broker config with the given paths."""
+    """The production broker config with the given paths (``bind``: an address to
+    listen on, all interfaces when empty)."""
     return (TEMPLATES / "mosquitto.conf.template").read_text().format(
         acl_file=acl_file, port=port, ca_file=ca_file, cert_file=cert_file, key_file=key_file,
-        crl_file=crl_file)
+        crl_file=crl_file, persistence_dir=persistence_dir, bind=f" {bind}" if bind else "")
+
+
+_TEST_LINES = """
+# --- test-only additions (MosquittoBroker): a log file to read, run as this user ---
+log_dest file {log_file}
+log_type error
+log_type warning
+log_type notice
+log_type information
+connection_messages true
+{user_line}
+"""
 
 
 def free_port() -> int:
@@ -63,9 +104,9 @@ class MosquittoBroker:
         ca_file: Path,
         cert_file: Path,
         key_file: Path,
-        crl_file: Path | None = None,
+        crl_file: Path,
         port: int | None = None,
-        fleet_user: str = FLEET_USER,
+        fleet_users: Sequence[str] = (FLEET_USER,),
     ) -> None:
         self.binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         if not os.path.exists(self.binary):
@@ -74,13 +115,17 @@ class MosquittoBroker:
         workdir.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
         self.acl_file = workdir / "kiosk.acl"
-        self.acl_file.write_text(render_acl(fleet_user))
+        self.acl_file.write_text(render_acl(fleet_users))
         self.log_file = workdir / "mosquitto.log"
         self.conf_file = workdir / "mosquitto.conf"
-        self.conf_file.write_text((TEMPLATES / "mosquitto-test.conf.template").read_text().format(
-            log_file=self.log_file, acl_file=self.acl_file, port=self.port,
-            ca_file=ca_file, cert_file=cert_file, key_file=key_file,
-            crl_line=f"crlfile {crl_file}" if crl_file else "",
+        self.persistence_dir = workdir / "persistence"
+        self.persistence_dir.mkdir(exist_ok=True)
+        self.conf_file.write_text(render_production(
+            acl_file=str(self.acl_file), port=self.port, ca_file=str(ca_file),
+            cert_file=str(cert_file), key_file=str(key_file), crl_file=str(crl_file),
+            persistence_dir=f"{self.persistence_dir}/", bind="127.0.0.1",
+        ) + _TEST_LINES.format(
+            log_file=self.log_file,
             user_line=f"user {getpass.getuser()}" if os.geteuid() == 0 else "",
         ))
         self.proc: subprocess.Popen[bytes] | None = None
@@ -103,7 +148,8 @@ class MosquittoBroker:
         raise BrokerError(f"mosquitto did not listen on {self.port} within {timeout} s")
 
     def kill9(self) -> None:
-        """``kill -9`` the broker (no will messages, no persistence save)."""
+        """``kill -9`` the broker: no will messages, no final persistence save (what
+        the last autosave wrote is what a restart finds)."""
         if self.proc is not None:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait()
@@ -134,6 +180,14 @@ class MosquittoBroker:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+    def warnings(self) -> list[str]:
+        """Warning and error lines the broker logged (e.g. about its config)."""
+        try:
+            lines = self.log_file.read_text().splitlines()
+        except OSError:
+            return []
+        return [line for line in lines if "Warning" in line or "Error" in line]
 
     def log_tail(self, n: int = 20) -> str:
         try:

@@ -7,15 +7,23 @@ so it survives restarts and lets the fleet drop duplicates after a replay.
 
 The outbox is bounded: past ``max_messages`` the oldest *telemetry* rows are
 shed first; ``critical`` rows (command replies, alarms) are never shed.
+
+A full or failing disk never takes the agent down: a telemetry message that
+cannot be stored is counted as shed with its reason (and its seq is spent, so
+the fleet sees the gap); a critical one waits in a small in-memory spill until
+the disk takes it again. A row that cannot be published (a poison message) is
+moved to the ``dead`` table after a few tries, so the queue moves on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sqlite3
 import threading
 import time
+from collections import Counter, deque
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -35,7 +43,19 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_shed ON outbox (critical, seq);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS dead (
+    seq INTEGER PRIMARY KEY,
+    topic TEXT NOT NULL,
+    payload BLOB NOT NULL,
+    reason TEXT NOT NULL,
+    ts REAL NOT NULL
+);
 """
+
+DEAD_KEEP = 1000
+"""Dead letters kept for diagnosis (oldest forgotten first)."""
+SPILL_MAX = 1000
+"""Critical messages held in memory while the disk refuses writes."""
 
 
 class Message(NamedTuple):
@@ -74,6 +94,12 @@ class Outbox:
         self._next_seq = (row[0] if row else 0) + 1
         self._count = self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
         self.shed_total = self._meta_get("shed_total")
+        self.shed_reasons: Counter[str] = Counter()
+        """Messages shed in this process, by reason (``full``, ``disk-full``, ...)."""
+        self.dead_total = self._meta_get("dead_total")
+        self._counters: dict[str, int] = {}
+        self._spill: deque[tuple[str, dict[str, Any], dict[str, Any]]] = deque()
+        self.last_error = ""
 
     # --- meta counters -----------------------------------------------------
 
@@ -89,11 +115,39 @@ class Outbox:
         )
 
     def next_counter(self, key: str) -> int:
-        """Increment and return a persistent counter (e.g. ``bdseq``)."""
+        """Increment and return a persistent counter (e.g. ``bdseq``).
+
+        On a full or failing disk the counter still grows, in memory: the agent
+        must be able to reconnect (and drain) precisely when the disk is full.
+        """
         with self._lock:
-            value = self._meta_get(key) + 1
-            self._meta_set(key, value)
+            try:
+                value = max(self._meta_get(key), self._counters.get(key, 0)) + 1
+                self._meta_set(key, value)
+            except sqlite3.Error as exc:
+                self._note_error("counter", exc)
+                value = self._counters.get(key, 0) + 1
+            self._counters[key] = value
             return value
+
+    def _note_error(self, what: str, exc: sqlite3.Error) -> None:
+        self.last_error = f"{what}: {exc}"[:200]
+        logger.warning("outbox %s failed: %s", what, exc)
+
+    def _rollback(self) -> None:
+        # SQLite has already rolled back after SQLITE_FULL; a second ROLLBACK would
+        # raise "no transaction is active" and hide the real error.
+        if self._db.in_transaction:
+            try:
+                self._db.execute("ROLLBACK")
+            except sqlite3.Error as exc:
+                logger.warning("outbox rollback failed: %s", exc)
+
+    def _recount(self) -> None:
+        try:
+            self._count = self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+        except sqlite3.Error as exc:
+            self._note_error("count", exc)
 
     # --- queue -------------------------------------------------------------
 
@@ -108,43 +162,100 @@ class Outbox:
         correlation: bytes | None = None,
         expires_at: float | None = None,
     ) -> int:
-        """Store a JSON message; ``seq`` is added to ``body``. Returns the seq."""
+        """Store a JSON message; ``seq`` is added to ``body``. Returns the seq, or 0
+        when the disk refused it: telemetry is then counted as shed (reason
+        ``disk-full`` or ``write-failed``), a critical message waits in memory and is
+        stored as soon as the disk takes writes again (:meth:`flush_spill`)."""
+        opts: dict[str, Any] = {"critical": critical, "retain": retain, "qos": qos,
+                                "correlation": correlation, "expires_at": expires_at}
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            if self._spill:
+                self._flush_spill_locked()
             try:
-                # another process (kiosk-provision) may have queued messages since we looked
-                row = self._db.execute(
-                    "SELECT seq FROM sqlite_sequence WHERE name='outbox'").fetchone()
-                seq = max(self._next_seq, (row[0] if row else 0) + 1)
-                payload = json.dumps({**body, "seq": seq}, separators=(",", ":"), default=str)
-                self._db.execute(
-                    "INSERT INTO outbox(seq, topic, payload, qos, retain, critical, correlation,"
-                    " expires_at, created) VALUES (?,?,?,?,?,?,?,?,?)",
-                    (seq, topic, payload.encode(), qos, int(retain), int(critical),
-                     correlation, expires_at, time.time()),
-                )
-                self._count += 1
-                if self._count > self.max_messages:
-                    self._shed(self._count - self.max_messages)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                self._count = self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
-                raise
-            self._next_seq = seq + 1
-            return seq
+                return self._insert(topic, body, **opts)
+            except sqlite3.Error as exc:
+                self._note_error("write", exc)
+                reason = "disk-full" if "full" in str(exc).lower() else "write-failed"
+                if not critical:
+                    self._next_seq += 1  # spent: the fleet sees the gap, health says why
+                    self._count_shed(1, reason)
+                    return 0
+                if len(self._spill) >= SPILL_MAX:
+                    self._spill.popleft()
+                    self._count_shed(1, "spill-full")
+                self._spill.append((topic, body, opts))
+                return 0
 
-    def _shed(self, n: int) -> None:
+    def _insert(self, topic: str, body: dict[str, Any], *, critical: bool, retain: bool,
+                qos: int, correlation: bytes | None, expires_at: float | None) -> int:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            # another process (kiosk-provision) may have queued messages since we looked
+            row = self._db.execute(
+                "SELECT seq FROM sqlite_sequence WHERE name='outbox'").fetchone()
+            seq = max(self._next_seq, (row[0] if row else 0) + 1)
+            payload = json.dumps({**body, "seq": seq}, separators=(",", ":"), default=str)
+            self._db.execute(
+                "INSERT INTO outbox(seq, topic, payload, qos, retain, critical, correlation,"
+                " expires_at, created) VALUES (?,?,?,?,?,?,?,?,?)",
+                (seq, topic, payload.encode(), qos, int(retain), int(critical),
+                 correlation, expires_at, time.time()),
+            )
+            excess = self._count + 1 - self.max_messages
+            shed = self._shed(excess) if excess > 0 else 0
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            self._recount()
+            raise
+        self._count += 1 - shed
+        if shed:
+            self.shed_total += shed
+            self.shed_reasons["full"] += shed
+            logger.warning("outbox full: shed %d oldest telemetry messages", shed)
+        self._next_seq = seq + 1
+        return int(seq)
+
+    def _shed(self, n: int) -> int:
         cur = self._db.execute(
             "DELETE FROM outbox WHERE seq IN "
             "(SELECT seq FROM outbox WHERE critical=0 ORDER BY seq LIMIT ?)",
             (n,),
         )
         if cur.rowcount:
-            self._count -= cur.rowcount
-            self.shed_total += cur.rowcount
+            self._meta_set("shed_total", self.shed_total + cur.rowcount)
+        return int(cur.rowcount)
+
+    def _count_shed(self, n: int, reason: str) -> None:
+        self.shed_total += n
+        self.shed_reasons[reason] += n
+        # the disk is what failed; the in-memory count still reaches health
+        with contextlib.suppress(sqlite3.Error):
             self._meta_set("shed_total", self.shed_total)
-            logger.warning("outbox full: shed %d oldest telemetry messages", cur.rowcount)
+
+    def flush_spill(self) -> int:
+        """Store the critical messages held in memory; returns how many were stored."""
+        with self._lock:
+            return self._flush_spill_locked()
+
+    def _flush_spill_locked(self) -> int:
+        stored = 0
+        while self._spill:
+            topic, body, opts = self._spill[0]
+            try:
+                self._insert(topic, body, **opts)
+            except sqlite3.Error:
+                break
+            self._spill.popleft()
+            stored += 1
+        if stored:
+            logger.info("outbox: %d critical messages held in memory are stored now", stored)
+        return stored
+
+    @property
+    def spilled(self) -> int:
+        """Critical messages waiting in memory for the disk."""
+        return len(self._spill)
 
     def batch(self, after_seq: int, limit: int, replies_only: bool = False) -> list[Message]:
         """Up to ``limit`` messages with ``seq > after_seq``, oldest first
@@ -165,16 +276,58 @@ class Outbox:
         ]
 
     def ack(self, seqs: list[int]) -> None:
-        """Delete acknowledged (or permanently refused/expired) messages."""
+        """Delete acknowledged (or expired) messages; on a failing disk they stay
+        and are sent again (the fleet drops the duplicates by seq)."""
         if not seqs:
             return
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            deleted = 0
-            for seq in seqs:
-                deleted += self._db.execute("DELETE FROM outbox WHERE seq=?", (seq,)).rowcount
-            self._db.execute("COMMIT")
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                deleted = 0
+                for seq in seqs:
+                    deleted += self._db.execute("DELETE FROM outbox WHERE seq=?",
+                                                (seq,)).rowcount
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                self._recount()
+                self._note_error("ack", exc)
+                return
             self._count -= deleted
+
+    def dead_letter(self, seq: int, reason: str) -> bool:
+        """Move a message that cannot be published to the ``dead`` table (kept for
+        diagnosis, the newest ``DEAD_KEEP``). False when the disk refused the move."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.execute(
+                    "INSERT OR REPLACE INTO dead(seq, topic, payload, reason, ts)"
+                    " SELECT seq, topic, payload, ?, ? FROM outbox WHERE seq=?",
+                    (reason[:300], time.time(), seq))
+                moved = self._db.execute("DELETE FROM outbox WHERE seq=?", (seq,)).rowcount
+                self._db.execute(
+                    "DELETE FROM dead WHERE seq NOT IN "
+                    "(SELECT seq FROM dead ORDER BY seq DESC LIMIT ?)", (DEAD_KEEP,))
+                self._meta_set("dead_total", self.dead_total + moved)
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                self._recount()
+                self._note_error("dead-letter", exc)
+                return False
+            self._count -= moved
+            self.dead_total += moved
+        logger.error("outbox: message seq %d moved to the dead letters: %s", seq, reason)
+        return True
+
+    def dead_letters(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The newest dead letters: seq, topic, reason, ts (for health and diagnostics)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq, topic, reason, ts FROM dead ORDER BY seq DESC LIMIT ?",
+                (limit,)).fetchall()
+        return [{"seq": r[0], "topic": r[1], "reason": r[2], "ts": r[3]} for r in rows]
 
     def __len__(self) -> int:
         return self._count

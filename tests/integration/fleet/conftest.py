@@ -19,6 +19,11 @@ from appliance.telemetry import TelemetryAgent
 from appliance.telemetry.mosquitto import FLEET_USER, MosquittoBroker
 from appliance.telemetry.pki import CertAuthority, Issued
 
+FLEET_IDENTITIES = (FLEET_USER, "fleet.host", "fleet.ingest-a", "fleet.ingest-b",
+                    "fleet.console")
+"""The fleet CNs the test broker's ACL knows. The broker takes the client id from the
+certificate, so two clients that run at once need two of these."""
+
 
 class Pki:
     """The test CA, the broker's and the fleet's certificates, devices on demand."""
@@ -28,6 +33,14 @@ class Pki:
         self.server = self.ca.issue("localhost", server=True)
         self.fleet = self.ca.issue(FLEET_USER)
         self._devices: dict[str, Issued] = {}
+        self._fleet: dict[str, Issued] = {FLEET_USER: self.fleet}
+
+    def fleet_identity(self, cn: str) -> Issued:
+        """A fleet certificate (``fleet.host``, ``fleet.ingest-a``...): one per client."""
+        assert cn in FLEET_IDENTITIES, f"{cn} is not in the test broker's ACL"
+        if cn not in self._fleet:
+            self._fleet[cn] = self.ca.issue(cn)
+        return self._fleet[cn]
 
     def device(self, device_id: str) -> Issued:
         if device_id not in self._devices:
@@ -50,7 +63,8 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 @pytest.fixture
 def broker(pki: Pki, tmp_path: Path) -> Iterator[MosquittoBroker]:
     b = MosquittoBroker(tmp_path / "broker", ca_file=pki.ca.ca_file, cert_file=pki.server.cert,
-                        key_file=pki.server.key, crl_file=pki.ca.out / "crl.pem")
+                        key_file=pki.server.key, crl_file=pki.ca.out / "crl.pem",
+                        fleet_users=FLEET_IDENTITIES)
     b.start()
     yield b
     b.stop()
@@ -83,7 +97,8 @@ class Recorder:
 def fleet(broker: MosquittoBroker, pki: Pki) -> Iterator[tuple[FleetClient, Recorder]]:
     """A fleet host (presence announced) recording everything under kiosk/v1."""
     rec = Recorder()
-    client = FleetClient(broker_config(broker, pki), client_id="fleet-test", host_presence=True)
+    client = FleetClient(broker_config(broker, pki, pki.fleet_identity("fleet.host")),
+                         client_id="fleet.host", host_presence=True)
     client.subscribe("kiosk/v1/#", rec)
     client.connect()
     yield client, rec

@@ -93,24 +93,25 @@ def test_config_applied_then_bad_one_rejected_or_rolled_back(fleet: Any, make_ag
     assert agent.config.version == 1
 
 
-def test_telemetry_waits_for_the_fleet_host_but_replies_do_not(broker: Any, pki: Any,
-                                                               make_agent: Any) -> None:
+def test_telemetry_waits_for_the_fleet_but_replies_do_not(broker: Any, pki: Any,
+                                                          make_agent: Any) -> None:
+    """No ingester takes telemetry: the broker answers the birth probe with PUBACK 0x10,
+    so the device holds its telemetry (nothing is deleted) and still answers commands.
+    Once someone subscribes, the next probe gets through: birth, then the held events."""
     from conftest import Recorder, broker_config
 
     from appliance.fleet.client import FleetClient
-    from appliance.telemetry.topics import FLEET_HOST_STATE
 
     rec = Recorder()
     with FleetClient(broker_config(broker, pki), client_id="console") as console:
-        console.subscribe("kiosk/v1/#", rec)
-        console.publish(FLEET_HOST_STATE, {"online": False}, retain=True)
         agent = make_agent("dev-5")
         agent.register_command("say", lambda args: {"said": args["text"]})
-        wait_for(lambda: agent.connected and agent.host_online is False, what="host seen away")
+        wait_for(lambda: agent.connected and agent.host_online is False, what="nobody listens")
         seq = agent.publish_event("tick", {"i": 1})
         reply = console.command(SITE, "dev-5", "say", {"text": "hi"}, timeout=15)
         assert reply["status"] == "ok"
-        assert not rec.on("dev-5/evt/tick") and not rec.on("dev-5/health")  # held
-        console.publish(FLEET_HOST_STATE, {"online": True}, retain=True)
+        assert len(agent.outbox) >= 1 and agent.outbox_health()["held"]
+        console.subscribe("kiosk/v1/#", rec)
         assert wait_for(lambda: rec.on("dev-5/evt/tick"), what="held telemetry")[0]["seq"] == seq
-        wait_for(lambda: rec.on("dev-5/birth"), what="birth once the host is back")
+        assert rec.on("dev-5/birth"), "the probe that got through is the birth"
+        assert agent.host_online is True and not agent.outbox_health()["held"]

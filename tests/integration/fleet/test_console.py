@@ -19,8 +19,8 @@ from appliance.fleet.store import FleetStore, Incoming
 def test_two_ingesters_share_the_load_and_dedup(broker: Any, pki: Any, make_agent: Any,
                                                 tmp_path: Path) -> None:
     store = FleetStore(tmp_path / "fleet.db")
-    a = Ingester(broker_config(broker, pki), store, client_id="ing-a").start()
-    b = Ingester(broker_config(broker, pki), store, client_id="ing-b").start()
+    a = Ingester(broker_config(broker, pki, pki.fleet_identity("fleet.ingest-a")), store).start()
+    b = Ingester(broker_config(broker, pki, pki.fleet_identity("fleet.ingest-b")), store).start()
     try:
         agents = [make_agent(f"dev-{i}") for i in range(3)]
         for agent in agents:

@@ -126,8 +126,8 @@ def test_ingesters_and_console_on_postgresql(broker: Any, pki: Any, make_agent: 
                                              pg_url: str, capsys: pytest.CaptureFixture[str]
                                              ) -> None:
     store_a, store_b = connect(pg_url), connect(pg_url)
-    a = Ingester(broker_config(broker, pki), store_a, client_id="ing-pg-a").start()
-    b = Ingester(broker_config(broker, pki), store_b, client_id="ing-pg-b").start()
+    a = Ingester(broker_config(broker, pki, pki.fleet_identity("fleet.ingest-a")), store_a).start()
+    b = Ingester(broker_config(broker, pki, pki.fleet_identity("fleet.ingest-b")), store_b).start()
     try:
         agents = [make_agent(f"dev-pg{i}") for i in range(2)]
         for agent in agents:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from pathlib import Path
 from typing import Any
 
@@ -59,19 +60,72 @@ def test_config_applies_newer_keeps_last_good_and_survives_restart(tmp_path: Pat
     applied: list[dict[str, Any]] = []
 
     def hook(cfg: dict[str, Any]) -> None:
-        if cfg.get("tts", {}).get("length_scale", 1.0) > 3:
+        if cfg.get("tts", {}).get("length_scale", 1.0) > 2:
             raise RuntimeError("too slow")
         applied.append(cfg)
 
     mgr = ConfigManager(tmp_path / "cfg.json", hook)
     assert mgr.handle(_desired(1, {"tts": {"length_scale": 1.2}}))["status"] == "applied"
-    assert mgr.handle(_desired(1, {"tts": {"length_scale": 1.2}})) is None  # redelivery
-    bad = mgr.handle(_desired(2, {"tts": {"length_scale": 9.0}}))
+    assert mgr.handle(_desired(1, {"tts": {"length_scale": 1.2}}))["status"] == "current"
+    bad = mgr.handle(_desired(2, {"tts": {"length_scale": 3.0}}))  # valid, but fails to apply
     assert bad["status"] == "rolled-back" and bad["version"] == 1
     assert applied[-1] == {"tts": {"length_scale": 1.2}}
     invalid = mgr.handle(_desired(3, {"tts": {"nope": 1}}))
-    assert invalid["status"] == "rejected" and "tts.nope: unknown key" in invalid["problems"]
+    assert invalid["status"] == "rejected" and any(
+        p.startswith("tts.nope: unknown key") for p in invalid["problems"])
     assert mgr.handle(b"not json")["error"] == "config-not-json"
     assert mgr.handle(_desired(True, {}))["status"] == "rejected"
     again = ConfigManager(tmp_path / "cfg.json")
     assert again.version == 1 and again.active["config"] == {"tts": {"length_scale": 1.2}}
+
+
+def test_config_versions_are_bounded_and_stale_pushes_are_reported(tmp_path: Path) -> None:
+    mgr = ConfigManager(tmp_path / "cfg.json")
+    huge = mgr.handle(_desired(2**63, {}))
+    assert huge["status"] == "rejected" and huge["error"] == "config-schema"
+    assert mgr.handle(_desired(5, {}))["status"] == "applied"  # 2**63 did not shadow it
+    stale = mgr.handle(_desired(4, {}))
+    assert stale["status"] == "rejected" and stale["error"] == "config-stale"
+    assert stale["version"] == 5 and stale["desired_version"] == 4
+    assert ConfigManager(tmp_path / "cfg.json").version == 5
+
+
+def test_a_burst_of_concurrent_pushes_is_applied_one_at_a_time(tmp_path: Path) -> None:
+    """300 pushes from 8 threads: every one reported, versions only grow, the saved
+    one is the last one reported applied, and no temporary file is left behind."""
+    import threading
+
+    active = [0]
+    overlaps: list[int] = []
+
+    def hook(cfg: dict[str, Any]) -> None:
+        active[0] += 1
+        if active[0] > 1:
+            overlaps.append(active[0])
+        time.sleep(0.0005)
+        active[0] -= 1
+
+    mgr = ConfigManager(tmp_path / "cfg.json", hook)
+    reports: list[dict[str, Any]] = []
+    lock = threading.Lock()
+
+    def push(versions: range) -> None:
+        for v in versions:
+            report = mgr.handle(_desired(v, {"audio": {"volume": (v % 10) / 10}}),
+                                reports.append)
+            with lock:
+                assert report is not None
+
+    threads = [threading.Thread(target=push, args=(range(1 + i, 301, 8),)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not overlaps
+    assert len(reports) == 300
+    applied = [r["desired_version"] for r in reports if r["status"] == "applied"]
+    assert applied == sorted(applied) and applied[-1] == 300
+    assert {r["status"] for r in reports} <= {"applied", "rejected"}
+    assert reports[-1]["version"] == 300 or max(applied) == 300
+    assert ConfigManager(tmp_path / "cfg.json").version == 300
+    assert list(tmp_path.glob("*.tmp")) == [] and list(tmp_path.glob(".*tmp")) == []
