@@ -145,9 +145,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     base = 1 if service else 0
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose + base, 2)]
     if service:
-        from appliance.journal import setup_logging
+        from appliance.journal import hold_startup_records, setup_logging, under_systemd
 
         setup_logging(level)  # structured journal fields under systemd
+        if args.command == "run" and not under_systemd():
+            hold_startup_records()  # written to the log file once the settings say where
     else:
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if not args.command:

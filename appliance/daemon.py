@@ -19,13 +19,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from appliance import journal
 from appliance.app import Kiosk
 from appliance.avatar.live import LiveAvatar
 from appliance.behavior.wiring import start_behaviour
 from appliance.devices import choose_audio
 from appliance.engines.factory import create_engines, warm_up
 from appliance.sdnotify import Notifier
-from appliance.settings import ConfigProblem, Settings, load_config
+from appliance.settings import ConfigProblem, Settings, default_log_path, load_config
 from appliance.telemetry_link import start_telemetry
 
 logger = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ async def serve(settings: Settings, duration: float | None = None,
     avatar = LiveAvatar(settings.avatar)
     avatar.attach(kiosk)
     avatar.start()
-    link = start_telemetry(kiosk, loop)
+    link = start_telemetry(kiosk, loop, avatar)
     if link is not None:
         link.on_restart = restart
         if undone is not None:
@@ -106,6 +107,9 @@ def run_service(args: argparse.Namespace) -> int:
     # never raises: every refused value is logged with its key and runs on its fallback
     config = load_config(Path(args.config) if args.config else None)
     settings = config.settings
+    if not journal.under_systemd():  # no journal to ask later: keep a file (`logs` reads it)
+        journal.log_to_file(Path(settings.telemetry.log_file) if settings.telemetry.log_file
+                            else default_log_path())
 
     restarting = False
 

@@ -15,14 +15,23 @@ Code passes the fields as ``extra``::
 Without the module the records go to stderr (which systemd connects to the
 journal) with a ``<N>`` syslog priority prefix and the fields appended as
 ``key=value``; on a terminal they are plain lines.
+
+Outside systemd there is no journal to ask later, so ``kiosk run`` also writes
+a rotating log file (:func:`log_to_file`, ``<state>/log/kiosk.log`` unless
+``telemetry.log_file`` says otherwise): the fleet's ``logs`` command and
+``kiosk-provision diagnostics`` read it. Records logged before the settings
+say where (the config load itself) are held by :func:`hold_startup_records`
+and written first.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import logging.handlers
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 FIELDS = ("turn_id", "engine", "error_code", "stage", "device_id")
@@ -120,4 +129,46 @@ def setup_logging(
             root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    return handler
+
+
+LOG_FILE_BYTES = 5 * 2**20
+LOG_FILE_BACKUPS = 3
+_startup: logging.handlers.MemoryHandler | None = None
+
+
+def hold_startup_records(capacity: int = 2000) -> None:
+    """Keep records from now on until :func:`log_to_file` knows where the file is."""
+    global _startup
+    if _startup is None:
+        _startup = logging.handlers.MemoryHandler(capacity, flushLevel=logging.CRITICAL + 1)
+        _startup.set_name("kiosk-startup")
+        logging.getLogger().addHandler(_startup)
+
+
+def log_to_file(path: Path) -> logging.Handler | None:
+    """Also write the log to ``path`` (rotated at 5 MB, 3 kept); None if it cannot be opened.
+
+    The records held since :func:`hold_startup_records` are written first.
+    """
+    global _startup
+    root = logging.getLogger()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=LOG_FILE_BYTES, backupCount=LOG_FILE_BACKUPS, encoding="utf-8")
+    except OSError as exc:
+        logging.getLogger(__name__).warning("cannot write the log file %s: %s", path, exc)
+        handler = None  # type: ignore[assignment]
+    if handler is not None:
+        handler.setFormatter(StderrFormatter(journal=False))
+        handler.set_name("kiosk-file")
+        root.addHandler(handler)
+    if _startup is not None:
+        root.removeHandler(_startup)
+        if handler is not None:
+            _startup.setTarget(handler)
+            _startup.flush()
+        _startup.close()
+        _startup = None
     return handler

@@ -17,6 +17,7 @@ from appliance import __version__
 from appliance.app import Kiosk
 from appliance.errors import InputError, KioskError
 from appliance.frames import Frame, StageError
+from appliance.telemetry import builtins
 from appliance.telemetry.enrolment import effective_telemetry
 
 logger = logging.getLogger(__name__)
@@ -47,7 +48,8 @@ def kiosk_health(kiosk: Kiosk) -> dict[str, Any]:
 class TelemetryLink:
     """Wires a :class:`Kiosk` to a started ``TelemetryAgent``."""
 
-    def __init__(self, kiosk: Kiosk, agent: Any, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, kiosk: Kiosk, agent: Any, loop: asyncio.AbstractEventLoop,
+                 avatar: Any = None) -> None:
         self.kiosk = kiosk
         self.agent = agent
         self.loop = loop
@@ -55,7 +57,14 @@ class TelemetryLink:
         agent.set_birth_source(self._birth)
         agent.register_command("say", self._say)
         agent.register_command("set-volume", self._set_volume)
-        agent.register_command("restart", self._restart)
+        # offered only where they work; elsewhere the router answers cmd-unsupported
+        if builtins.under_systemd():  # systemd starts the kiosk again after the exit
+            agent.register_command("restart", self._restart)
+        if builtins.reboot_permitted():
+            agent.register_command("reboot", builtins.reboot)
+        jpeg = _frame_source(avatar)
+        if jpeg is not None:
+            agent.register_command("screenshot", lambda _args: builtins.screenshot(jpeg))
         self.on_restart: Callable[[], None] | None = None
         from appliance.telemetry import update  # signed bundles, health-checked, rolled back
 
@@ -90,9 +99,9 @@ class TelemetryLink:
 
     def _restart(self, args: dict[str, Any]) -> dict[str, Any]:
         """Stop cleanly with a non-zero status; systemd starts the kiosk again (new models)."""
-        if self.on_restart is None:
-            raise KioskError("this kiosk is not running under its service manager",
-                             code="unsupported")
+        if self.on_restart is None or not builtins.under_systemd():
+            raise KioskError("this kiosk is not running under systemd: it would not be "
+                             "started again", code="cmd-unsupported")
         delay = 1.0  # let the reply leave first
         self.loop.call_soon_threadsafe(self.loop.call_later, delay, self.on_restart)
         return {"restarting_in_s": delay}
@@ -108,8 +117,21 @@ class TelemetryLink:
         return {"volume": volume}
 
 
-def start_telemetry(kiosk: Kiosk, loop: asyncio.AbstractEventLoop) -> TelemetryLink | None:
-    """Start the agent if the device is enrolled or telemetry is enabled; never raises."""
+def _frame_source(avatar: Any) -> Callable[[], bytes | None] | None:
+    """The avatar's current frame as JPEG, if one of its sinks serves it (the MJPEG stream)."""
+    for sink in getattr(avatar, "sinks", []) or []:
+        jpeg = getattr(sink, "jpeg", None)
+        if callable(jpeg):
+            return lambda: jpeg(timeout=2.0)  # type: ignore[no-any-return]
+    return None
+
+
+def start_telemetry(kiosk: Kiosk, loop: asyncio.AbstractEventLoop,
+                    avatar: Any = None) -> TelemetryLink | None:
+    """Start the agent if the device is enrolled or telemetry is enabled; never raises.
+
+    ``avatar`` (the live avatar) lets the fleet take a ``screenshot``.
+    """
     tel = effective_telemetry(kiosk.settings)
     if tel is None:
         logger.info("telemetry off: device not enrolled (kiosk-provision enroll)")
@@ -119,7 +141,7 @@ def start_telemetry(kiosk: Kiosk, loop: asyncio.AbstractEventLoop) -> TelemetryL
 
         settings = dataclasses.replace(kiosk.settings, telemetry=tel)
         agent = TelemetryAgent.from_settings(settings)
-        link = TelemetryLink(kiosk, agent, loop)
+        link = TelemetryLink(kiosk, agent, loop, avatar)
         if hasattr(kiosk.engines.qa, "on_event"):
             kiosk.engines.qa.on_event = link.on_kiosk_event
         agent.start()

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from appliance import daemon, devices
+from appliance import daemon, devices, journal
 from appliance import settings as app_settings
 from appliance.app import Kiosk
 from appliance.engines.asr.fake import FakeAsr
@@ -75,8 +75,18 @@ def test_kiosk_run_with_every_bad_value_stays_up_on_fallbacks(
         return kiosk
 
     monkeypatch.setattr(daemon, "serve", serve)
-    code = daemon.run_service(argparse.Namespace(config=None, duration=1.0))
+    monkeypatch.delenv("JOURNAL_STREAM", raising=False)
+    journal.hold_startup_records()  # as `kiosk run` does before the settings are read
+    try:
+        code = daemon.run_service(argparse.Namespace(config=None, duration=1.0))
+    finally:
+        for handler in logging.getLogger().handlers[:]:
+            if handler.get_name() == "kiosk-file":
+                logging.getLogger().removeHandler(handler)
+                handler.close()
     assert code == 0
+    log = app_settings.default_log_path().read_text()  # the file `logs` reads says which key
+    assert "asr.engine = 'whsiper' refused: allowed one of: whisper, vosk" in log
     (kiosk,) = started
     assert kiosk.settings.avatar.mjpeg_port == 0
     assert kiosk.settings.asr.engine == "whisper" and kiosk.settings.tts.length_scale == 1.0

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 from typing import Any
 
+import pytest
 from fleet_helpers import SITE, wait_for
 
 from appliance.app import Kiosk
@@ -24,8 +25,10 @@ from hw.audio_in import SimMicrophone
 from hw.audio_out import SimSpeaker
 
 
-async def test_the_fleet_sees_the_kiosk_and_makes_it_speak(fleet: Any, make_agent: Any) -> None:
+async def test_the_fleet_sees_the_kiosk_and_makes_it_speak(
+        fleet: Any, make_agent: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     client, rec = fleet
+    monkeypatch.setenv("INVOCATION_ID", "0123456789abcdef")  # as systemd runs `kiosk run`
     loop = asyncio.get_running_loop()
     speaker = SimSpeaker(16000, realtime=True)
     engines = Engines(FakeVad(), FakeAsr(), FakeNlu(), FakeQa(), FakeTts(16000), PhonemeLipSync())
@@ -67,7 +70,7 @@ async def test_the_fleet_sees_the_kiosk_and_makes_it_speak(fleet: Any, make_agen
 
         refused = await loop.run_in_executor(None, lambda: client.command(
             SITE, "dev-kiosk", "restart", timeout=15))
-        assert refused["status"] == "error" and refused["code"] == "unsupported"
+        assert refused["status"] == "error" and refused["code"] == "cmd-unsupported"
         link.on_restart = restarted.set  # what kiosk run gives it: stop, exit 75, systemd
         ok = await loop.run_in_executor(None, lambda: client.command(
             SITE, "dev-kiosk", "restart", timeout=15))

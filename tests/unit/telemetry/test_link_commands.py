@@ -73,8 +73,12 @@ def test_restart_under_systemd_is_offered(agent: TelemetryAgent,
     assert "restart" in agent.router.names()
     assert run(agent, "restart")["code"] == "cmd-unsupported"  # no stop hook yet
     made.on_restart = lambda: None
-    made.loop = SimpleNamespace(call_soon_threadsafe=lambda *_a: None)  # type: ignore[assignment]
-    assert run(agent, "restart")["status"] == "ok"
+    made.loop = asyncio.new_event_loop()  # the reply leaves first; the stop is scheduled
+    try:
+        reply = run(agent, "restart")
+        assert reply["status"] == "ok" and reply["result"]["restarting_in_s"] > 0
+    finally:
+        made.loop.close()
 
 
 def test_screenshot_is_the_avatar_frame_as_jpeg(agent: TelemetryAgent) -> None:
