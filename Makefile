@@ -66,6 +66,19 @@ check-aarch64: setup
 # The appliance as a Debian package: build/kiosk_<version>_all.deb
 deb: setup models
 	$(PY) -m provisioning.debbuild --out build
+# Every model on this machine's GPU vs the CPU path (engines built and timed; encoder cosine and
+# held-out intent accuracy, VAD decisions, TTS spectral distance, ASR WER): build/gpu-check.json,
+# then the tests marked gpu. Any NVIDIA machine: on x86 the GPU wheels come from PyPI
+# (tensorrt-cu12, pycuda, onnxruntime-gpu in place of onnxruntime); a Jetson uses JetPack's.
+# Budget: 8 minutes (the script stops starting checks at 400 s).
+GPU_WHEELS := tensorrt-cu12 pycuda onnxruntime-gpu
+.PHONY: gpu-check
+gpu-check: setup models
+	@if [ "$$(uname -m)" = x86_64 ]; then \
+		$(PY) -m pip uninstall -q -y onnxruntime && $(PY) -m pip install -q $(GPU_WHEELS); fi
+	timeout 480 $(PY) -m appliance.runtime.gpu_check --out build/gpu-check.json --budget-s 400
+	$(PY) -m pytest -q -p no:cacheprovider -m gpu tests/integration/test_runtime_gpu.py \
+		tests/integration/test_gpu_check.py
 # Model supply chain: build the recipe models (ONNX export, INT8, validation) into build/models
 # and, where TensorRT exists, their engines. Cached by input hashes: reruns are instant.
 models: setup
