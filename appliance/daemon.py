@@ -13,8 +13,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
+import os
 import signal
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,7 +29,13 @@ from appliance.behavior.wiring import start_behaviour
 from appliance.devices import choose_audio
 from appliance.engines.factory import create_engines, warm_up
 from appliance.sdnotify import Notifier
-from appliance.settings import ConfigProblem, Settings, default_log_path, load_config
+from appliance.settings import (
+    ConfigProblem,
+    Settings,
+    default_log_path,
+    health_snapshot_path,
+    load_config,
+)
 from appliance.telemetry_link import start_telemetry
 
 logger = logging.getLogger(__name__)
@@ -82,6 +91,7 @@ async def serve(settings: Settings, duration: float | None = None,
                 "bundle": str(undone.get("bundle", ""))[:300],
                 "models": undone.get("models", [])}, alarm=True)
     behaviour = start_behaviour(kiosk, avatar, link)
+    snapshots = asyncio.create_task(_keep_health_snapshot(kiosk), name="health-snapshot")
     watchdog = notifier.start_watchdog()
     logger.info("kiosk ready")
     notifier.ready(f"listening ({audio.mic.name})")
@@ -95,12 +105,35 @@ async def serve(settings: Settings, duration: float | None = None,
             with contextlib.suppress(asyncio.CancelledError):
                 await watchdog
         notifier.close()
+        snapshots.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await snapshots
         if behaviour is not None:
             await behaviour.stop()
         avatar.stop()
         if link is not None:
             await loop.run_in_executor(None, link.agent.stop, "shutdown")
     return kiosk
+
+
+HEALTH_SNAPSHOT_S = 30.0
+
+
+async def _keep_health_snapshot(kiosk: Kiosk) -> None:
+    """Keep the kiosk's health on disk for `kiosk-provision diagnostics` (no fleet needed)."""
+    from appliance.telemetry_link import kiosk_health
+
+    path = health_snapshot_path()
+    while True:
+        try:
+            doc = {"ts": time.time(), **kiosk_health(kiosk)}
+            tmp = path.with_name(f".{path.name}.tmp")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(doc, default=str))
+            os.replace(tmp, path)
+        except (OSError, ValueError) as exc:  # diagnostics only: never stop the kiosk
+            logger.debug("health snapshot not written: %s", exc)
+        await asyncio.sleep(HEALTH_SNAPSHOT_S)
 
 
 def run_service(args: argparse.Namespace) -> int:

@@ -476,15 +476,21 @@ def _config_status(out: Output, config: dict[str, Any]) -> None:
 def diagnostics(
     out_path: Annotated[Path | None, typer.Option(
         "--out", help="Tarball path or folder (e.g. a USB stick).")] = None,
+    hours: Annotated[float, typer.Option(
+        "--hours", min=0.1, max=24 * 14, help="How many hours of the kiosk's log to include.")
+    ] = 6.0,
     json_out: JsonFlag = False,
     *,
     out: Output,
 ) -> None:
-    """Write a support tarball: logs, config (secrets redacted), health, versions.
+    """Write a support tarball a support engineer can act on.
 
-    The private key is never included.
+    The last hours of the kiosk's log (journal and log file), the effective config with
+    each value's origin and problems, the engines' and devices' last health (states,
+    degraded reasons, latency of recent turns), the fleet link and its outbox, the last
+    self-test and versions. Secrets are redacted; the private key is never included.
     """
-    result = maintenance.diagnostics(out_path)
+    result = maintenance.diagnostics(out_path, hours)
     out.status("ok", f"wrote {result['path']} ({result['bytes']} bytes)")
     out.emit({"ok": True, **result})
 

@@ -6,7 +6,6 @@ values whose key looks secret (password, token, secret, key) are redacted.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import io
 import json
@@ -14,9 +13,11 @@ import os
 import platform
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tarfile
+import time
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -163,22 +164,119 @@ def journal_text(since: str = "-2d") -> str:
     return proc.stdout[-20_000_000:] or proc.stderr
 
 
-def diagnostics(out: Path | None = None) -> dict[str, Any]:
-    """Write the diagnostics tarball; returns its path and what it holds."""
+SECRET_TEXT = re.compile(
+    r"(?i)\b(pass(?:word|wd)?|secret|token|api[_-]?key|authorization)(\s*[=:]\s*)(\S+)")
+PEM_PRIVATE = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----",
+                         re.DOTALL)
+LOG_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2})")
+
+
+def scrub(text: str) -> str:
+    """Log text without secrets: ``password=...``, tokens, keys and PEM private keys."""
+    return SECRET_TEXT.sub(r"\1\2<redacted>", PEM_PRIVATE.sub("<private key redacted>", text))
+
+
+def log_file_text(hours: float, now: dt.datetime | None = None) -> str:
+    """The last ``hours`` of the file ``kiosk run`` writes (and its rotated copies)."""
+    loaded = app_settings.load_config(config_path()).settings
+    path = (Path(loaded.telemetry.log_file) if loaded.telemetry.log_file
+            else app_settings.default_log_path())
+    files = [p for p in (path.with_name(path.name + ".1"), path) if p.exists()]
+    if not files:
+        return f"no log file at {path} (under systemd the log is in journal.txt)\n"
+    cutoff = (now or dt.datetime.now()) - dt.timedelta(hours=hours)
+    kept: list[str] = []
+    keep = False
+    for file in files:
+        for line in file.read_text(encoding="utf-8", errors="replace").splitlines():
+            stamp = LOG_TIME.match(line)
+            if stamp:  # a line without a time continues the record above (a traceback)
+                try:
+                    keep = dt.datetime.fromisoformat(stamp.group(1).replace("T", " ")) >= cutoff
+                except ValueError:
+                    keep = True
+            if keep:
+                kept.append(line)
+    return scrub("\n".join(kept[-200_000:]) + "\n")
+
+
+def outbox_state() -> dict[str, Any]:
+    """The fleet link's spool, read-only: what waits to be sent and since when."""
+    path = app_settings.outbox_path()
+    if not path.exists():
+        return {"path": str(path), "exists": False}
+    state: dict[str, Any] = {"path": str(path), "exists": True}
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
+        try:
+            count, oldest, critical = db.execute(
+                "SELECT COUNT(*), MIN(created), SUM(critical) FROM outbox").fetchone()
+            state.update(pending=count, critical_pending=critical or 0,
+                         oldest_pending_age_s=round(time.time() - oldest, 1) if oldest else None)
+            kinds = db.execute("SELECT topic, COUNT(*) FROM outbox GROUP BY topic").fetchall()
+            state["pending_by_topic"] = {topic: n for topic, n in kinds}
+            try:
+                state["dead_letters"] = db.execute("SELECT COUNT(*) FROM dead").fetchone()[0]
+            except sqlite3.Error:
+                state["dead_letters"] = None
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        state["error"] = str(exc)
+    return state
+
+
+def fleet_state() -> dict[str, Any]:
+    """Enrolment (broker address, certificate validity), the spool and the fleet's config."""
+    fleet = app_settings.fleet_config_path()
+    version = None
+    if fleet.exists():
+        try:
+            version = json.loads(fleet.read_text()).get("version")
+        except (OSError, ValueError, AttributeError):
+            version = "unreadable"
+    return {"enrolment": enroll.enrolment_status(), "outbox": outbox_state(),
+            "fleet_config": {"path": str(fleet), "exists": fleet.exists(), "version": version}}
+
+
+def effective_config() -> dict[str, Any]:
+    """The effective settings with each value's origin and every problem (redacted)."""
+    from provisioning import configedit
+
+    value, origins, result = configedit.effective("")
+    return {"toml": configedit.render_toml("", redact(value), origins),
+            "values": redact(value), "origins": origins,
+            "problems": [p.as_dict() for p in result.problems], "notes": result.notes}
+
+
+def diagnostics(out: Path | None = None, hours: float = 6.0) -> dict[str, Any]:
+    """Write the diagnostics tarball; returns its path and what it holds.
+
+    The last ``hours`` of the kiosk's log (journal and file), the effective config
+    with origins, the engines' and devices' last health (states, latency of recent
+    turns, degraded reasons), the fleet link and its spool, and the last self-test.
+    Secrets never go in: no private key, secret-looking config values and log
+    text redacted.
+    """
     device = identity.current_device_id() or "unprovisioned"
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     target = out or diagnostics_dir() / f"kiosk-diag-{device}-{stamp}.tar.gz"
     if target.is_dir():
         target = target / f"kiosk-diag-{device}-{stamp}.tar.gz"
     target.parent.mkdir(parents=True, exist_ok=True)
-    loaded, warnings = app_settings.load(config_path())
+    config = effective_config()
     parts: dict[str, str | bytes] = {
         "status.json": json.dumps(status(), indent=2, default=str),
         "versions.json": json.dumps(versions(), indent=2),
-        "config-effective.json": json.dumps(redact(dataclasses.asdict(loaded)), indent=2),
-        "config-warnings.txt": "\n".join(warnings) + "\n",
-        "journal.txt": journal_text(),
+        "config-effective.toml": config["toml"],
+        "config-effective.json": json.dumps(config, indent=2, default=str),
+        "fleet.json": json.dumps(fleet_state(), indent=2, default=str),
+        "journal.txt": scrub(journal_text(f"-{int(hours * 60)}min")),
+        "kiosk.log": log_file_text(hours),
     }
+    health = app_settings.health_snapshot_path()
+    if health.exists():
+        parts["health.json"] = scrub(health.read_text(encoding="utf-8", errors="replace"))
     if config_path().exists():
         try:
             raw = tomllib.loads(config_path().read_text())
@@ -198,7 +296,8 @@ def diagnostics(out: Path | None = None) -> dict[str, Any]:
             _add(tar, f"kiosk-diag-{device}-{stamp}/{name}", content)
     os.chmod(tmp, 0o600)
     os.replace(tmp, target)
-    return {"path": str(target), "files": sorted(parts), "bytes": target.stat().st_size}
+    return {"path": str(target), "files": sorted(parts), "bytes": target.stat().st_size,
+            "hours": hours}
 
 
 def factory_reset() -> dict[str, Any]:

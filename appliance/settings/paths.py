@@ -58,3 +58,13 @@ def site_settings_path() -> Path:
 def default_log_path() -> Path:
     """The file ``kiosk run`` writes its log to when no ``telemetry.log_file`` is set."""
     return state_dir() / "log/kiosk.log"
+
+
+def health_snapshot_path() -> Path:
+    """The running kiosk's last health report (engines, latency, degraded), for diagnostics."""
+    return state_dir() / "health.json"
+
+
+def outbox_path() -> Path:
+    """The telemetry agent's on-disk outbox (SQLite), read-only for diagnostics."""
+    return state_dir() / "telemetry/outbox.db"
