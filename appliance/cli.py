@@ -118,6 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="more log output (-v: what happened, -vv: debug)")
+    # its own dest: a sub-command's --json default would overwrite the same name
+    parser.add_argument("--json", dest="json_first", action="store_true",
+                        help="JSON output, for the commands that have it (the same as "
+                             "COMMAND --json; every object carries \"v\": 1)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for add in (_add_demo, _add_say, _add_announce, _add_run, _add_display):
         add(sub)
@@ -140,6 +144,8 @@ def _add_extensions(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.json_first:  # `kiosk --json ask ...` == `kiosk ask ... --json`
+        args.json = True
     # the appliance logs what it does by default; one-shot commands only problems
     service = args.command in ("run", "display")
     base = 1 if service else 0

@@ -9,7 +9,6 @@ they run as ``python -m appliance.cli_nlu ...``. Every command takes ``--json``;
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import time
@@ -17,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from appliance import jsonout
 from appliance.behavior.utterance import check_line
 from appliance.errors import KioskError
 
@@ -106,7 +106,7 @@ def cmd_sitepack_check(args: argparse.Namespace) -> int:
                                   "problems": [p.as_dict() for p in problems]}
         if pack is not None:
             report["summary"] = _summary(pack)
-        out.write(json.dumps(report) + "\n")
+        out.write(jsonout.dumps(report) + "\n")
     else:
         for p in problems:
             where = p.file if Path(p.file).is_absolute() else Path(args.dir) / p.file
@@ -163,7 +163,7 @@ def cmd_understand(args: argparse.Namespace) -> int:
                "emotion": r.emotion.as_dict(), "safety": r.safety.as_dict(), "acts": r.acts,
                "latency_ms": round((time.perf_counter() - t0) * 1000, 2)}
         if args.json:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.write(jsonout.dumps(row, ensure_ascii=False) + "\n")
         else:
             e, sf = r.emotion, r.safety
             danger = f" safety={sf.action}/{sf.category} ({sf.score:.2f})" \
@@ -187,7 +187,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
                "safety": turn.nlu.safety.as_dict(), "acts": turn.nlu.acts,
                "staff_called": turn.events}
         if args.json:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.write(jsonout.dumps(row, ensure_ascii=False) + "\n")
         else:
             src = f"  [{turn.answer.source}]" if turn.answer.source else ""
             out.write(f"{turn.answer.text}{src}\n")
@@ -211,7 +211,7 @@ def cmd_announce(args: argparse.Namespace) -> int:
     pack = load_sitepack(_pack_dir(args.sitepack))
     steps = make_script_steps(load_notice(Path(args.notice)), pack)
     if args.json:
-        out.write(json.dumps(steps) + "\n")
+        out.write(jsonout.dumps(steps) + "\n")
     else:
         out.write(steps["script"] + "\n")
     return 0

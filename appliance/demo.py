@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from appliance import jsonout
 from appliance.app import Kiosk, TurnRecord
 from appliance.engines.factory import Engines, create_engines, warm_up
 from appliance.errors import InputError
@@ -105,7 +106,7 @@ def run_demo(args: argparse.Namespace) -> int:
     report = turn_report(turn, files)
     (out / "demo.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     if args.json:
-        print(json.dumps(report, ensure_ascii=False))
+        print(jsonout.dumps(report, ensure_ascii=False))
     else:
         _print_human(report)
     return 0
@@ -201,7 +202,7 @@ def speak(settings: Settings, text: str, *, style: str, out: Path, stem: str,
 
 def _report_speech(report: dict[str, Any], as_json: bool) -> None:
     if as_json:
-        print(json.dumps(report, ensure_ascii=False))
+        print(jsonout.dumps(report, ensure_ascii=False))
         return
     where = ("not played (--no-play)" if report["played_on"] == "none"
              else f"played on {report['played_on']}")

@@ -8,12 +8,12 @@ sent. While the danger question waits for an answer, silence for the dialogue's
 
 from __future__ import annotations
 
-import json
 import logging
 import select
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
+from appliance import jsonout
 from appliance.behavior.dialog import Dialog, Turn
 from appliance.behavior.utterance import check_line
 from appliance.engines.qa.events import KioskEvent
@@ -91,7 +91,7 @@ class Chat:
     def _show(self, turn: Turn, out: TextIO) -> None:
         calls, self.calls = self.calls, []
         if self.as_json:
-            out.write(json.dumps({
+            out.write(jsonout.dumps({
                 "text": turn.text, "reply": turn.answer.text, "intent": turn.nlu.intent,
                 "slots": turn.nlu.slots, "emotion": turn.nlu.emotion.as_dict(),
                 "safety": turn.nlu.safety.as_dict(), "acts": turn.nlu.acts,
