@@ -11,14 +11,17 @@ Three threads, none of them the asyncio loop's:
 - ``avatar-display`` (:class:`DisplayLoop`) renders the scene on the same monotonic
   clock as the speaker and writes each frame to the sinks.
 
-The speaker says when a reply *really* started: its first block's monotonic time
-(``AudioOutput.log.started_at``), which is what the lips are timed from.
+The speaker says when a reply *really* started (its first block's monotonic time,
+``AudioOutput.log.started_at``) and, block by block, how much of it has been heard:
+that :class:`AudioClock` places the lips, the words and the gestures, so a starved
+speaker or a late frame never leaves the mouth shut while the voice goes on.
 """
 
 from __future__ import annotations
 
 import logging
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -27,6 +30,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from appliance.avatar.audioclock import AudioClock
 from appliance.avatar.output import FATAL_CODES, AvatarOutput
 from appliance.avatar.pacer import DisplayLoop
 from appliance.avatar.scene import Scene
@@ -50,6 +54,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+GIL_SWITCH_S = 0.001
+"""The interpreter's thread switch interval while the live avatar runs. Every OpenCV
+call releases the GIL; with the default 5 ms a busy Python thread can make the display
+thread wait 5 ms to get it back, dozens of times a frame. 1 ms bounds that wait."""
+
 ATTRACT_AFTER_S = 45.0
 """Seconds without a conversation before the attract loop returns."""
 
@@ -72,14 +81,19 @@ class LiveAvatar:
         self.scene = Scene((settings.width, settings.height), language=settings.language)
         self.scene.set_mode("attract")
         self._now = clock()
-        self.output = AvatarOutput(self.scene, clock=lambda: self._now)
+        self.audio = AudioClock()
+        """Where the speaker is in the reply (fed by :meth:`on_block_played`)."""
+        self.output = AvatarOutput(self.scene, clock=lambda: self._now,
+                                   heard=lambda: self.audio.position(self._now))
         self.sinks = list(open_live_sinks(settings) if sinks is None else sinks)
-        self.display = DisplayLoop(self.scene, self.sinks, fps=settings.fps, clock=clock)
+        self.display = DisplayLoop(self.scene, self.sinks, fps=settings.fps, clock=clock,
+                                   heard=self.heard_at)
         self.attract_after_s = attract_after_s
         self.dropped = 0
         """Frames not shown because the event queue was full (should stay 0)."""
         self._events: queue.Queue[tuple[object, float] | None] = queue.Queue(queue_size)
         self._thread: threading.Thread | None = None
+        self._switch: float | None = None
         self._speaker_started: float | None = None
         self._interrupted_turn = 0
         self._last_activity = clock()
@@ -91,13 +105,30 @@ class LiveAvatar:
         kiosk.pipeline.on_frame(self.on_frame)
         speaker = kiosk.speaker
 
-        def played(_block: np.ndarray, _rate: int, _now: float) -> None:
+        def played(block: np.ndarray, rate: int, now: float) -> None:
             started = speaker.log.started_at
-            if started is not None and started != self._speaker_started:
+            if started is None:
+                return
+            self.on_block_played(started, speaker.position, len(block) / rate, now)
+            if started != self._speaker_started:
                 self._speaker_started = started
                 self.on_playback_started(started)
 
         speaker.listeners.append(played)
+
+    def on_block_played(self, started: float, position: float, length: float,
+                        at: float) -> None:
+        """The speaker played ``length`` s of the reply that began at ``started``,
+        reaching ``position`` s, at clock time ``at`` (any thread: no queue, no lock wait)."""
+        self.audio.played(started, position, length, at)
+
+    def heard_at(self, now: float) -> tuple[float, float] | None:
+        """(reply start, seconds heard) at ``now`` for the reply on screen, else None."""
+        start = self.output.reply_start
+        if start is None or self.audio.stream != start:
+            return None
+        pos = self.audio.position(now)
+        return None if pos is None else (start, pos)
 
     def on_frame(self, frame: Frame) -> None:
         """A frame reached the end of the pipeline."""
@@ -118,6 +149,8 @@ class LiveAvatar:
 
     def start(self) -> None:
         """Start the event and display threads."""
+        self._switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch, GIL_SWITCH_S))
         self._thread = threading.Thread(target=self._run, name="avatar-events", daemon=True)
         self._thread.start()
         self.display.start()
@@ -132,6 +165,9 @@ class LiveAvatar:
             self._thread.join(timeout=5)
             self._thread = None
         self.display.stop()
+        if self._switch is not None:
+            sys.setswitchinterval(self._switch)
+            self._switch = None
         if self.display.pacer.dropped:
             logger.info("live avatar: %d frames shown, %d dropped", self.display.pacer.index,
                         self.display.pacer.dropped)
@@ -182,6 +218,8 @@ class LiveAvatar:
         was_out = self.scene.state.mode == "out_of_service"
         if isinstance(frame, SpeechStarted) and self.scene.state.mode in ("attract", "idle"):
             self.scene.set_mode("listening")
+        if isinstance(frame, (Interrupt, PlaybackStopped)):
+            self.audio.release(at)  # the sound stopped: gestures and words finish on time
         self.output.handle(frame)
         if isinstance(frame, PlaybackStopped) and not frame.interrupted \
                 and self.scene.state.mode == "speaking":

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 
 from appliance.avatar.scene import Scene
+from appliance.avatar.visemes import Envelope
 from appliance.frames import (
     Frame,
     Interrupt,
@@ -35,9 +36,12 @@ FATAL_CODES = frozenset({"engine-load-failed", "tts-failed", "asr-failed", "audi
 class AvatarOutput:
     """Maps frames onto a :class:`Scene` (thread-safe scene setters, so any thread)."""
 
-    def __init__(self, scene: Scene, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, scene: Scene, clock: Callable[[], float] = time.monotonic,
+                 heard: Callable[[], float | None] | None = None) -> None:
         self.scene = scene
         self.clock = clock
+        self.heard = heard
+        """Seconds of the current reply the visitor has heard (the audio clock), if known."""
         self.reply_start: float | None = None
         """Clock time of the current reply's first sample (set by :meth:`playback_started`)."""
         self._reply: Reply | None = None
@@ -45,6 +49,7 @@ class AvatarOutput:
         self._phonemes: list[tuple[str, float, float]] = []
         self._text = ""
         self._duration = 0.0
+        self._envelope = Envelope()
 
     def playback_started(self, at: float | None = None) -> None:
         """The speaker started the current reply at clock time ``at`` (default now)."""
@@ -66,22 +71,25 @@ class AvatarOutput:
         elif isinstance(frame, Reply):
             self._reply = frame
             self._cues, self._phonemes, self._text, self._duration = [], [], "", 0.0
+            self._envelope = Envelope()
             self.reply_start = None
             self.scene.set_emotion(frame.emotion.valence, frame.emotion.arousal, now)
             self.scene.show_media(frame.media[0] if frame.media else None)
         elif isinstance(frame, SpeechAudio):
-            self._phonemes += [(p.phoneme, p.start + frame.offset, p.end + frame.offset)
-                               for p in frame.phonemes]
+            # phonemes and cues are already on the reply's clock (the speech and
+            # lip-sync stages add the chunk's offset): adding it again pushed every
+            # sentence after the first late by its offset, and the lips shut while it played
+            self._phonemes += [(p.phoneme, p.start, p.end) for p in frame.phonemes]
             self._text = f"{self._text} {frame.text}".strip()
             self._duration = max(self._duration, frame.offset + frame.duration)
+            self._envelope.add(frame.pcm, frame.sample_rate, frame.offset)
             self._update()
         elif isinstance(frame, Visemes):
-            self._cues += [VisemeCue(c.viseme, c.start + frame.offset, c.end + frame.offset)
-                           for c in frame.cues]
+            self._cues += [VisemeCue(c.viseme, c.start, c.end) for c in frame.cues]
             self._update()
         elif isinstance(frame, (Interrupt, PlaybackStopped)):
             if not isinstance(frame, PlaybackStopped) or frame.interrupted:
-                self.scene.interrupt(now)
+                self.scene.interrupt(now, self.heard() if self.heard else None)
         elif isinstance(frame, StageError) and frame.code in FATAL_CODES:
             logger.error("avatar shows out of service: %s %s", frame.stage, frame.code)
             self.scene.set_mode("out_of_service", reason=frame.code)
@@ -90,4 +98,4 @@ class AvatarOutput:
         if self.reply_start is None or not self._cues:
             return
         self.scene.speak(self.reply_start, self._cues, self._text, self._phonemes,
-                         duration=self._duration)
+                         duration=self._duration, envelope=self._envelope)

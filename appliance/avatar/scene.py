@@ -25,9 +25,16 @@ from appliance.avatar.screens import ATTRACT_LINES, attract_gestures, out_of_ser
 from appliance.avatar.subtitles import SubtitleTrack, render_line
 from appliance.avatar.text2action import GestureCue, gestures_from_reply, word_timings
 from appliance.avatar.timeline import AvatarState
+from appliance.avatar.visemes import Envelope
 from appliance.frames import PhonemeTiming, VisemeCue
 
 logger = logging.getLogger(__name__)
+
+
+ATTRACT_PERIOD_S = 9.0
+"""One wave per this many seconds in the attract loop."""
+ATTRACT_LINE_S = 3.0
+"""Each invitation line shows this long."""
 
 
 def _phonemes(items: Sequence[PhonemeTiming | tuple[str, float, float]]) -> list[PhonemeTiming]:
@@ -95,8 +102,10 @@ class Scene:
     def speak(self, start: float, cues: Sequence[VisemeCue], text: str,
               phonemes: Sequence[PhonemeTiming | tuple[str, float, float]] = (),
               duration: float | None = None, gestures: Sequence[GestureCue] | None = None,
-              valence: float | None = None, arousal: float | None = None) -> None:
-        """Say ``text`` from ``start``: lips from ``cues``, words and gestures from phonemes."""
+              valence: float | None = None, arousal: float | None = None,
+              envelope: Envelope | None = None) -> None:
+        """Say ``text`` from ``start``: lips from ``cues`` (and the audio's ``envelope``),
+        words and gestures from phonemes."""
         ph = _phonemes(phonemes)
         dur = duration if duration is not None else max((c.end for c in cues), default=0.0)
         words = word_timings(text, ph, dur)
@@ -106,13 +115,14 @@ class Scene:
         with self._lock:
             if valence is not None:
                 self.state.set_emotion(valence, 0.4 if arousal is None else arousal, start)
-            self.state.speak(start, cues, planned, words, dur, text)
+            self.state.speak(start, cues, planned, words, dur, text, envelope)
             self._subs = subs
 
-    def interrupt(self, t: float) -> None:
-        """Barge-in: stop the lips and gestures now, keep the words said so far."""
+    def interrupt(self, t: float, heard: float | None = None) -> None:
+        """Barge-in: stop the lips and gestures now (``heard`` s into the reply, when the
+        audio clock knows), keep the words said so far."""
         with self._lock:
-            self.state.interrupt(t)
+            self.state.interrupt(t, heard)
 
     def heard(self, text: str) -> None:
         """Show what the avatar heard the visitor say."""
@@ -151,51 +161,61 @@ class Scene:
 
     # --- drawing --------------------------------------------------------------------------
 
-    def render(self, t: float) -> np.ndarray:
-        """Draw the frame for time ``t``; the returned buffer is reused by the next call."""
+    def render(self, t: float, heard: tuple[float, float] | None = None) -> np.ndarray:
+        """Draw the frame for time ``t``; the returned buffer is reused by the next call.
+
+        ``heard`` is ``(reply start, seconds heard)`` from the audio clock: when it is
+        about the reply being shown, lips, words and gestures follow the sound.
+        The lock is held only to read the state; painting runs without it, so an
+        event (the next sentence's visemes) never waits for a frame to be drawn.
+        """
         with self._lock:
-            if self._oos is not None:
-                np.copyto(self._frame, self._oos)
-                return self._frame
-            frame, state = self._frame, self.state
-            _sx, sy, _sw, sh = self.layout.stage
-            np.copyto(frame[sy : sy + sh], self._bg[sy : sy + sh])
-            if state.mode == "attract":
-                self._attract(frame, t)
-                return frame
-            pose = state.pose_at(t)
-            self.painter.paint(frame, pose)
-            if self._card is not None:
-                card, cx, cy = self._card
-                frame[cy : cy + card.shape[0], cx : cx + card.shape[1]] = card
-            self.painter.paint_arm(frame, pose)
-            self._paint_text(frame, t)
+            oos = self._oos
+            state = self.state
+            if oos is None and state.mode == "attract":
+                self._attract_cycle(t)
+            r = state.reply
+            local = heard[1] if heard is not None and r is not None \
+                and abs(heard[0] - r.start) < 1e-6 else None
+            pose = state.pose_at(t, local) if oos is None else None
+            word = state.current_word(t, local)
+            attract = state.mode == "attract"
+            card, subs, heard_strip = self._card, self._subs, self._heard
+            tracks = self._attract_tracks
+        frame = self._frame
+        if oos is not None or pose is None:
+            if oos is not None:
+                np.copyto(frame, oos)
             return frame
-
-    def _paint_text(self, frame: np.ndarray, t: float) -> None:
-        x, y, w, h = self.layout.heard
-        frame[y : y + h, x : x + w] = self._heard
-        x, y, w, h = self.layout.subtitles
-        band = frame[y : y + h, x : x + w]
-        if self._subs is None:
-            band[:] = d.PANEL
-        else:
-            self._subs.draw(band, self.state.current_word(t))
-
-    def _attract(self, frame: np.ndarray, t: float) -> None:
-        """Idle avatar waving now and then, the invitation cycling through languages."""
-        state = self.state
-        period = 9.0
-        cycle = int(t // period)
-        if state.reply is None or state.reply.start != cycle * period:
-            state.speak(cycle * period, [], attract_gestures(), (), period, "")
-            state.mode = "attract"
-        pose = state.pose_at(t)
+        _sx, sy, _sw, sh = self.layout.stage
+        np.copyto(frame[sy : sy + sh], self._bg[sy : sy + sh])
         self.painter.paint(frame, pose)
+        if card is not None and not attract:
+            img, cx, cy = card
+            frame[cy : cy + img.shape[0], cx : cx + img.shape[1]] = img
         self.painter.paint_arm(frame, pose)
         x, y, w, h = self.layout.heard
-        frame[y : y + h, x : x + w] = d.PANEL
+        if attract:
+            frame[y : y + h, x : x + w] = d.PANEL
+            x, y, w, h = self.layout.subtitles
+            if tracks:
+                track = tracks[int(t // ATTRACT_LINE_S) % len(tracks)]
+                track.draw(frame[y : y + h, x : x + w], 10_000, highlight=False)
+            return frame
+        frame[y : y + h, x : x + w] = heard_strip
         x, y, w, h = self.layout.subtitles
-        if self._attract_tracks:
-            track = self._attract_tracks[int(t // 3.0) % len(self._attract_tracks)]
-            track.draw(frame[y : y + h, x : x + w], 10_000, highlight=False)
+        band = frame[y : y + h, x : x + w]
+        if subs is None:
+            band[:] = d.PANEL
+        else:
+            subs.draw(band, word)
+        return frame
+
+    def _attract_cycle(self, t: float) -> None:
+        """While nobody is there: a friendly wave every cycle (call with the lock held)."""
+        state = self.state
+        cycle = int(t // ATTRACT_PERIOD_S)
+        if state.reply is None or state.reply.start != cycle * ATTRACT_PERIOD_S:
+            state.speak(cycle * ATTRACT_PERIOD_S, [], attract_gestures(), (), ATTRACT_PERIOD_S,
+                        "")
+            state.mode = "attract"

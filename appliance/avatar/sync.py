@@ -50,10 +50,16 @@ def mouth_box(size: tuple[int, int]) -> tuple[int, int, int, int]:
 
 
 def mouth_openness(crops: np.ndarray) -> np.ndarray:
-    """Per frame (N, h, w, 3 BGR): how many pixels have the mouth-cavity colour."""
-    ref = np.array(d.MOUTH, np.int16)
-    diff = np.abs(crops.astype(np.int16) - ref).sum(axis=-1)
-    return (diff < 70).sum(axis=(1, 2)).astype(np.float64)
+    """Per frame (N, h, w, 3 BGR): pixels of the open mouth (cavity, teeth or tongue).
+
+    Teeth and tongue count: a mouth showing its teeth is open even where they hide
+    the dark cavity (an ``I`` or ``SS`` is mostly teeth).
+    """
+    px = crops.astype(np.int16)
+    open_px = np.zeros(crops.shape[:3], bool)
+    for colour, tol in ((d.MOUTH, 70), (d.TEETH, 12), (d.TONGUE, 40)):
+        open_px |= np.abs(px - np.array(colour, np.int16)).sum(axis=-1) < tol
+    return open_px.sum(axis=(1, 2)).astype(np.float64)
 
 
 def decode_mouth(path: str | Path, size: tuple[int, int]) -> np.ndarray:

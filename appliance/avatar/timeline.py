@@ -26,7 +26,7 @@ from appliance.avatar.motion import (
     micro_motion,
 )
 from appliance.avatar.text2action import RELAX_S, GestureCue
-from appliance.avatar.visemes import REST, MouthShape, MouthTrack
+from appliance.avatar.visemes import REST, Envelope, MouthShape, MouthTrack
 from appliance.frames import VisemeCue, WordTiming
 
 MODES = ("idle", "listening", "thinking", "speaking", "attract", "out_of_service")
@@ -102,27 +102,28 @@ class AvatarState:
 
     def speak(self, start: float, cues: Sequence[VisemeCue],
               gestures: Sequence[GestureCue] = (), words: Sequence[WordTiming] = (),
-              duration: float | None = None, text: str = "") -> ReplyTrack:
+              duration: float | None = None, text: str = "",
+              envelope: Envelope | None = None) -> ReplyTrack:
         """Start a reply at ``start``; cue, gesture and word times are from its start."""
-        track = MouthTrack(cues)
+        track = MouthTrack(cues, envelope)
         dur = duration if duration is not None else max(track.end, 0.0)
         self.reply = ReplyTrack(start, track, list(gestures), list(words), dur, text)
         self.mode = "speaking"
         return self.reply
 
-    def interrupt(self, t: float) -> None:
-        """Stop speaking at ``t``: lips close, gestures relax, words stop advancing."""
+    def interrupt(self, t: float, heard: float | None = None) -> None:
+        """Stop speaking at ``t`` (``heard`` s into the reply, when the audio clock knows)."""
         reply = self.reply
         if reply is None:
             return
-        local = t - reply.start
+        local = self.local_time(t, heard)
         cues = [VisemeCue(c.viseme, c.start, min(c.end, local)) for c in reply.mouth.cues
                 if c.start < local]
         gestures = [GestureCue(g.kind, g.start, min(g.apex, local), min(g.end, local + RELAX_S),
                                g.word) for g in reply.gestures if g.start < local]
         words = [w for w in reply.words if w.start < local]
-        self.reply = ReplyTrack(reply.start, MouthTrack(cues), gestures, words,
-                                max(0.0, local), reply.text)
+        self.reply = ReplyTrack(reply.start, MouthTrack(cues, reply.mouth.envelope), gestures,
+                                words, max(0.0, local), reply.text)
         self.mode = "listening"
 
     def set_emotion(self, valence: float, arousal: float, t: float) -> None:
@@ -152,12 +153,19 @@ class AvatarState:
         r = self.reply
         return r is not None and r.start <= t < r.end
 
-    def current_word(self, t: float) -> int:
+    def local_time(self, t: float, heard: float | None = None) -> float:
+        """Seconds into the current reply at ``t``: ``heard`` (the audio clock) when given."""
+        r = self.reply
+        if heard is not None:
+            return heard
+        return t - r.start if r is not None else 0.0
+
+    def current_word(self, t: float, heard: float | None = None) -> int:
         """Index of the word being spoken at ``t`` (-1 before the first)."""
         r = self.reply
         if r is None:
             return -1
-        local = t - r.start
+        local = self.local_time(t, heard)
         idx = -1
         for i, w in enumerate(r.words):
             if w.start <= local:
@@ -166,25 +174,29 @@ class AvatarState:
                 break
         return idx
 
-    def _gesture_at(self, t: float, nod: bool) -> tuple[str, float, float]:
-        """(kind, weight, seconds since the stroke) of the arm gesture or nod at ``t``."""
+    def _gesture_at(self, local: float, nod: bool) -> tuple[str, float, float]:
+        """(kind, weight, seconds since the stroke) of the arm gesture or nod at ``local``."""
         r = self.reply
         if r is None:
             return "", 0.0, 0.0
-        local = t - r.start
         for g in r.gestures:
             if (g.kind == "nod") == nod and g.start < local < g.end:
                 relax = min(RELAX_S, max(0.05, g.end - g.apex))
                 return g.kind, envelope(local, g.start, g.apex, g.end, relax), local - g.apex
         return "", 0.0, 0.0
 
-    def pose_at(self, t: float) -> AvatarPose:
-        """The pose at ``t`` (seconds on the state's clock)."""
+    def pose_at(self, t: float, heard: float | None = None) -> AvatarPose:
+        """The pose at ``t`` (seconds on the state's clock).
+
+        ``heard`` is the audio clock's position in the current reply: when given, the
+        lips, words and gestures follow it rather than ``t - reply.start``.
+        """
         r = self.reply
-        mouth = r.mouth.shape_at(t - r.start) if r is not None else REST
+        local = self.local_time(t, heard)
+        mouth = r.mouth.shape_at(local) if r is not None else REST
         expr = self.expression_at(t)
-        kind, weight, since = self._gesture_at(t, nod=False)
-        _, nod_weight, nod_since = self._gesture_at(t, nod=True)
+        kind, weight, since = self._gesture_at(local, nod=False)
+        _, nod_weight, nod_since = self._gesture_at(local, nod=True)
         mx, my, mr = micro_motion(t, self.seed)
         talking = self.speaking_at(t)
         energy = 1.6 if talking else 1.0

@@ -13,6 +13,7 @@ import numpy as np
 from appliance.avatar.scene import Scene
 from appliance.avatar.sinks.base import FrameSink
 from appliance.avatar.sinks.mp4 import Mp4Recorder
+from appliance.avatar.visemes import Envelope
 from appliance.frames import Emotion, PhonemeTiming, VisemeCue
 
 logger = logging.getLogger(__name__)
@@ -73,7 +74,9 @@ def render_reply_video(
         scene.heard(heard_text)
     if media:
         scene.show_media(media)
-    scene.speak(lead, cues, text, phonemes, duration=duration)
+    envelope = Envelope()
+    envelope.add(pcm, sample_rate, 0.0)
+    scene.speak(lead, cues, text, phonemes, duration=duration, envelope=envelope)
     out = Path(out_path)
     with Mp4Recorder(out, size, fps, padded, sample_rate) as rec:
         render_frames(scene, rec, n_frames, fps, progress=True)

@@ -32,6 +32,23 @@ class Clock:
         return self.now
 
 
+def test_later_sentences_keep_their_reply_clock_times() -> None:
+    """Cues and phonemes of every chunk are on the reply's clock (the stages add the
+    offset): the second sentence's mouth opens while the second sentence plays."""
+    scene = Scene((270, 480))
+    out = AvatarOutput(scene, Clock())
+    out.handle(Reply("One. Two."))
+    pcm = np.zeros(22_050, np.int16)
+    out.handle(Visemes([VisemeCue("aa", 0.2, 0.8)], offset=0.0))
+    out.handle(SpeechAudio(pcm, 22_050, "One.", 0.0, [PhonemeTiming("a", 0.2, 0.8)]))
+    out.handle(Visemes([VisemeCue("O", 1.2, 1.8)], offset=1.0))
+    out.handle(SpeechAudio(pcm, 22_050, "Two.", 1.0, [PhonemeTiming("o", 1.2, 1.8)]))
+    out.playback_started(at=100.0)
+    assert scene.state.pose_at(101.5).mouth.open > 0.6
+    assert scene.state.pose_at(102.5).mouth.open == 0
+    assert scene.state.current_word(101.5) == 1
+
+
 def test_frames_drive_speech_gaze_and_out_of_service() -> None:
     clock = Clock()
     scene = Scene((270, 480))

@@ -6,13 +6,14 @@ import itertools
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from appliance.avatar.motion import BlinkSchedule, expression_for
 from appliance.avatar.pacer import FramePacer
 from appliance.avatar.text2action import gestures_from_reply, phoneme_words, word_timings
 from appliance.avatar.timeline import AvatarState
-from appliance.avatar.visemes import VISEMES, MouthTrack, shape_for
+from appliance.avatar.visemes import ANTICIPATION_S, VISEMES, Envelope, MouthTrack, shape_for
 from appliance.frames import PhonemeTiming, VisemeCue
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures/avatar/piper_reply.json"
@@ -32,17 +33,45 @@ def test_every_oculus_viseme_has_a_shape() -> None:
     assert shape_for("U").wide < -0.5 < 0.5 < shape_for("I").wide
 
 
-def test_mouth_reaches_each_shape_at_its_cue_and_blends_between() -> None:
+def test_mouth_coarticulates_anticipates_and_never_jumps() -> None:
     track = MouthTrack([VisemeCue("sil", 0, 0.5), VisemeCue("aa", 0.5, 1.0),
                         VisemeCue("PP", 1.0, 1.3)])
-    assert track.openness_at(0.2) == 0
-    assert track.openness_at(0.5) == pytest.approx(0.5, abs=0.01)  # half-way at the boundary
-    assert track.openness_at(0.54) == pytest.approx(1.0)
-    assert track.openness_at(0.75) == pytest.approx(1.0)
-    mid = track.openness_at(1.0)
-    assert 0.3 < mid < 0.7  # closing, not jumping
-    assert track.shape_at(1.1).press == pytest.approx(1.0)
+    assert track.openness_at(0.2) < 0.01
+    assert 0.2 < track.openness_at(0.5 - ANTICIPATION_S) < 0.8  # the lips lead the sound
+    assert track.openness_at(0.75) == pytest.approx(1.0, abs=0.02)
+    samples = [track.openness_at(i * 0.005) for i in range(400)]
+    assert max(abs(b - a) for a, b in itertools.pairwise(samples)) < 0.25  # no step changes
+    assert track.shape_at(1.12).open == 0 and track.shape_at(1.12).press == pytest.approx(1.0)
     assert track.openness_at(2.0) == 0
+
+
+def test_every_bilabial_of_a_real_reply_closes_the_lips_for_a_frame() -> None:
+    _, _, cues = piper_reply()
+    track = MouthTrack(cues)
+    bilabials = [c for c in cues if c.viseme == "PP"]
+    assert bilabials
+    for c in bilabials:
+        mid = (c.start + c.end) / 2 - ANTICIPATION_S
+        closed = [track.shape_at(mid + dt).open == 0 for dt in (-0.016, 0.0, 0.016)]
+        assert all(closed), f"{c}: lips not shut"
+
+
+def test_a_short_consonant_between_vowels_barely_closes_the_jaw() -> None:
+    track = MouthTrack([VisemeCue("aa", 0.0, 0.2), VisemeCue("DD", 0.2, 0.24),
+                        VisemeCue("aa", 0.24, 0.5)])
+    assert track.openness_at(0.22 - ANTICIPATION_S) > shape_for("DD").open + 0.15
+
+
+def test_the_jaw_follows_the_audio_loudness() -> None:
+    cues = [VisemeCue("aa", 0.0, 1.0)]
+    rate = 16_000
+    t = np.arange(rate) / rate
+    pcm = (np.where(t < 0.5, 8000, 2000) * np.sin(2 * np.pi * 200 * t)).astype(np.int16)
+    env = Envelope()
+    env.add(pcm, rate, 0.0)
+    track = MouthTrack(cues, env)
+    assert track.openness_at(0.25) > 0.9
+    assert 0.4 < track.openness_at(0.8) < 0.7
 
 
 def test_words_come_from_piper_word_boundaries() -> None:
