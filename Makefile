@@ -60,8 +60,33 @@ clean:
 # Jetson readiness: resolve the runtime dependencies for JetPack 6 (aarch64, cp310) from
 # binary wheels only; fails naming any dependency without one (needs PyPI).
 .PHONY: check-aarch64 deb
+# Lock files (hashes): requirements/jetson-aarch64-py310.txt (JetPack 6: onnxruntime and OpenCV
+# left to JetPack, numpy < 2 as its builds need; requirements/jetson-constraints.txt) and
+# requirements/linux-x86_64-py311.txt (this kind of PC). `make lock` regenerates both with uv.
+JETSON_LOCK := requirements/jetson-aarch64-py310.txt
+JETSON_PLATFORMS := $(foreach v,17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35,\
+	--platform manylinux_2_$(v)_aarch64) --platform manylinux2014_aarch64
+JETSON_PIP := --only-binary=:all: $(JETSON_PLATFORMS) --python-version 3.10 --implementation cp \
+	--require-hashes --no-deps -r $(JETSON_LOCK) --disable-pip-version-check
 check-aarch64: setup
+	$(PY) -m pip install -q --dry-run --ignore-installed $(JETSON_PIP)
 	$(PY) -m provisioning.wheelcheck
+
+.PHONY: lock wheelhouse
+lock: setup
+	$(PY) -m pip install -q uv
+	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.10 \
+		--python-platform aarch64-manylinux_2_35 --generate-hashes \
+		-c requirements/jetson-constraints.txt --no-emit-package onnxruntime \
+		--no-emit-package opencv-python-headless -o $(JETSON_LOCK)
+	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_36 --generate-hashes \
+		-o requirements/linux-x86_64-py311.txt
+
+# Offline installs: every locked Jetson wheel, hash-checked, in build/wheelhouse (the .deb's
+# postinst installs from /usr/lib/kiosk/wheelhouse when a factory image ships this folder).
+wheelhouse: setup
+	$(PY) -m pip download -q -d build/wheelhouse $(JETSON_PIP)
 
 # The appliance as a Debian package: build/kiosk_<version>_all.deb
 deb: setup models
