@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from appliance.settings import SettingsError, parse_toml, validate_overrides
 from appliance.settings import load as load_settings
 from appliance.sitepack import check_sitepack
 from provisioning.errors import ProvisionError
@@ -30,15 +31,30 @@ logger = logging.getLogger(__name__)
 
 MANIFEST = "manifest.yaml"
 INSTALL_NOTE = ".installed.json"
+SITE_SETTINGS = "settings.toml"
+"""The site's settings layer inside a pack (kiosk.toml tables; see appliance.settings)."""
 
 
 def validate(folder: Path) -> list[str]:
-    """Every error the site pack checker finds (empty list = good); warnings are logged."""
+    """Every error the site pack checker finds (empty list = good); warnings are logged.
+
+    The pack's optional ``settings.toml`` (the site's settings layer) is checked
+    against the kiosk's settings schema too: a refused value is an error here, at
+    install time, not a surprise at the kiosk's next start.
+    """
     _, problems = check_sitepack(folder)
     for p in problems:
         if p.severity != "error":
             logger.warning("site pack: %s", p)
-    return [str(p) for p in problems if p.severity == "error"]
+    errors = [str(p) for p in problems if p.severity == "error"]
+    overrides = folder / SITE_SETTINGS
+    if overrides.exists():
+        try:
+            tables = parse_toml(overrides)
+        except SettingsError as err:
+            return [*errors, f"{SITE_SETTINGS}: {'; '.join(err.problems)}"]
+        errors += [f"{SITE_SETTINGS}: {p}" for p in validate_overrides(tables, "site")]
+    return errors
 
 
 def tree_hash(folder: Path) -> str:

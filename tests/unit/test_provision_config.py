@@ -154,3 +154,18 @@ def test_every_option_has_help() -> None:
         return missing
 
     assert walk(typer.main.get_command(app), "kiosk-provision") == []
+
+
+def test_site_pack_settings_are_checked_at_install_and_become_the_site_layer(
+        root: Path, tmp_path: Path) -> None:
+    from test_provision_cli import make_pack
+
+    bad = make_pack(tmp_path / "bad")
+    (bad / "settings.toml").write_text("[tts]\nlength_scale = -3\n")
+    error = cli("site", "install", str(bad), code=1)["error"]
+    assert "settings.toml: tts.length_scale = -3 refused" in error["message"]
+    good = make_pack(tmp_path / "good")
+    (good / "settings.toml").write_text("[tts]\nlength_scale = 1.2\n")
+    cli("site", "install", str(good))
+    got = cli("config", "get", "tts.length_scale", "--origin")
+    assert got["value"] == 1.2 and got["origins"]["tts.length_scale"] == "site"
