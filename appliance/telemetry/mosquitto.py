@@ -155,6 +155,22 @@ class MosquittoBroker:
             self.proc.wait()
             self.proc = None
 
+    def save(self, timeout: float = 5.0) -> None:
+        """SIGUSR1: write the persistence file now, as an autosave would (retained
+        messages, sessions, queues). Returns once the file has been rewritten."""
+        if self.proc is None:
+            return
+        db = self.persistence_dir / "mosquitto.db"
+        before = db.stat().st_mtime_ns if db.exists() else 0
+        self.proc.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if db.exists() and db.stat().st_mtime_ns != before:
+                time.sleep(0.1)  # the rename is the last step; let it settle
+                return
+            time.sleep(0.02)
+        raise BrokerError(f"mosquitto did not save {db} within {timeout} s")
+
     def pause(self) -> None:
         """SIGSTOP: connections stay open but nothing answers (a half-open link)."""
         if self.proc is not None:

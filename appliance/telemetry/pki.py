@@ -113,8 +113,8 @@ class CertAuthority:
                 [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
                 critical=False)
         cert = builder.sign(self.key, hashes.SHA256())
-        stem = self.out / cn
-        cert_file, key_file = stem.with_suffix(".pem"), stem.with_suffix(".key")
+        # not with_suffix: "fleet.host" and "fleet.console" would both become fleet.pem
+        cert_file, key_file = self.out / f"{cn}.pem", self.out / f"{cn}.key"
         cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         _write_key(key, key_file)
         return Issued(cert_file, key_file, serial)
