@@ -108,6 +108,8 @@ _MIN_CLOSED_S = 0.05
 """A bilabial shuts the lips for at least this long: more than one frame at 30 fps."""
 
 ENERGY_FLOOR = 0.25
+ARTICULATED_OPEN = 0.12
+"""Openness a sound keeps however softly it is said (lips apart, teeth showing)."""
 """With an envelope, the quietest voiced sound still opens the jaw this much of its shape."""
 
 
@@ -242,8 +244,11 @@ class MouthTrack:
             return REST
         o, w_, p, th, tg = (acc / total).tolist()
         if self.envelope is not None and len(self.envelope):
-            o *= ENERGY_FLOOR + (1.0 - ENERGY_FLOOR) * self.envelope.at(t + 0.5 *
-                                                                         self.anticipation_s)
+            # loudness scales the jaw above the consonants' own small gap: an s or a t
+            # said softly still parts the lips and shows the teeth
+            base = min(o, ARTICULATED_OPEN)
+            loud = self.envelope.at(t + 0.5 * self.anticipation_s)
+            o = base + (o - base) * (ENERGY_FLOOR + (1.0 - ENERGY_FLOOR) * loud)
         if closure > 0.0:
             o *= 1.0 - closure
             p = max(p, closure)
