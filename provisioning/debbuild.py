@@ -4,10 +4,13 @@ What goes where (the places systemd and Debian expect)::
 
     /usr/lib/kiosk/python/{appliance,hw,provisioning}   the code
     /usr/lib/kiosk/python/models/manifest.toml, recipes/  the model manifest (hashes, shapes)
-    /usr/lib/kiosk/python/models/sitepacks/metro-demo   the bundled site pack
+    /usr/lib/kiosk/python/models/sitepacks/metro-demo   the bundled site pack (of its eval/,
+                                                        only the tuning sets the runtime reads)
     /usr/lib/kiosk/python/models/prebuilt/<model>/<key>/  recipe models built by `make models`
                                                         (the device has no torch to build them)
-    /usr/lib/kiosk/requirements.txt                     PyPI dependencies for the venv
+    /usr/lib/kiosk/requirements/*.txt                   lock files (hashes), JetPack constraints
+    /usr/lib/kiosk/pip-lock-args                        picks the lock for the machine (postinst)
+    /usr/lib/kiosk/requirements.txt                     open ranges (only with KIOSK_DEB_UNLOCKED=1)
     /usr/bin/kiosk, /usr/bin/kiosk-provision            wrappers (venv python + code)
     /usr/lib/systemd/system/kiosk*.service              the units
     /usr/lib/sysusers.d/kiosk.conf, /usr/lib/tmpfiles.d/kiosk.conf
@@ -18,7 +21,8 @@ What goes where (the places systemd and Debian expect)::
 The postinst creates the user and directories (systemd-sysusers,
 systemd-tmpfiles), the venv in ``/usr/lib/kiosk/venv`` (with the system
 site-packages, so JetPack's TensorRT/pycuda and Ubuntu's python3-pyaudio and
-python3-systemd are seen; offline from ``/usr/lib/kiosk/wheelhouse`` when a
+python3-systemd are seen), installs the lock file for the machine's architecture
+with ``--require-hashes`` (offline from ``/usr/lib/kiosk/wheelhouse`` when a
 factory image ships one) and enables the units. It honours ``DPKG_ROOT``
 (``dpkg --root --force-script-chrootless``), which is how the test installs
 the package into a throwaway root.
@@ -31,6 +35,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from provisioning.tomlcompat import tomllib
@@ -75,6 +80,8 @@ DEFAULT_CONFIG = """\
 """
 
 UNITS = ("kiosk.service", "kiosk-display.service", "kiosk-firstboot.service")
+LOCKS = ("jetson-aarch64-py310.txt", "jetson-constraints.txt", "linux-x86_64-py311.txt")
+"""``requirements/`` files the postinst may install from (``debian/pip-lock-args`` picks)."""
 
 
 def version() -> str:
@@ -104,6 +111,34 @@ def _copy_code(stage: Path) -> None:
 
 SITEPACKS = ("metro-demo",)
 """Site packs the firmware ships (``appliance.sitepack.bundled_sitepack_dir``)."""
+
+
+def runtime_eval_files() -> frozenset[str]:
+    """The files of a pack's ``eval/`` that the kiosk reads at run time.
+
+    The NLU and safety engines calibrate on the pack's tuning sets; the held-out and
+    frozen evaluation sets are for the bench on a workstation only. Shipping those would
+    put them on every device (and in every field backup), where nothing stops them from
+    being trained on, so the package carries only what the engines name.
+    """
+    from appliance.engines.nlu.encoder_nlu import DEV_FILES
+    from appliance.engines.safety.encoder import DEV_FILE
+
+    return frozenset({*DEV_FILES, DEV_FILE})
+
+
+def _pack_ignore(pack_root: Path) -> Callable[[str, list[str]], set[str]]:
+    """A ``copytree`` ignore that drops caches and every ``eval/`` file the runtime never reads."""
+    keep = runtime_eval_files()
+    eval_dir = (pack_root / "eval").resolve()
+
+    def ignore(directory: str, names: list[str]) -> set[str]:
+        dropped = {n for n in names if n == "__pycache__" or n.endswith(".pyc")}
+        if Path(directory).resolve() == eval_dir:
+            dropped |= {n for n in names if n not in keep}
+        return dropped
+
+    return ignore
 
 
 class NotBuiltError(FileNotFoundError):
@@ -137,7 +172,8 @@ def _copy_models(stage: Path) -> None:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(models / "recipes", target / "recipes", ignore=ignore)
     for pack in SITEPACKS:
-        shutil.copytree(models / "sitepacks" / pack, target / "sitepacks" / pack, ignore=ignore)
+        source = models / "sitepacks" / pack
+        shutil.copytree(source, target / "sitepacks" / pack, ignore=_pack_ignore(source))
     for spec in parse_file(models / "manifest.toml").values():
         if spec.source.kind != "recipe":
             continue
@@ -160,6 +196,10 @@ def stage_tree(stage: Path) -> None:
     _copy_code(stage)
     _copy_models(stage)
     _write(stage / "usr/lib/kiosk/requirements.txt", "\n".join(requirements()) + "\n")
+    for lock in LOCKS:
+        _write(stage / "usr/lib/kiosk/requirements" / lock,
+               (SOURCE / "requirements" / lock).read_text())
+    _write(stage / "usr/lib/kiosk/pip-lock-args", script("pip-lock-args"), 0o755)
     _write(stage / "usr/bin/kiosk", WRAPPER.format(name="kiosk", module="appliance.cli"), 0o755)
     _write(stage / "usr/bin/kiosk-provision",
            WRAPPER.format(name="kiosk-provision", module="provisioning"), 0o755)

@@ -55,8 +55,16 @@ def test_extracted_files_are_where_systemd_expects(deb: Path, tmp_path: Path) ->
     assert (models / "manifest.toml").is_file()
     assert (models / "sitepacks/metro-demo/manifest.yaml").is_file()
     assert list(models.glob("prebuilt/sentence-encoder/*/MODEL.json"))
+    shipped_eval = {p.name for p in (models / "sitepacks/metro-demo/eval").iterdir()}
+    assert shipped_eval == {"dev.jsonl", "conversation-dev.jsonl"} == debbuild.runtime_eval_files()
     assert not list(code.rglob("__pycache__"))
     requirements = (tmp_path / "usr/lib/kiosk/requirements.txt").read_text()
+    assert os.access(tmp_path / "usr/lib/kiosk/pip-lock-args", os.X_OK)
+    for machine, pyver in (("aarch64", "3.10"), ("x86_64", "3.11")):
+        chosen = subprocess.run([str(tmp_path / "usr/lib/kiosk/pip-lock-args"), machine, pyver],
+                                capture_output=True, text=True, check=True).stdout.splitlines()
+        for path in [chosen[i + 1] for i, arg in enumerate(chosen) if arg in ("-r", "-c")]:
+            assert (tmp_path / path.lstrip("/")).is_file(), path  # the lock it names is shipped
     assert "onnxruntime" in requirements and "pyaudio" not in requirements.lower()
     # the packaged code runs on its own (no source tree on the path)
     env = {**os.environ, "PYTHONPATH": str(code), "KIOSK_ROOT": str(tmp_path / "state")}
@@ -64,6 +72,18 @@ def test_extracted_files_are_where_systemd_expects(deb: Path, tmp_path: Path) ->
                             env=env, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert "selftest" in result.stdout
+
+
+def test_frozen_and_heldout_sets_are_not_shipped(deb: Path) -> None:
+    """The evaluation sets stay on the workstation: no path in the package names them."""
+    listing = subprocess.run(["dpkg-deb", "-c", str(deb)], capture_output=True, text=True,
+                             check=True).stdout
+    pack_eval = [line.split()[-1] for line in listing.splitlines()
+                 if "/sitepacks/metro-demo/eval/" in line and not line.endswith("/")]
+    source_eval = {p.name for p in (debbuild.SOURCE / "models/sitepacks/metro-demo/eval").iterdir()}
+    assert {"heldout.jsonl", "frozen-independent.jsonl"} <= source_eval  # they exist to leave out
+    assert sorted(Path(p).name for p in pack_eval) == ["conversation-dev.jsonl", "dev.jsonl"]
+    assert "heldout" not in listing and "frozen-independent" not in listing
 
 
 def dpkg_root(tmp_path: Path) -> Path:
