@@ -1,9 +1,16 @@
-"""Arm and hand geometry for gestures, in body design units (head centre at 0, 0).
+"""Both arms and hands, at rest and in every gesture, in body design units.
 
-The forearm swings about the elbow from hanging (out of the stage) to the
-gesture's target by the pose's ``gesture_weight``, always through the outside so
-it never sweeps across the face. Pointing uses an index finger along the
-direction; greeting and "this way" show an open palm.
+Head centre is (0, 0), y grows down, the head is ~380 units wide. Each arm is a
+two-bone chain (shoulder -> elbow -> wrist) solved by inverse kinematics from
+where the wrist should be; a gesture gives, per arm, the wrist's target, the
+hand's direction and its shape, and the pose's ``gesture_weight`` blends from the
+rest pose (hands loosely together in front) to it. Hands always have fingers:
+an open palm, a pointing index, a relaxed hand, a flat hand on the chest, a
+beckoning hand whose fingers curl.
+
+Targets keep every fingertip inside ``|x| <= FRAME_HALF_X`` so a pointing hand
+never leaves a portrait screen, and the scene draws the arms *behind* an answer
+card, so a gesture never covers the map it refers to.
 """
 
 from __future__ import annotations
@@ -16,82 +23,200 @@ import numpy as np
 from appliance.avatar import draw as d
 from appliance.avatar.timeline import AvatarPose
 
-FOREARM = 330.0
-HAND_SCALE = 1.3
+UPPER_ARM = 290.0
+FOREARM = 265.0
+SHOULDER = (285.0, 365.0)
+"""Right shoulder joint (the left mirrors it)."""
+FRAME_HALF_X = 440.0
+"""Fingertips stay within this of the centre line (a 1080-wide portrait shows ~470)."""
 
 
 @dataclass(frozen=True)
-class ArmTarget:
-    side: int
-    """-1: the arm on screen left; 1: screen right."""
-    elbow: tuple[float, float]
+class HandPose:
+    """Where one wrist goes and what its hand does."""
+
+    wrist: tuple[float, float]
     angle_deg: float
-    """Forearm direction at the stroke (0 = screen right, -90 = up)."""
-    hand: str
-    """``point`` or ``open``."""
-    point_deg: float = 0.0
-    """Index direction for ``point`` hands."""
+    """Direction the fingers point (0 = screen right, -90 = up, 90 = down)."""
+    shape: str = "relaxed"
+    """``relaxed``, ``open``, ``point``, ``flat`` or ``beckon``."""
 
 
-TARGETS: dict[str, ArmTarget] = {
-    "point_left": ArmTarget(-1, (-300.0, 690.0), 263.0, "point", 184.0),
-    "point_right": ArmTarget(1, (300.0, 690.0), -83.0, "point", -4.0),
-    "point_ahead": ArmTarget(1, (250.0, 740.0), -108.0, "open"),
-    "open_hand": ArmTarget(1, (300.0, 680.0), -86.0, "open"),
+REST_R = HandPose((55.0, 770.0), 160.0, "relaxed")
+REST_L = HandPose((-45.0, 785.0), 20.0, "relaxed")
+
+
+@dataclass(frozen=True)
+class Gesture:
+    """Per-arm targets at the stroke (None: that arm stays at rest)."""
+
+    right: HandPose | None = None
+    left: HandPose | None = None
+    motion: str = ""
+    """``wave``, ``beckon``, ``beat``, ``push`` or empty: movement held at the stroke."""
+
+
+GESTURES: dict[str, Gesture] = {
+    # from Text2Action (the reply's content)
+    "point_left": Gesture(left=HandPose((-255.0, 320.0), 182.0, "point")),
+    "point_right": Gesture(right=HandPose((255.0, 320.0), -2.0, "point")),
+    "point_ahead": Gesture(right=HandPose((190.0, 380.0), -100.0, "open"), motion="push"),
+    "open_hand": Gesture(right=HandPose((275.0, 140.0), -80.0, "open"), motion="wave"),
+    # from the behaviour tree
+    "wave": Gesture(right=HandPose((280.0, 60.0), -85.0, "open"), motion="wave"),
+    "beckon": Gesture(right=HandPose((270.0, 420.0), -25.0, "open"), motion="beckon"),
+    "beckon_staff": Gesture(right=HandPose((285.0, 50.0), -95.0, "beckon"), motion="beckon"),
+    "point_help": Gesture(right=HandPose((300.0, 400.0), 35.0, "point")),
+    "point_screen": Gesture(right=HandPose((255.0, 330.0), 112.0, "point")),
+    "hand_on_chest": Gesture(right=HandPose((150.0, 500.0), 195.0, "flat")),
+    "open_arms": Gesture(right=HandPose((330.0, 430.0), -30.0, "open"),
+                         left=HandPose((-330.0, 430.0), 210.0, "open")),
+    "talk": Gesture(right=HandPose((210.0, 560.0), -50.0, "open"), motion="beat"),
+    "think": Gesture(right=HandPose((95.0, 330.0), -105.0, "relaxed")),
 }
-REST_ANGLE = 90.0
+"""Every gesture the behaviour tree or Text2Action can decide that moves an arm."""
+
+REST_GESTURES = frozenset({"idle", "wait", ""})
+"""Decisions that mean: arms at rest."""
+
+
+def _lerp_hand(a: HandPose, b: HandPose, k: float) -> HandPose:
+    da = (b.angle_deg - a.angle_deg + 180.0) % 360.0 - 180.0
+    return HandPose((a.wrist[0] + (b.wrist[0] - a.wrist[0]) * k,
+                     a.wrist[1] + (b.wrist[1] - a.wrist[1]) * k),
+                    a.angle_deg + da * k, b.shape if k > 0.35 else a.shape)
+
+
+def solve_elbow(shoulder: tuple[float, float], wrist: tuple[float, float],
+                outward: int) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Two-bone IK: (elbow, reachable wrist); the elbow bends down and ``outward``."""
+    sx, sy = shoulder
+    dx, dy = wrist[0] - sx, wrist[1] - sy
+    dist = math.hypot(dx, dy)
+    lo, hi = abs(UPPER_ARM - FOREARM) + 1.0, UPPER_ARM + FOREARM - 1.0
+    reach = min(max(dist, lo), hi)
+    base = math.atan2(dy, dx)
+    wx, wy = sx + reach * math.cos(base), sy + reach * math.sin(base)
+    cos_a = (UPPER_ARM**2 + reach**2 - FOREARM**2) / (2 * UPPER_ARM * reach)
+    a = math.acos(min(1.0, max(-1.0, cos_a)))
+    options = [(sx + UPPER_ARM * math.cos(base + s * a), sy + UPPER_ARM * math.sin(base + s * a))
+               for s in (-1, 1)]
+    # prefer the elbow further down and out: arms hang, they do not fold over the chest
+    elbow = max(options, key=lambda e: e[1] + 0.25 * outward * e[0])
+    return elbow, (wx, wy)
 
 
 def _finger(base: tuple[float, float], angle_deg: float, length: float, r: float) -> np.ndarray:
     a = math.radians(angle_deg)
     tip = (base[0] + length * math.cos(a), base[1] + length * math.sin(a))
-    return d.capsule(base, tip, r, r * 0.85)
+    return d.capsule(base, tip, r, r * 0.8)
 
 
-def arm_polygons(pose: AvatarPose) -> list[tuple[np.ndarray, d.Color]]:
-    """Polygons (design units) with their colours, back to front."""
-    target = TARGETS.get(pose.gesture)
-    if target is None:
-        return []
-    w = pose.gesture_weight
-    ang = REST_ANGLE + (target.angle_deg - REST_ANGLE) * w
-    ex, ey = target.elbow
-    elbow = (ex, ey + (1 - w) * 120.0)
-    wobble = 0.0
-    if pose.gesture == "open_hand":
-        wobble = 12.0 * math.sin(2 * math.pi * 2.2 * max(0.0, pose.gesture_time)) * w
-    elif pose.gesture == "point_ahead":
-        wobble = -6.0 * math.sin(math.pi * min(1.0, max(0.0, pose.gesture_time) / 0.5)) * w
+def hand_polygons(hand: HandPose, side: int, curl: float = 0.0) -> list[np.ndarray]:
+    """Palm, fingers and thumb of one hand (design units), back to front.
+
+    ``side`` is 1 for the screen-right hand, -1 for the left (the thumb side flips);
+    ``curl`` (0..1) bends the fingers of a beckoning hand.
+    """
+    wx, wy = hand.wrist
+    ang = hand.angle_deg
     a = math.radians(ang)
-    wrist = (elbow[0] + FOREARM * math.cos(a), elbow[1] + FOREARM * math.sin(a))
-    shoulder = (target.side * 290.0, 400.0)
-    out: list[tuple[np.ndarray, d.Color]] = [
-        (d.capsule(shoulder, elbow, 62, 52), d.JACKET),
-        (d.capsule(elbow, wrist, 50, 40), d.JACKET),
-    ]
-    cuff_a = (wrist[0] - 26 * math.cos(a), wrist[1] - 26 * math.sin(a))
-    out.append((d.capsule(cuff_a, wrist, 41, 41), d.SHIRT))
-    hx, hy = wrist[0] + 40 * math.cos(a), wrist[1] + 40 * math.sin(a)
-    hand: list[tuple[np.ndarray, d.Color]] = []
-    if target.hand == "point":
-        pd = target.point_deg
-        hand.append((d.ellipse(hx, hy, 44, 36, pd), d.SKIN))
-        hand.append((_finger((hx, hy - 10), pd, 88, 14), d.SKIN))
-        hand.append((_finger((hx, hy + 8), pd + (12 if target.side > 0 else -12), 28, 14),
-                    d.SKIN_SHADE))
-        hand.append((_finger((hx, hy - 22), -90 + (20 if target.side < 0 else -20), 40, 13),
-                    d.SKIN))
-    else:
-        up = -90.0 + wobble
-        hand.append((d.ellipse(hx, hy, 42, 46, wobble), d.SKIN))
-        for i, spread in enumerate((-24.0, -8.0, 8.0, 22.0)):
-            length = (54, 64, 62, 50)[i]
-            base = (hx + (i - 1.5) * 21.0, hy - 28)
-            hand.append((_finger(base, up + spread * 0.5, length, 11), d.SKIN))
-        thumb_side = -1 if target.side > 0 else 1
-        hand.append((_finger((hx + thumb_side * 30, hy + 6), up + thumb_side * 62, 48, 12),
-                    d.SKIN))
-        hand.append((d.ellipse(hx, hy + 6, 22, 14, wobble), d.SKIN_SHADE))
-    centre = np.array([hx, hy])
-    out.extend(((p - centre) * HAND_SCALE + centre, c) for p, c in hand)
+    fx, fy = math.cos(a), math.sin(a)  # along the fingers
+    lx, ly = -fy, fx  # across the palm
+
+    def at(u: float, v: float) -> tuple[float, float]:
+        return (wx + u * fx + v * lx * side, wy + u * fy + v * ly * side)
+
+    palm_c = at(34.0, 0.0)
+    out = [d.ellipse(palm_c[0], palm_c[1], 40.0, 33.0, ang)]
+    shape = hand.shape
+    if shape == "point":
+        out.append(_finger(at(58.0, -16.0), ang, 78.0, 11.0))
+        for i, v in enumerate((-2.0, 12.0, 24.0)):  # curled fingers: knuckles
+            out.append(d.ellipse(*at(66.0 - 3 * i, v), 13.0, 10.0, ang))
+        out.append(_finger(at(26.0, -26.0), ang - side * 40.0, 34.0, 11.0))
+        return out
+    spread = {"open": (-16.0, -5.0, 5.0, 15.0), "relaxed": (-5.0, -2.0, 2.0, 5.0),
+              "flat": (-3.0, -1.0, 1.0, 3.0), "beckon": (-6.0, -2.0, 2.0, 6.0)}[shape]
+    lengths = (50.0, 58.0, 55.0, 44.0)
+    for v, s_deg, ln, i in zip((-22.0, -7.0, 8.0, 22.0), spread, lengths, range(4),
+                               strict=True):
+        bend = 0.0
+        if shape == "relaxed":
+            ln *= 0.9
+            bend = 12.0 * side
+        elif shape == "beckon":
+            ln *= 1.0 - 0.55 * curl * (1.0 if i < 3 else 0.6)
+            bend = -70.0 * curl * side
+        out.append(_finger(at(60.0, v), ang + side * s_deg + bend, ln, 9.5 - 0.6 * i))
+    thumb = {"open": 58.0, "relaxed": 28.0, "flat": 18.0, "beckon": 35.0}[shape]
+    out.append(_finger(at(22.0, -28.0), ang - side * thumb, 40.0, 11.0))
     return out
+
+
+def fingertips(hand: HandPose, side: int) -> np.ndarray:
+    """Every point of the hand (for bounds checks)."""
+    return np.concatenate(hand_polygons(hand, side))
+
+
+def arm_layers(pose: AvatarPose) -> list[tuple[np.ndarray, d.Color, bool]]:
+    """Polygons (design units), colour and whether to outline, back to front, for both arms."""
+    g = GESTURES.get(pose.gesture)
+    w = pose.gesture_weight if g is not None else 0.0
+    t = max(0.0, pose.gesture_time)
+    layers: list[tuple[np.ndarray, d.Color, bool]] = []
+    for side in (-1, 1):
+        rest = REST_R if side > 0 else REST_L
+        target = (g.right if side > 0 else g.left) if g is not None else None
+        hand = rest if target is None else _lerp_hand(rest, target, w)
+        curl = 0.0
+        if target is not None and g is not None and w > 0:
+            hand, curl = _motion(hand, g.motion, t, w, side)
+        hand = _inside(hand, side)
+        shoulder = (side * SHOULDER[0], SHOULDER[1] - 4.0 * pose.breath)
+        elbow, wrist = solve_elbow(shoulder, hand.wrist, side)
+        if wrist != hand.wrist:
+            hand = HandPose(wrist, hand.angle_deg, hand.shape)
+        layers.append((d.capsule(shoulder, elbow, 60.0, 50.0), d.JACKET, True))
+        layers.append((d.capsule(elbow, wrist, 48.0, 38.0), d.JACKET, True))
+        a = math.radians(hand.angle_deg)
+        ex, ey = elbow
+        ux, uy = (wrist[0] - ex), (wrist[1] - ey)
+        n = math.hypot(ux, uy) or 1.0
+        cuff_a = (wrist[0] - 22.0 * ux / n, wrist[1] - 22.0 * uy / n)
+        layers.append((d.capsule(cuff_a, wrist, 39.0, 39.0), d.SHIRT, False))
+        wrist_joint = (wrist[0] + 8.0 * math.cos(a), wrist[1] + 8.0 * math.sin(a))
+        layers.append((d.capsule(wrist, wrist_joint, 24.0, 26.0), d.SKIN, False))
+        layers.extend((p, d.SKIN, True) for p in hand_polygons(hand, side, curl))
+    return layers
+
+
+def _motion(hand: HandPose, motion: str, t: float, w: float,
+            side: int) -> tuple[HandPose, float]:
+    """The held movement of a gesture at ``t`` s after its stroke."""
+    x, y = hand.wrist
+    if motion == "wave":
+        swing = 16.0 * math.sin(2 * math.pi * 2.0 * t) * w
+        return HandPose((x + 10.0 * math.sin(2 * math.pi * 2.0 * t) * w, y),
+                        hand.angle_deg + swing, hand.shape), 0.0
+    if motion == "beckon":
+        curl = 0.5 + 0.5 * math.sin(2 * math.pi * 1.4 * t - math.pi / 2)
+        return HandPose((x - side * 14.0 * curl * w, y), hand.angle_deg, hand.shape), curl * w
+    if motion == "beat":
+        beat = abs(math.sin(math.pi * 1.6 * t)) * w
+        return HandPose((x, y - 30.0 * beat), hand.angle_deg - side * 10.0 * beat,
+                        hand.shape), 0.0
+    if motion == "push":
+        push = math.sin(math.pi * min(1.0, t / 0.5)) * w
+        return HandPose((x, y - 18.0 * push), hand.angle_deg, hand.shape), 0.0
+    return hand, 0.0
+
+
+def _inside(hand: HandPose, side: int) -> HandPose:
+    """Slide the wrist inward until every finger is inside the frame's safe width."""
+    pts = fingertips(hand, side)
+    over = float(np.abs(pts[:, 0]).max()) - FRAME_HALF_X
+    if over <= 0:
+        return hand
+    sign = 1.0 if float(pts[np.abs(pts[:, 0]).argmax(), 0]) > 0 else -1.0
+    return HandPose((hand.wrist[0] - sign * over, hand.wrist[1]), hand.angle_deg, hand.shape)

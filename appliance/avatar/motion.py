@@ -65,19 +65,29 @@ def expression_for(valence: float, arousal: float) -> Expression:
 
 
 class BlinkSchedule:
-    """Deterministic blinks: one every 2.5-5.5 s, sometimes double, each ~150 ms."""
+    """Deterministic blinks with human statistics.
 
-    def __init__(self, seed: int = 7, horizon_s: float = 3600.0, duration_s: float = 0.15) -> None:
+    Intervals are log-normal (median ~3.2 s, long right tail: people blink 12-20
+    times a minute, unevenly), one blink in eight is a double blink, and each
+    lasts ~150-250 ms: the lid drops fast (40 %) and rises slower.
+    """
+
+    def __init__(self, seed: int = 7, horizon_s: float = 3600.0, duration_s: float = 0.16) -> None:
         rng = random.Random(seed)
         self.duration_s = duration_s
         times: list[float] = []
+        lengths: list[float] = []
         t = rng.uniform(0.8, 2.0)
         while t < horizon_s:
+            length = duration_s * rng.uniform(0.85, 1.5)
             times.append(t)
-            if rng.random() < 0.15:
-                times.append(t + duration_s + 0.12)
-            t += rng.uniform(2.5, 5.5)
+            lengths.append(length)
+            if rng.random() < 0.125:
+                times.append(t + length + rng.uniform(0.08, 0.16))
+                lengths.append(length)
+            t += min(12.0, max(0.9, rng.lognormvariate(math.log(3.2), 0.55)))
         self._times = times
+        self._lengths = lengths
 
     @property
     def times(self) -> list[float]:
@@ -92,11 +102,48 @@ class BlinkSchedule:
         i = bisect.bisect_right(self._times, t) - 1
         if i < 0:
             return 0.0
-        x = (t - self._times[i]) / self.duration_s
+        x = (t - self._times[i]) / self._lengths[i]
         if x >= 1.0:
             return 0.0
         # quick close (40%), slower open
         return x / 0.4 if x < 0.4 else 1.0 - (x - 0.4) / 0.6
+
+
+class _Saccades:
+    """Small, quick eye jumps around the point looked at (deterministic per seed)."""
+
+    def __init__(self, seed: int, horizon_s: float = 600.0) -> None:
+        rng = random.Random(seed * 7919 + 1)
+        self.times: list[float] = []
+        self.offsets: list[tuple[float, float]] = []
+        t = 0.0
+        while t < horizon_s:
+            t += min(4.0, max(0.25, rng.lognormvariate(math.log(1.1), 0.6)))
+            self.times.append(t)
+            self.offsets.append((rng.gauss(0.0, 0.07), rng.gauss(0.0, 0.05)))
+        self.horizon = t
+
+    def at(self, t: float) -> tuple[float, float]:
+        t = t % self.horizon
+        i = bisect.bisect_right(self.times, t) - 1
+        if i < 0:
+            return 0.0, 0.0
+        prev = self.offsets[i - 1] if i > 0 else (0.0, 0.0)
+        k = smoothstep((t - self.times[i]) / SACCADE_S)  # a saccade takes ~40 ms
+        cur = self.offsets[i]
+        return prev[0] + (cur[0] - prev[0]) * k, prev[1] + (cur[1] - prev[1]) * k
+
+
+SACCADE_S = 0.04
+_SACCADES: dict[int, _Saccades] = {}
+
+
+def saccade_at(t: float, seed: int = 7) -> tuple[float, float]:
+    """Gaze offset (x, y, in gaze units) of the eyes' small saccades at ``t``."""
+    sac = _SACCADES.get(seed)
+    if sac is None:
+        sac = _SACCADES[seed] = _Saccades(seed)
+    return sac.at(t)
 
 
 def breathing(t: float, period_s: float = 4.2) -> float:

@@ -54,6 +54,9 @@ class AvatarOutput:
     def playback_started(self, at: float | None = None) -> None:
         """The speaker started the current reply at clock time ``at`` (default now)."""
         self.reply_start = self.clock() if at is None else at
+        if self._reply is not None and self._reply.media:
+            # the answer shows a map or picture: a glance and a point toward it
+            self.scene.perform("point_screen", self.reply_start + 0.2)
         self._update()
 
     def handle(self, frame: Frame) -> None:

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from appliance.avatar import draw as d
+from appliance.avatar.arms import arm_layers
 from appliance.avatar.layout import Layout
 from appliance.avatar.timeline import AvatarPose
 
@@ -87,9 +88,10 @@ class AvatarPainter:
     # --- the figure -----------------------------------------------------------
 
     def paint(self, img: np.ndarray, pose: AvatarPose) -> None:
-        """Draw body and head (not the gesturing arm: see :meth:`paint_arm`)."""
+        """Draw body, head, arms and hands."""
         self._paint_body(img, pose)
         self._paint_head(img, pose)
+        self.paint_arms(img, pose)
 
     def _paint_body(self, img: np.ndarray, pose: AvatarPose) -> None:
         b = pose.breath
@@ -223,15 +225,14 @@ class AvatarPainter:
         d.blend_patch(img, int(x0), int(y0), patch, mask)
         d.stroke(img, cavity, d.LIP, 5 * s, closed=True)
 
-    # --- the gesturing arm --------------------------------------------------------
+    # --- arms and hands ------------------------------------------------------------
 
-    def paint_arm(self, img: np.ndarray, pose: AvatarPose) -> None:
-        """The forearm and hand of a gesture in progress (drawn over media)."""
-        if not pose.gesture or pose.gesture_weight <= 0.01:
-            return
-        from appliance.avatar.arms import arm_polygons
-
-        for pts, color in arm_polygons(pose):
-            d.fill(img, self._body(pts, pose.breath), color)
-
-
+    def paint_arms(self, img: np.ndarray, pose: AvatarPose) -> None:
+        """Both arms with their hands, at rest or gesturing (see :mod:`arms`)."""
+        s = self.s
+        for pts, color, outline in arm_layers(pose):
+            px = self._body(pts, 0.0)
+            d.fill(img, px, color)
+            if outline:
+                edge = d.SKIN_SHADE if color == d.SKIN else d.JACKET_SHADE
+                d.stroke(img, px, edge, max(1.0, 2.2 * s), closed=True)

@@ -143,6 +143,11 @@ class Scene:
         with self._lock:
             self.state.look_at(bearing_deg, t)
 
+    def perform(self, gesture: str, t: float) -> None:
+        """Do a gesture the behaviour tree decided (``wave``, ``point_help``, ``nod``...)."""
+        with self._lock:
+            self.state.perform(gesture, t)
+
     def set_emotion(self, valence: float, arousal: float, t: float) -> None:
         with self._lock:
             self.state.set_emotion(valence, arousal, t)
@@ -191,9 +196,9 @@ class Scene:
         np.copyto(frame[sy : sy + sh], self._bg[sy : sy + sh])
         self.painter.paint(frame, pose)
         if card is not None and not attract:
+            # the card goes over the figure: a gesture never covers the map it is about
             img, cx, cy = card
             frame[cy : cy + img.shape[0], cx : cx + img.shape[1]] = img
-        self.painter.paint_arm(frame, pose)
         x, y, w, h = self.layout.heard
         if attract:
             frame[y : y + h, x : x + w] = d.PANEL

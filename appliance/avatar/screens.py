@@ -26,7 +26,7 @@ OUT_OF_SERVICE_LINES: tuple[tuple[str, str], ...] = (
 
 def attract_gestures() -> list[GestureCue]:
     """One friendly wave per attract cycle (times from the cycle's start)."""
-    return [GestureCue("open_hand", 1.0, 1.5, 3.6, "hello")]
+    return [GestureCue("wave", 1.0, 1.5, 3.6, "hello")]
 
 
 def _rgb(c: d.Color) -> tuple[int, int, int]:

@@ -3,9 +3,14 @@
 Piper's phoneme stream marks word boundaries with ``' '`` and sentence bounds with
 ``'^'``/``'$'``; :func:`word_timings` turns it into one :class:`WordTiming` per
 word of the reply text (falling back to spreading words by length when the counts
-disagree, e.g. "10:30" spoken as three words). :func:`plan_gestures` finds the
-words that call for a gesture (a direction, a greeting, a confirmation) and times
-each gesture's stroke to land on its word.
+disagree, e.g. "10:30" spoken as three words). :func:`plan_gestures` finds what in
+the answer calls for a gesture and times each stroke to land on its word.
+
+A direction is read from the answer's *spatial phrases* ("on your left", "turn
+right", "to the left of the gates", "straight ahead"), never from a lone word: in
+"left luggage" or "none left" the word is not a direction and nothing points. A
+caller that knows the answer's direction from its structured data (an exit's
+``directions`` in the site pack) passes it as ``direction`` and it wins.
 """
 
 from __future__ import annotations
@@ -42,8 +47,6 @@ GESTURES = ("point_left", "point_right", "point_ahead", "open_hand", "nod")
 
 # words (lower case, without punctuation) that trigger a gesture on their own
 _TRIGGERS: dict[str, str] = {
-    "left": "point_left", "lefthand": "point_left",
-    "straight": "point_ahead", "ahead": "point_ahead", "forward": "point_ahead",
     "hello": "open_hand", "hi": "open_hand", "hey": "open_hand", "welcome": "open_hand",
     "greetings": "open_hand", "morning": "open_hand", "evening": "open_hand",
     "yes": "nod", "sure": "nod", "certainly": "nod", "correct": "nod", "exactly": "nod",
@@ -54,9 +57,15 @@ _TRIGGERS: dict[str, str] = {
     "いらっしゃいませ": "open_hand", "안녕하세요": "open_hand", "환영": "open_hand",
     "是的": "nod", "はい": "nod", "네": "nod", "왼쪽": "point_left", "오른쪽": "point_right",
 }
-# "right" is a direction only after these (else "that's right" is a confirmation)
-_RIGHT_CUES = frozenset({"turn", "on", "the", "your", "to", "keep", "bear", "go", "its"})
-_RIGHT_AFTER = frozenset({"side", "hand", "exit", "corner", "of", "after", "past"})
+# spatial phrases: (words before, the side word, words after) that make a direction
+_SIDE_BEFORE = frozenset({"turn", "keep", "bear", "go", "then", "head", "veer", "your",
+                          "its", "it's"})
+_SIDE_THE = frozenset({"to", "on", "at"})
+_SIDE_AFTER = frozenset({"side", "hand", "handside", "of"})
+_AHEAD = {("straight", "ahead"), ("straight", "on"), ("go", "straight"), ("right", "ahead"),
+          ("ahead", "of"), ("in", "front")}
+
+_DIRECTIONS = frozenset({"point_left", "point_right", "point_ahead"})
 
 LEAD_S = 0.35
 """Preparation: the hand starts moving this long before the stroke."""
@@ -124,14 +133,39 @@ def word_timings(text: str, phonemes: Sequence[PhonemeTiming],
     return out
 
 
+def _direction_at(words: Sequence[WordTiming], i: int) -> str | None:
+    """The direction a spatial phrase starting at word ``i``'s side word gives, if any."""
+    w = [x.word.lower().strip("'’.,;:!?") for x in words]
+    cur = w[i]
+    before = w[i - 1] if i > 0 else ""
+    before2 = w[i - 2] if i > 1 else ""
+    after = w[i + 1] if i + 1 < len(w) else ""
+    if cur in ("left-hand", "right-hand", "lefthand", "righthand"):
+        return "point_left" if cur.startswith("left") else "point_right"
+    if cur in ("left", "right"):
+        side = f"point_{cur}"
+        if after in _SIDE_AFTER or cur + after in ("lefthand", "righthand"):
+            return side
+        if before in _SIDE_BEFORE:
+            return side
+        if before == "the" and before2 in _SIDE_THE:
+            return side
+        return None
+    if (cur, after) in _AHEAD and not (cur == "right" or (before == "go" and cur == "straight")):
+        return "point_ahead"
+    if cur == "go" and after == "straight":
+        return "point_ahead"
+    return None
+
+
 def _gesture_for(words: Sequence[WordTiming], i: int) -> str | None:
     w = words[i].word.lower().strip("'’")
+    direction = _direction_at(words, i)
+    if direction is not None:
+        return direction
     if w == "right":
         before = words[i - 1].word.lower() if i > 0 else ""
-        after = words[i + 1].word.lower() if i + 1 < len(words) else ""
-        if before in _RIGHT_CUES or after in _RIGHT_AFTER:
-            return "point_right"
-        if before in {"that's", "thats", "all", "yes", "alright"} or before.endswith("s"):
+        if before in {"that's", "thats", "all", "yes", "alright", "quite", "exactly"}:
             return "nod"
         return None
     if w in _TRIGGERS:
@@ -144,15 +178,27 @@ def _gesture_for(words: Sequence[WordTiming], i: int) -> str | None:
     return None
 
 
-def plan_gestures(words: Sequence[WordTiming], min_gap_s: float = 0.3) -> list[GestureCue]:
-    """Gestures for the trigger words, sorted by start.
+def plan_gestures(words: Sequence[WordTiming], min_gap_s: float = 0.3,
+                  direction: str | None = None) -> list[GestureCue]:
+    """Gestures for the answer's content, sorted by start.
+
+    ``direction`` (``point_left``, ``point_right``, ``point_ahead``), known from the
+    structured answer, replaces any direction read from the phrases: the stroke
+    lands on the first spatial phrase, or on the first word when there is none.
 
     Nods (head) and arm gestures are separate channels and may overlap; within a
     channel a new gesture cuts the previous one short and never overlaps it.
     """
     channels: dict[bool, list[GestureCue]] = {True: [], False: []}
+    directed = False
     for i, word in enumerate(words):
         kind = _gesture_for(words, i)
+        if direction is not None and kind in _DIRECTIONS:
+            if directed:
+                continue
+            kind, directed = direction, True
+        elif direction is not None and not directed and i == len(words) - 1 and words:
+            kind, word, directed = direction, words[0], True
         if kind is None:
             continue
         if kind == "nod":
@@ -178,6 +224,7 @@ def plan_gestures(words: Sequence[WordTiming], min_gap_s: float = 0.3) -> list[G
 
 
 def gestures_from_reply(text: str, phonemes: Sequence[PhonemeTiming],
-                        duration: float | None = None) -> list[GestureCue]:
+                        duration: float | None = None,
+                        direction: str | None = None) -> list[GestureCue]:
     """Text2Action in one call: the reply's text and phoneme timings -> gestures."""
-    return plan_gestures(word_timings(text, phonemes, duration))
+    return plan_gestures(word_timings(text, phonemes, duration), direction=direction)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from appliance.avatar.motion import (
     BlinkSchedule,
@@ -24,6 +24,7 @@ from appliance.avatar.motion import (
     expression_for,
     gaze_from_bearing,
     micro_motion,
+    saccade_at,
 )
 from appliance.avatar.text2action import RELAX_S, GestureCue
 from appliance.avatar.visemes import REST, Envelope, MouthShape, MouthTrack
@@ -79,6 +80,15 @@ class ReplyTrack:
         return self.start + self.duration
 
 
+PERFORM_S: dict[str, float] = {
+    "wave": 2.6, "beckon": 2.6, "beckon_staff": 3.4, "point_help": 3.2, "point_screen": 2.8,
+    "hand_on_chest": 2.8, "open_arms": 2.4, "talk": 2.2, "think": 6.0, "open_hand": 2.4,
+    "point_left": 2.4, "point_right": 2.4, "point_ahead": 2.2,
+    "nod": 0.7, "slow_nod": 1.4, "lean_in": 2.0,
+}
+"""How long each behaviour-tree gesture lasts, preparation to rest."""
+HEAD_GESTURES = frozenset({"nod", "slow_nod", "lean_in"})
+
 EXPRESSION_EASE_S = 0.6
 GAZE_EYES_S = 0.09
 GAZE_HEAD_S = 0.7
@@ -97,6 +107,7 @@ class AvatarState:
         self._expr_t0 = 0.0
         self._gaze_eyes = Ease(0.0, 0.0, 0.0, 0.0)
         self._gaze_head = Ease(0.0, 0.0, 0.0, 0.0)
+        self._performed: GestureCue | None = None
 
     # --- events ------------------------------------------------------------
 
@@ -185,6 +196,26 @@ class AvatarState:
                 return g.kind, envelope(local, g.start, g.apex, g.end, relax), local - g.apex
         return "", 0.0, 0.0
 
+    def perform(self, kind: str, t: float) -> None:
+        """Do a gesture the behaviour tree decided, from ``t`` (its own channel).
+
+        Arm gestures of the reply (Text2Action, from its content) take precedence
+        while they play; head gestures (``nod``, ``slow_nod``, ``lean_in``) nod or lean.
+        """
+        length = PERFORM_S.get(kind)
+        if length is None:
+            self._performed = None  # idle, wait: arms back to rest
+            return
+        apex = min(0.45, length / 3)
+        self._performed = GestureCue(kind, t, t + apex, t + length, "")
+
+    def _performed_at(self, t: float) -> tuple[str, float, float]:
+        g = self._performed
+        if g is None or not g.start < t < g.end:
+            return "", 0.0, 0.0
+        relax = min(RELAX_S, max(0.05, g.end - g.apex))
+        return g.kind, envelope(t, g.start, g.apex, g.end, relax), t - g.apex
+
     def pose_at(self, t: float, heard: float | None = None) -> AvatarPose:
         """The pose at ``t`` (seconds on the state's clock).
 
@@ -197,30 +228,54 @@ class AvatarState:
         expr = self.expression_at(t)
         kind, weight, since = self._gesture_at(local, nod=False)
         _, nod_weight, nod_since = self._gesture_at(local, nod=True)
+        p_kind, p_weight, p_since = self._performed_at(t)
+        if p_kind in HEAD_GESTURES:
+            if p_weight > nod_weight:
+                nod_weight, nod_since = p_weight, p_since
+                if p_kind == "slow_nod":
+                    nod_since *= 0.5
+        elif p_kind and weight < 0.05:  # the reply's own gesture wins while it plays
+            kind, weight, since = p_kind, p_weight, p_since
         mx, my, mr = micro_motion(t, self.seed)
         talking = self.speaking_at(t)
         energy = 1.6 if talking else 1.0
+        loud = 0.0
+        if talking and r is not None and r.mouth.envelope is not None:
+            loud = r.mouth.envelope.at(local - 0.05)  # the head follows stressed syllables
         head_x = 0.012 * mx * energy
-        head_y = 0.010 * my * energy + (0.012 * mouth.open if talking else 0.0)
+        head_y = 0.010 * my * energy + 0.008 * mouth.open + 0.006 * loud
         roll = 2.0 * mr * energy
-        pitch = 0.0
+        pitch = 0.15 * loud
         if nod_weight > 0:
             x = clamp((nod_since + 0.22) / 0.6)
-            pitch = math.sin(math.pi * x) * nod_weight
+            pitch += math.sin(math.pi * x) * nod_weight
+        sac_x, sac_y = saccade_at(t, self.seed)
+        gaze_x = self._gaze_eyes.at(t) + sac_x
+        gaze_y = 0.08 * my + sac_y
+        head_yaw = 0.45 * self._gaze_head.at(t)
+        brow = 0.0
         if self.mode == "listening":
             roll += 3.0
-        gaze_x = self._gaze_eyes.at(t)
-        head_yaw = 0.45 * self._gaze_head.at(t)
+            if p_kind == "lean_in":
+                head_y += 0.01 * p_weight
+        elif self.mode == "thinking":  # eyes up and aside, a slight tilt: working it out
+            gaze_x, gaze_y = 0.55 + 0.3 * sac_x, -0.75
+            roll -= 4.0
+            brow = 0.35
         if kind == "point_left":
             gaze_x = gaze_x * (1 - weight) - 0.8 * weight
         elif kind == "point_right":
             gaze_x = gaze_x * (1 - weight) + 0.8 * weight
+        elif kind == "point_screen":
+            gaze_y = gaze_y * (1 - weight) + 0.8 * weight
+        if brow:
+            expr = replace(expr, brow_raise=clamp(expr.brow_raise + brow, -1.0, 1.0))
         return AvatarPose(
             mouth=mouth,
             expression=expr,
             blink=self.blinks.closure_at(t),
-            gaze_x=gaze_x,
-            gaze_y=0.08 * my,
+            gaze_x=clamp(gaze_x, -1.0, 1.0),
+            gaze_y=clamp(gaze_y, -1.0, 1.0),
             head_x=head_x,
             head_y=head_y,
             head_roll_deg=roll,

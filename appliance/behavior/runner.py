@@ -100,6 +100,7 @@ class BehaviourRunner:
         self._said: set[str] = set()  # lines said to the current visitor
         self._visit = False  # the camera sees a visitor (approached, not yet left)
         self._expression = ""
+        self._gesture: tuple[str, str] = ("", "")
         self._gaze: float | None = None
         self._last_intent = ""
         self._last_visitor = clock()
@@ -296,6 +297,10 @@ class BehaviourRunner:
             valence, arousal = EXPRESSION_AFFECT.get(decision.expression, (0.1, 0.3))
             scene.set_emotion(valence, arousal, now)
         self._expression = decision.expression
+        if (decision.gesture, decision.name) != self._gesture:
+            # every gesture the tree decides is drawn (once per decision, not per tick)
+            self._gesture = (decision.gesture, decision.name)
+            scene.perform(decision.gesture, now)
         if decision.name == before:
             return
         mode = scene.state.mode

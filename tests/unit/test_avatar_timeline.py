@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from appliance.avatar.motion import BlinkSchedule, expression_for
+from appliance.avatar.motion import BlinkSchedule, expression_for, saccade_at
 from appliance.avatar.pacer import FramePacer
 from appliance.avatar.text2action import gestures_from_reply, phoneme_words, word_timings
 from appliance.avatar.timeline import AvatarState
@@ -110,14 +110,56 @@ def test_no_gesture_for_plain_text() -> None:
     assert gestures_from_reply("The train leaves at ten.", [], duration=2.0) == []
 
 
-def test_blinks_are_deterministic_and_brief() -> None:
+@pytest.mark.parametrize("text", [
+    "Left luggage is at the Customer Service Centre.",
+    "Sorry, there are none left for today.",
+    "The last train left at midnight.",
+    "You have the right to a refund.",
+    "I left my bag on the train, what should I do?",
+])
+def test_a_side_word_that_is_not_a_direction_never_points(text: str) -> None:
+    kinds = {g.kind for g in gestures_from_reply(text, [], duration=3.0)}
+    assert not kinds & {"point_left", "point_right", "point_ahead"}, kinds
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("It is on your left, past the gates.", "point_left"),
+    ("Exit A is to the left of the ticket gates.", "point_left"),
+    ("Keep right at the escalator.", "point_right"),
+    ("The lift is on the right-hand side.", "point_right"),
+    ("Walk straight ahead to the barriers.", "point_ahead"),
+])
+def test_spatial_phrases_point(text: str, kind: str) -> None:
+    assert kind in {g.kind for g in gestures_from_reply(text, [], duration=3.0)}
+
+
+def test_a_structured_direction_wins_over_the_words() -> None:
+    gestures = gestures_from_reply("Exit D is at the far end of the concourse.", [],
+                                   duration=3.0, direction="point_right")
+    assert [g.kind for g in gestures] == ["point_right"]
+    said = gestures_from_reply("It is on your left.", [], duration=2.0, direction="point_right")
+    assert {g.kind for g in said} == {"point_right"}
+
+
+def test_blinks_are_deterministic_brief_and_human_in_rate_and_spread() -> None:
     a, b = BlinkSchedule(seed=1), BlinkSchedule(seed=1)
     assert a.times == b.times
     t0 = a.times[0]
-    assert a.closure_at(t0 + 0.06) == pytest.approx(1.0)
+    assert max(a.closure_at(t0 + i * 0.005) for i in range(60)) > 0.95  # fully shut
     assert a.closure_at(t0 - 0.01) == 0.0
-    gaps = [y - x for x, y in zip(a.times, a.times[1:], strict=False)]
-    assert min(gaps) > 0.2 and max(gaps) < 6.0
+    assert a.closure_at(t0 + 0.3) == 0.0  # brief
+    gaps = np.diff(a.times)
+    assert gaps.min() > 0.2
+    per_minute = 60.0 / float(np.mean(gaps))
+    assert 10 < per_minute < 24  # people blink ~12-20 times a minute
+    assert 0.4 < float(np.std(gaps) / np.mean(gaps)) < 1.0  # unevenly, not a metronome
+    assert np.mean(gaps < 0.5) > 0.05  # some double blinks
+
+
+def test_eyes_make_small_saccades() -> None:
+    xs = [saccade_at(t * 0.1)[0] for t in range(600)]
+    jumps = sum(abs(b - a) > 0.02 for a, b in itertools.pairwise(xs))
+    assert 20 < jumps < 120 and max(abs(x) for x in xs) < 0.35
 
 
 def test_expression_follows_valence_and_arousal() -> None:
