@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance.errors import KioskError
-from appliance.fleet import views
+from appliance.fleet import ca_cli, views
 from appliance.fleet.client import BrokerConfig, FleetClient
 from appliance.fleet.ingest import Ingester
 from appliance.fleet.rollout import Rollout
@@ -31,6 +31,7 @@ EPILOG = """examples:
   kiosk-fleet show kiosk-0042              # one device: birth, health, config, recent events
   kiosk-fleet cmd kiosk-0042 say text="Mind the gap"   # waits for the reply
   kiosk-fleet config push --site metro-a --version 7 --file site.toml
+  kiosk-fleet ca sign device.csr            # enrolment: see 'kiosk-fleet ca --help'
   kiosk-fleet update --site metro-a --bundle https://.../pack-3.tar --sha256 ab12.. \\
       --rate 20 --abort-pct 10
 """
@@ -98,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--timeout", type=float, default=600.0, help="per-device reply timeout")
     s.add_argument("--parallel", type=int, default=16,
                    help="devices updating at once, at most [%(default)s]")
+    ca_cli.add_parser(sub)
     return p
 
 
@@ -273,10 +275,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.command == "ca":  # the CA needs no store and no broker
+            return ca_cli.run(args)
         return run(args)
     except (KioskError, ValueError, OSError) as exc:
-        print(f"kiosk-fleet: error: {exc}", file=sys.stderr)
+        print(f"kiosk-fleet: error: {exc} [{_error_code(exc)}]", file=sys.stderr)
         return 2
+
+
+def _error_code(exc: BaseException) -> str:
+    """The stable code of a failure (what scripts match on, never the message)."""
+    if isinstance(exc, KioskError):
+        return exc.code
+    return "io-error" if isinstance(exc, OSError) else "invalid-argument"
 
 
 if __name__ == "__main__":
