@@ -41,8 +41,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         p = acts.add_parser(name, help=text, description=text)
         p.add_argument("--dir", default=_default_dir(),
                        help="the CA folder (env KIOSK_FLEET_CA_DIR) [%(default)s]")
-        p.add_argument("--json", dest="json_after", action="store_true",
-                       help="print one JSON object (the same as kiosk-fleet --json ...)")
         return p
 
     p = action("init", "create the CA (its key is written 0600; keep a backup offline)")
@@ -87,7 +85,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def run(args: argparse.Namespace) -> int:
     """Run one ``ca`` action; CaError goes to kiosk-fleet's one-line error."""
-    as_json = bool(args.json or args.json_after)
+    as_json = bool(args.json)
     folder = Path(args.dir)
     if args.action == "init":
         ca = FleetCa.init(folder, args.name, args.days)

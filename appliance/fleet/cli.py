@@ -17,12 +17,14 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
+from appliance import __version__
 from appliance.errors import KioskError
 from appliance.fleet import ca_cli, views
 from appliance.fleet.client import BrokerConfig, FleetClient
 from appliance.fleet.ingest import Ingester
 from appliance.fleet.rollout import Rollout
 from appliance.fleet.store import Store, connect
+from appliance.jsonout import JSON_VERSION
 
 EPILOG = """examples:
   kiosk-fleet ingest                       # run an ingester (start several: they share the load)
@@ -54,7 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--key", default=env("KIOSK_FLEET_KEY", "fleet.key"), help="its key")
     p.add_argument("--db", default=_default_db(),
                    help="store: a SQLite path or a postgresql://user@host/db URL [%(default)s]")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--version", action="version", version=f"kiosk-fleet {__version__}")
+    p.add_argument("--json", action="store_true",
+                   help="machine-readable output: one JSON object per result, each with "
+                        "\"v\": 1 (docs/cli-json.md); the same as COMMAND --json")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("ingest", help="store the fleet's telemetry (shared subscription)")
@@ -62,23 +67,25 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--for", dest="duration", type=float, default=0, help="stop after S seconds")
 
     s = sub.add_parser("watch", help="ingest and show a live table of devices")
-    s.add_argument("--group", default="kiosk-ingest")
+    s.add_argument("--group", default="kiosk-ingest",
+                   help="$share group to ingest in, as 'ingest --group' [%(default)s]")
     s.add_argument("--interval", type=float, default=2.0, help="refresh every S seconds")
     s.add_argument("--for", dest="duration", type=float, default=0, help="stop after S seconds")
 
     s = sub.add_parser("devices", help="list devices from the store")
-    s.add_argument("--site")
+    s.add_argument("--site", help="only this site's devices")
 
     s = sub.add_parser("show", help="one device in detail")
-    s.add_argument("device")
+    s.add_argument("device", help="device id")
 
     s = sub.add_parser("cmd", help="send a command and wait for its reply")
-    s.add_argument("device")
+    s.add_argument("device", help="device id")
     s.add_argument("name", help="rebirth, restart, reboot, say, set-volume, screenshot, "
                                 "selftest, logs, update")
     s.add_argument("args", nargs="*", help="key=value arguments (JSON values where they parse)")
     s.add_argument("--site", help="the device's site (default: from the store)")
-    s.add_argument("--timeout", type=float, default=30.0)
+    s.add_argument("--timeout", type=float, default=30.0,
+                   help="give up waiting for the reply after S seconds [%(default)s]")
     s.add_argument("--ttl", type=float, default=60.0, help="command expires after S seconds")
 
     s = sub.add_parser("config", help="versioned remote configuration")
@@ -100,7 +107,22 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--parallel", type=int, default=16,
                    help="devices updating at once, at most [%(default)s]")
     ca_cli.add_parser(sub)
+    _json_after_the_command(p)
     return p
+
+
+def _json_after_the_command(parser: argparse.ArgumentParser) -> None:
+    """Give every leaf command ``--json`` too (``kiosk-fleet devices --json``).
+
+    Its own dest: a sub-command's default would overwrite the top-level ``json``.
+    """
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        parser.add_argument("--json", dest="json_after", action="store_true",
+                            help="machine-readable output (the same as kiosk-fleet --json)")
+    for action in subs:
+        for child in action.choices.values():
+            _json_after_the_command(child)
 
 
 def _targets(p: argparse.ArgumentParser) -> None:
@@ -169,7 +191,7 @@ def run(args: argparse.Namespace) -> int:
     store = connect(args.db)
     try:
         if args.command == "devices":
-            views.emit(store.devices(args.site), args.json, views.devices_table)
+            views.emit({"devices": store.devices(args.site)}, args.json, views.devices_table)
             return 0
         if args.command == "show":
             info = store.device(args.device)
@@ -211,7 +233,8 @@ def _ingest(args: argparse.Namespace, store: Store) -> int:
         while not args.duration or time.monotonic() - start < args.duration:
             time.sleep(min(interval, args.duration or interval))
             if args.command == "watch":
-                views.emit(store.devices(), args.json, views.devices_table, clear=not args.json)
+                views.emit({"devices": store.devices()}, args.json, views.devices_table,
+                           clear=not args.json)
             else:
                 views.emit(ingester.stats(), args.json, views.stats_line)
     except KeyboardInterrupt:
@@ -274,12 +297,16 @@ def _progress(msg: Any, targets: dict[str, str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.json = bool(args.json or getattr(args, "json_after", False))
     try:
         if args.command == "ca":  # the CA needs no store and no broker
             return ca_cli.run(args)
         return run(args)
     except (KioskError, ValueError, OSError) as exc:
         print(f"kiosk-fleet: error: {exc} [{_error_code(exc)}]", file=sys.stderr)
+        if args.json:  # scripts read stdout: the same failure as an object
+            print(json.dumps({"v": JSON_VERSION, "ok": False, "error": {
+                "code": _error_code(exc), "message": str(exc)}}))
         return 2
 
 

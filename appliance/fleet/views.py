@@ -1,4 +1,8 @@
-"""Plain-text renderings for ``kiosk-fleet`` (``--json`` prints the data instead)."""
+"""Plain-text renderings for ``kiosk-fleet`` (``--json`` prints the data instead).
+
+Every JSON object printed carries ``"v": 1`` (:mod:`appliance.jsonout`); the shapes
+are in docs/cli-json.md.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,14 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from appliance import jsonout
 
-def emit(data: Any, as_json: bool, render: Callable[[Any], str], clear: bool = False) -> None:
+
+def emit(data: dict[str, Any], as_json: bool, render: Callable[[Any], str],
+         clear: bool = False) -> None:
+    """Print ``data``: one versioned JSON object per line, or ``render(data)`` for people."""
     if as_json:
-        print(json.dumps(data, default=str))
+        print(jsonout.dumps(data, default=str))
     else:
         if clear and sys.stdout.isatty():
             print("\033[2J\033[H", end="")
@@ -25,7 +33,8 @@ def _health_cell(health: dict[str, Any] | None) -> str:
     return f"cpu {system.get('cpu_pct', '?')}% mem {system.get('mem_used_pct', '?')}%"
 
 
-def devices_table(devices: list[dict[str, Any]]) -> str:
+def devices_table(result: dict[str, Any]) -> str:
+    devices: list[dict[str, Any]] = result["devices"]
     if not devices:
         return "no devices yet (is an ingester running? try 'kiosk-fleet ingest')"
     head = f"{'DEVICE':<20} {'SITE':<14} {'ONLINE':<7} {'LAST SEEN':>10}  {'HEALTH':<22} ALARMS"

@@ -59,7 +59,9 @@ def test_cli_devices_show_cmd_config_and_update(broker: Any, pki: Any, make_agen
     assert cli.main(_cli(broker, pki, db, "ingest", "--for", "3")) == 0
     capsys.readouterr()
     assert cli.main(_cli(broker, pki, db, "devices")) == 0
-    devices = json.loads(capsys.readouterr().out)
+    listed = json.loads(capsys.readouterr().out)
+    assert listed["v"] == 1
+    devices = listed["devices"]
     assert devices[0]["device_id"] == "dev-cli" and devices[0]["online"]
     assert cli.main(_cli(broker, pki, db, "show", "dev-cli")) == 0
     shown = json.loads(capsys.readouterr().out)
