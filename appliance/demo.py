@@ -103,6 +103,9 @@ def run_demo(args: argparse.Namespace) -> int:
     if turn.audio and not args.no_video:
         _status("rendering the avatar video...", quiet)
         files["video_mp4"] = str(_render_video(settings, turn, out / "demo.mp4"))
+        from appliance.avatar.sheet import write_contact_sheet
+
+        files["avatar_sheet_png"] = str(write_contact_sheet(out / "avatar-sheet.png"))
     report = turn_report(turn, files)
     (out / "demo.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     if args.json:

@@ -69,6 +69,9 @@ class SubtitleTrack:
         self.font = load_font(font_px, language)
         self.font_px = font_px
         self.pad = max(4, font_px // 6)
+        space = int(self.font.getlength(" "))
+        self.hpad = max(1, min(self.pad, space // 2 - 2))
+        """Horizontal padding of a word's pill: less than half a space."""
         self.line_h = int(font_px * 1.45)
         self.max_lines = max(1, (height - 2 * self.pad) // self.line_h)
         self.tokens: list[_Token] = []
@@ -101,7 +104,9 @@ class SubtitleTrack:
             y = top + row * self.line_h
             for tok, tx, wi in line:
                 w = int(self.font.getlength(tok))
-                box = (tx - self.pad, y, tx + w + self.pad, y + self.line_h)
+                # the pill stops short of the neighbours' half of each space, so the
+                # highlighted word never swallows the space between words
+                box = (tx - self.hpad, y, tx + w + self.hpad, y + self.line_h)
                 self.tokens.append(_Token(tok, page, box, wi))
         n_pages = (len(lines) + self.max_lines - 1) // self.max_lines
         for p in range(n_pages):
@@ -122,7 +127,7 @@ class SubtitleTrack:
                                            fill=_rgb(d.ACCENT))
                     fill = _rgb(d.PANEL)
                 baseline = y0 + (self.line_h - self.font_px) // 2 - self.font_px // 8
-                draw.text((x0 + self.pad, baseline), t.text, font=self.font, fill=fill)
+                draw.text((x0 + self.hpad, baseline), t.text, font=self.font, fill=fill)
             looks.append(np.ascontiguousarray(np.asarray(img)[:, :, ::-1]))
         return looks[0], looks[1], looks[2]
 

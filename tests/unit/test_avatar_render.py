@@ -148,3 +148,16 @@ def test_landscape_layout_renders() -> None:
     sink = MemorySink()
     render_frames(scene, sink, 3, 30)
     assert sink.frames[0].shape == (540, 960, 3)
+
+
+def test_the_word_highlight_keeps_the_spaces_around_it() -> None:
+    track = SubtitleTrack("The toilets are on your left", 540, 150, 32, "en")
+    band = np.zeros((150, 540, 3), np.uint8)
+    track.draw(band, 1)
+    accent = np.abs(band.astype(np.int16) - np.array(d.ACCENT, np.int16)).sum(axis=-1) < 30
+    cols = np.nonzero(accent.any(axis=0))[0]
+    before, word, after = track.tokens[0], track.tokens[1], track.tokens[2]
+    ink = [(t.box[0] + track.hpad, t.box[2] - track.hpad) for t in (before, word, after)]
+    left_mid = (ink[0][1] + ink[1][0]) / 2  # the middle of each space stays panel colour
+    right_mid = (ink[1][1] + ink[2][0]) / 2
+    assert left_mid < cols.min() and cols.max() < right_mid, (cols.min(), cols.max(), ink)
