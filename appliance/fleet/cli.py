@@ -9,6 +9,7 @@ path or a ``postgresql://`` URL).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -19,7 +20,7 @@ from typing import Any
 
 from appliance import __version__
 from appliance.errors import KioskError
-from appliance.fleet import ca_cli, views
+from appliance.fleet import ca_cli, console, status, views
 from appliance.fleet.client import BrokerConfig, FleetClient
 from appliance.fleet.ingest import Ingester
 from appliance.fleet.rollout import Rollout
@@ -77,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("show", help="one device in detail")
     s.add_argument("device", help="device id")
+    s.add_argument("--full", action="store_true",
+                   help="print every health field and event body in full (JSON), not cut")
 
     s = sub.add_parser("cmd", help="send a command and wait for its reply")
     s.add_argument("device", help="device id")
@@ -191,13 +194,16 @@ def run(args: argparse.Namespace) -> int:
     store = connect(args.db)
     try:
         if args.command == "devices":
-            views.emit({"devices": store.devices(args.site)}, args.json, views.devices_table)
+            now = time.time()
+            rows = [status.annotate(d, now) for d in store.devices(args.site)]
+            views.emit({"devices": rows}, args.json, views.devices_table)
             return 0
         if args.command == "show":
             info = store.device(args.device)
             if info is None:
                 raise ValueError(f"unknown device {args.device!r}")
-            views.emit(info, args.json, views.device_detail)
+            views.emit(status.annotate(info, time.time()), args.json,
+                       lambda i: views.device_detail(i, full=args.full))
             return 0
         if args.command in ("ingest", "watch"):
             return _ingest(args, store)
@@ -230,13 +236,21 @@ def _ingest(args: argparse.Namespace, store: Store) -> int:
     start = time.monotonic()
     interval = getattr(args, "interval", 5.0)
     try:
+        if args.command == "watch" and not args.json:
+            console.watch(store.devices, interval, args.duration)
+            return 0
+        last: dict[str, Any] | None = None
         while not args.duration or time.monotonic() - start < args.duration:
             time.sleep(min(interval, args.duration or interval))
             if args.command == "watch":
-                views.emit({"devices": store.devices()}, args.json, views.devices_table,
-                           clear=not args.json)
-            else:
-                views.emit(ingester.stats(), args.json, views.stats_line)
+                now = time.time()
+                views.emit({"devices": [status.annotate(d, now) for d in store.devices()]},
+                           args.json, views.devices_table)
+                continue
+            stats = ingester.stats()
+            if stats != last:  # a quiet fleet is not a screenful of identical lines
+                views.emit(stats, args.json, functools.partial(views.stats_line, previous=last))
+                last = stats
     except KeyboardInterrupt:
         pass
     finally:
