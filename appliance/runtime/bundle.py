@@ -10,6 +10,9 @@ A bundle is one tar archive::
 :func:`install_bundle` checks everything *before writing anything*: only regular
 files with safe relative names, the signature against the site's public key,
 and every file's sha256 against the signed index (no file missing, none extra).
+The index also carries the bundle's monotonic ``version``: a device refuses a
+bundle older than the one its models came from, and trusts a second key for
+rotation and a revocation list (:mod:`appliance.runtime.bundle_trust`).
 Only then are the files unpacked into a staging folder (hashed again while
 written) and each model folder swapped into ``<state>/models/<name>`` at once.
 """
@@ -64,9 +67,18 @@ def _add(tar: tarfile.TarFile, arcname: str, data: bytes) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
-def create_bundle(models: Iterable[str], out: Path, signing_key: PrivateKeyLike) -> Path:
-    """Pack ``models`` (verified first) from this machine into a signed bundle at ``out``."""
+def create_bundle(models: Iterable[str], out: Path, signing_key: PrivateKeyLike, *,
+                  version: int) -> Path:
+    """Pack ``models`` (verified first) from this machine into a signed bundle at ``out``.
+
+    ``version``: the bundle's monotonic version (a positive integer, signed with the
+    index); a device refuses a bundle older than the one its models came from, and a
+    version already used for other content. The publisher keeps the counter: a clock
+    would hand two bundles built in the same second one version.
+    """
     key = load_private_key(signing_key)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise BundleError(f"bundle version must be a positive integer, not {version}")
     manifest = load_manifest()
     names = list(models)
     files: dict[str, str] = {}
@@ -90,6 +102,7 @@ def create_bundle(models: Iterable[str], out: Path, signing_key: PrivateKeyLike)
     files[MANIFEST] = hashlib.sha256(manifest_bytes).hexdigest()
     index = json.dumps({
         "format": FORMAT,
+        "version": version,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "models": names,
         "files": files,

@@ -18,7 +18,8 @@ from appliance.runtime.store import verify_all
 
 EPILOG = """examples:
   keygen --out keys/                      make keys/bundle-signing.{key,pub} (keep .key secret)
-  create --key keys/bundle-signing.key --out site.kbundle sentence-encoder piper-en-us-joe-medium
+  create --key keys/bundle-signing.key --out site.kbundle --version 7 sentence-encoder
+                                          (--version: higher than any earlier bundle)
   verify --pub /etc/kiosk/bundle-signing.pub /media/usb/site.kbundle
   install --pub /etc/kiosk/bundle-signing.pub /media/usb/site.kbundle
   check                                   hash-check every model of the manifest
@@ -41,11 +42,16 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("create", help="pack models of this machine into a signed bundle")
     p.add_argument("--key", type=Path, required=True, help="Ed25519 private key (PEM)")
     p.add_argument("--out", type=Path, required=True, help="bundle file to write")
+    p.add_argument("--version", type=int, required=True,
+                   help="the bundle's version: a positive integer, higher than every bundle "
+                   "published before for these models (devices refuse older ones)")
     p.add_argument("models", nargs="+", help="manifest model names")
     for name, text in (("verify", "check a bundle, install nothing"),
                        ("install", "verify then install under <state>/models")):
         p = sub.add_parser(name, help=text)
-        p.add_argument("--pub", type=Path, required=True, help="site's Ed25519 public key")
+        p.add_argument("--pub", type=Path, required=True,
+                       help="site's Ed25519 public key; X.next.pub and X.revoked beside "
+                       "X.pub add the rotation key and the revocation list")
         p.add_argument("bundle", type=Path)
     sub.add_parser("check", help="hash-check every model in the manifest")
     args = parser.parse_args(argv)
@@ -55,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
             out: dict[str, object] = {"private_key": str(priv), "public_key": str(pub)}
         elif args.cmd == "create":
             print(f"packing {', '.join(args.models)} ...", file=sys.stderr, flush=True)
-            out = {"bundle": str(create_bundle(args.models, args.out, args.key))}
+            out = {"bundle": str(create_bundle(args.models, args.out, args.key,
+                                                version=args.version))}
         elif args.cmd == "verify":
             out = dataclasses.asdict(verify_bundle(args.bundle, args.pub))
         elif args.cmd == "install":

@@ -10,7 +10,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from appliance.runtime.errors import BundleError
 
-FORMAT = 1
+FORMAT = 2
+"""2: the signed index carries a monotonic ``version``; format 1 (unversioned, so
+replayable) is refused."""
 INDEX, SIGNATURE, MANIFEST = "bundle.json", "bundle.sig", "manifest.json"
 MAX_INDEX_BYTES = 1 << 20
 
@@ -27,6 +29,10 @@ class BundleInfo:
     files: int
     bytes: int
     created: str
+    version: int = 0
+    """The publisher's monotonic bundle version (signed)."""
+    signed_by: str = ""
+    """sha256 fingerprint of the trusted key that signed it."""
     installed_to: str = ""
     replaced: list[str] = field(default_factory=list)
 

@@ -1,7 +1,9 @@
 """Verify and install a signed model bundle (format: :mod:`appliance.runtime.bundle`).
 
 Nothing is written until the whole archive has been checked: member types and
-names, the Ed25519 signature of the index, and the sha256 of every file.
+names, the Ed25519 signature of the index by a trusted, unrevoked key, the bundle's
+version against what is installed (no downgrade, :mod:`appliance.runtime.bundle_trust`),
+and the sha256 of every file.
 """
 
 from __future__ import annotations
@@ -16,9 +18,6 @@ import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from appliance.runtime.bundle_format import (
     FORMAT,
     INDEX,
@@ -27,8 +26,8 @@ from appliance.runtime.bundle_format import (
     SIGNATURE,
     BundleInfo,
     PublicKeyLike,
-    load_public_key,
 )
+from appliance.runtime.bundle_trust import TrustStore, check_version
 from appliance.runtime.errors import BundleError
 from appliance.runtime.manifest import overlay_path, parse_model
 from appliance.settings import state_dir
@@ -76,12 +75,16 @@ def _hash_member(tar: tarfile.TarFile, member: tarfile.TarInfo, sink: Any = None
     return h.hexdigest()
 
 
-def _check(path: Path, public_key: PublicKeyLike) -> tuple[dict[str, Any], dict[str, Any]]:
+Trust = TrustStore | PublicKeyLike
+"""A trust store, or one key (a key file brings its rotation key and revocation list)."""
+
+
+def _check(path: Path, trust: Trust) -> tuple[dict[str, Any], dict[str, Any]]:
     """Verify the archive; returns (index, manifest overlay). Writes nothing."""
-    key = load_public_key(public_key)
+    store = TrustStore.of(trust)
     try:
         with tarfile.open(path, "r:*") as tar:
-            index, overlay = _check_open(tar, path, key)
+            index, overlay = _check_open(tar, path, store)
     except (OSError, tarfile.TarError) as exc:
         raise BundleError(f"{path}: not a readable bundle archive: {exc}") from exc
     for name, raw in overlay.get("models", {}).items():
@@ -92,7 +95,7 @@ def _check(path: Path, public_key: PublicKeyLike) -> tuple[dict[str, Any], dict[
 
 
 def _check_open(
-    tar: tarfile.TarFile, path: Path, key: Ed25519PublicKey
+    tar: tarfile.TarFile, path: Path, store: TrustStore
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     members = _members(tar)
     if INDEX not in members:
@@ -101,19 +104,23 @@ def _check_open(
         raise BundleError(f"{path}: unsigned bundle (no {SIGNATURE}): refused")
     index_bytes = _read(tar, members[INDEX], MAX_INDEX_BYTES)
     try:
-        key.verify(_read(tar, members[SIGNATURE], 1024), index_bytes)
-    except InvalidSignature:
-        raise BundleError(
-            f"{path}: signature does not verify with this key (tampered index or "
-            "signed by another key): refused"
-        ) from None
+        signer = store.verify(_read(tar, members[SIGNATURE], 1024), index_bytes)
+    except BundleError as exc:
+        raise BundleError(f"{path}: {exc}", code=exc.code) from None
     try:
         index = json.loads(index_bytes)
         files: dict[str, str] = index["files"]
     except (ValueError, KeyError, TypeError) as exc:
         raise BundleError(f"{path}: malformed {INDEX}: {exc}") from exc
     if index.get("format") != FORMAT:
-        raise BundleError(f"{path}: bundle format {index.get('format')} is not {FORMAT}")
+        raise BundleError(f"{path}: bundle format {index.get('format')} is not {FORMAT} "
+                          "(format 1 bundles carry no version and could be replayed)")
+    version = index.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise BundleError(f"{path}: the signed index has no valid version ({version!r})")
+    index["_sha256"] = hashlib.sha256(index_bytes).hexdigest()
+    index["_signed_by"] = signer
+    check_version([str(m) for m in index.get("models", [])], version, index["_sha256"], path)
     present = set(members) - {INDEX, SIGNATURE}
     listed = {_safe_name(n) for n in files}
     if present != listed:
@@ -130,27 +137,34 @@ def _check_open(
     return index, overlay
 
 
-def verify_bundle(path: Path, public_key: PublicKeyLike) -> BundleInfo:
-    """Check a bundle without installing it; raises :class:`BundleError` when bad."""
-    index, _ = _check(Path(path), public_key)
+def _info(path: Path, index: dict[str, Any]) -> BundleInfo:
     return BundleInfo(
         path=str(path),
         models=list(index["models"]),
         files=len(index["files"]),
         bytes=Path(path).stat().st_size,
         created=str(index.get("created", "")),
+        version=int(index["version"]),
+        signed_by=str(index["_signed_by"]),
     )
 
 
-def install_bundle(path: Path | str, public_key: PublicKeyLike) -> BundleInfo:
-    """Verify ``path`` against ``public_key`` and install its models under ``<state>/models``.
+def verify_bundle(path: Path, trust: Trust) -> BundleInfo:
+    """Check a bundle without installing it; raises :class:`BundleError` when bad
+    (``bundle-key-revoked``, ``bundle-downgrade`` or ``bundle-rejected``)."""
+    index, _ = _check(Path(path), trust)
+    return _info(Path(path), index)
 
-    A rejected bundle (unsigned, tampered, wrong key, malformed) raises
-    :class:`BundleError` and leaves the device untouched.
+
+def install_bundle(path: Path | str, trust: Trust) -> BundleInfo:
+    """Verify ``path`` against ``trust`` and install its models under ``<state>/models``.
+
+    A rejected bundle (unsigned, tampered, untrusted or revoked key, a downgrade,
+    malformed) raises :class:`BundleError` and leaves the device untouched.
     """
     path = Path(path)
-    info = verify_bundle(path, public_key)
-    index, overlay = _check(path, public_key)  # cheap next to a USB copy; no TOCTOU gap below
+    index, overlay = _check(path, trust)  # checked once, then the install re-hashes each file
+    info = _info(path, index)
     root = state_dir() / "models"
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
@@ -175,7 +189,7 @@ def install_bundle(path: Path | str, public_key: PublicKeyLike) -> BundleInfo:
                 info.replaced.append(model)
             os.replace(staging / "models" / model, target)
             shutil.rmtree(root / f".old-{model}", ignore_errors=True)
-        _merge_overlay(overlay)
+        _merge_overlay(overlay, index)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     info.installed_to = str(root)
@@ -183,7 +197,10 @@ def install_bundle(path: Path | str, public_key: PublicKeyLike) -> BundleInfo:
     return info
 
 
-def _merge_overlay(overlay: dict[str, Any]) -> None:
+def _merge_overlay(overlay: dict[str, Any], index: dict[str, Any]) -> None:
+    """The bundle's manifest entries, and per model the bundle version it came from
+    (:func:`appliance.runtime.bundle_trust.check_version` reads it; an update's snapshot
+    saves and restores this file, so a rollback puts the record back with the models)."""
     target = overlay_path()
     current: dict[str, Any] = {"models": {}}
     if target.exists():
@@ -192,6 +209,9 @@ def _merge_overlay(overlay: dict[str, Any]) -> None:
         except ValueError:
             logger.warning("replacing unreadable manifest overlay %s", target)
     current.setdefault("models", {}).update(overlay.get("models", {}))
+    record = {"version": index["version"], "index": index["_sha256"], "key": index["_signed_by"],
+              "created": index.get("created", "")}
+    current.setdefault("bundles", {}).update({m: record for m in index["models"]})
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_text(json.dumps(current, indent=2, sort_keys=True), encoding="utf-8")
     os.replace(tmp, target)

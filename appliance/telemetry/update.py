@@ -4,8 +4,11 @@
 
 1. **downloading** (URLs only; size cap and time limit) — a local path (USB) is used as is;
 2. **verifying**: the whole file's ``sha256`` if given, then the bundle's Ed25519
-   signature against the device's trust store (``<state>/identity/update-signing.pub``)
-   and every file's hash. A bad bundle is refused here: nothing has been written;
+   signature against the device's trust store (``<state>/identity/update-signing.pub``,
+   a rotation key ``update-signing.next.pub`` and a revocation list
+   ``update-signing.revoked`` beside it), its monotonic version against the installed
+   models' (``bundle-downgrade``) and every file's hash. A bad bundle is refused here:
+   nothing has been written;
 3. **installing**: the models it replaces are snapshotted (hard links), then each
    model folder is swapped in atomically (:func:`install_bundle`);
 4. **health-check**: a pluggable check (default: every model of the bundle
@@ -179,6 +182,7 @@ class Updater:
         manifest = load_manifest()
         versions = {m: manifest.get(m).version for m in info.models}
         result = {"models": info.models, "versions": versions, "sha256": digest,
+                  "bundle_version": info.version, "signed_by": info.signed_by,
                   "created": info.created, "duration_s": round(time.monotonic() - start, 2),
                   "restart_required": True}
         self._emit("done", source, cmd_id, final=True, models=info.models, versions=versions)

@@ -255,7 +255,7 @@ def test_models_install_needs_the_right_signing_key(root: Path, tmp_path: Path) 
 
     priv, pub = generate_keypair(tmp_path / "keys")
     _, other = generate_keypair(tmp_path / "other")
-    bundle = create_bundle(["silero-vad"], tmp_path / "vad.kbundle", priv)
+    bundle = create_bundle(["silero-vad"], tmp_path / "vad.kbundle", priv, version=1)
     no_key = cli("models", "install", str(bundle), code=1)["error"]
     assert no_key["code"] == "no-signing-key"
     wrong = cli("models", "install", str(bundle), "--key", str(other), code=1)["error"]

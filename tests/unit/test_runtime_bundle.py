@@ -47,7 +47,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     monkeypatch.setenv("KIOSK_ROOT", str(tmp_path / "build-root"))
     priv, pub = generate_keypair(tmp_path / "keys")
     _, other_pub = generate_keypair(tmp_path / "other-keys")
-    bundle = create_bundle(["tiny"], tmp_path / "usb" / "site.kbundle", priv)
+    bundle = create_bundle(["tiny"], tmp_path / "usb" / "site.kbundle", priv, version=3)
     device = tmp_path / "device"
     monkeypatch.setenv("KIOSK_ROOT", str(device))
     return {"bundle": bundle, "pub": pub, "other_pub": other_pub, "device": device,
@@ -157,4 +157,5 @@ def test_bad_model_files_are_never_bundled(site: dict[str, Path], tmp_path: Path
     monkeypatch.setenv("KIOSK_ROOT", str(tmp_path / "build-root"))
     site["model"].write_bytes(site["model"].read_bytes() + b"\0")
     with pytest.raises(BundleError, match="refusing to bundle tiny"):
-        create_bundle(["tiny"], tmp_path / "never.kbundle", tmp_path / "keys/bundle-signing.key")
+        create_bundle(["tiny"], tmp_path / "never.kbundle", tmp_path / "keys/bundle-signing.key",
+                      version=4)

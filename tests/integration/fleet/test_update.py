@@ -208,3 +208,24 @@ def test_a_second_update_while_one_runs_is_refused_busy(shop: BundleShop, tmp_pa
         gate.set()
         worker.join(30)
     assert first[0]["versions"] == {"tiny": "1"} and shop.installed_model() == shop.models[1]
+
+
+def test_an_older_bundle_is_refused_as_a_downgrade_before_anything_is_written(
+        fleet: Any, make_agent: Any, shop: BundleShop) -> None:
+    """A validly signed but older bundle (a replay) never replaces newer models."""
+    client, rec = fleet
+    shop.trust()
+    agent = make_agent("dev-u5")
+    update.install(agent)
+    wait_for(lambda: agent.listening, what="connect")
+    newer = client.command(SITE, "dev-u5", "update", {"bundle": str(shop.bundles[2])},
+                           timeout=60)
+    assert newer["status"] == "ok" and newer["result"]["bundle_version"] == 2
+    overlay_before = (shop.models_dir / "manifest.json").read_bytes()
+    reply = client.command(SITE, "dev-u5", "update", {"bundle": str(shop.bundles[1])},
+                           cmd_id="up-5", timeout=60)
+    assert reply["status"] == "error" and reply["code"] == "bundle-downgrade", reply
+    assert shop.installed_model() == shop.models[2]
+    assert (shop.models_dir / "manifest.json").read_bytes() == overlay_before
+    wait_for(lambda: "failed" in _stages(rec, "dev-u5", "up-5"), what="failed event")
+    assert "installing" not in _stages(rec, "dev-u5", "up-5")

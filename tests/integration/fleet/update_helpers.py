@@ -75,7 +75,7 @@ class BundleShop:
             sys.modules.pop(f"kiosk_tiny_v{version}", None)
             monkeypatch.setenv("KIOSK_MODEL_MANIFEST", str(self.manifests[version]))
             self.bundles[version] = create_bundle(["tiny"], tmp / "www" / f"tiny-{version}.kbundle",
-                                                  self.priv)
+                                                  self.priv, version=version)
         self.device = tmp / "device"
         monkeypatch.setenv("KIOSK_ROOT", str(self.device))
         monkeypatch.setenv("KIOSK_MODEL_MANIFEST", str(self.manifests[1]))
