@@ -10,6 +10,7 @@ session's ``describe()`` carries the choice, the reason and every skipped backen
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from appliance.runtime.backends import (
     Capabilities,
     probe,
 )
+from appliance.runtime.derived import Derivation
 from appliance.runtime.engine_cache import EngineCache
 from appliance.runtime.errors import BackendUnavailableError
 from appliance.runtime.health import register
@@ -110,23 +112,33 @@ def plan(
     return candidates, skipped
 
 
+def _source(spec: ModelSpec, variant: str, cache: EngineCache,
+            derive: Derivation | None) -> tuple[Path, str]:
+    """(ONNX file, its sha256) a backend loads for ``variant``: the manifest's, or derived."""
+    if derive is not None:
+        return derive.source(spec, variant, cache.root)
+    return resolve(spec, variant), file_sha256(spec, variant)
+
+
 def _open(
-    spec: ModelSpec, cand: Candidate, caps: Capabilities, cache: EngineCache, threads: int
+    spec: ModelSpec, cand: Candidate, caps: Capabilities, cache: EngineCache, threads: int,
+    derive: Derivation | None = None,
 ) -> Session:
     if cand.backend in (ORT_CPU, ORT_CUDA):
-        return OrtSession(spec, cand.backend, cand.precision, resolve(spec, cand.precision),
-                          threads=threads)
+        path, _ = _source(spec, cand.precision, cache, derive)
+        return OrtSession(spec, cand.backend, cand.precision, path, threads=threads)
     variant = "int8_qdq" if cand.precision == "int8" else "fp32"
-    onnx_path = resolve(spec, variant)
-    key = engine_key(spec, cand.precision, file_sha256(spec, variant), caps.gpu_variant,
+    onnx_path, onnx_sha = _source(spec, variant, cache, derive)
+    key = engine_key(spec, cand.precision, onnx_sha, caps.gpu_variant,
                      caps.tensorrt_version or "unknown-trt")
     if cand.backend == TENSORRT:
         from appliance.runtime.trt_session import TrtSession, build_engine
 
+        source = onnx_path if derive is not None else None
         engine, built = cache.get_or_build(
             spec.name, key,
             lambda: build_engine(spec, resolve(spec, "fp32"), cand.precision, cache, key,
-                                 model_dir(spec)),
+                                 model_dir(spec), source=source),
             model=spec.name, onnx=str(onnx_path),
         )
         sess: Session = TrtSession(spec, cand.precision, engine)
@@ -155,6 +167,7 @@ def create_session(
     cache: EngineCache | None = None,
     threads: int = 0,
     opener: Opener | None = None,
+    derive: Derivation | None = None,
 ) -> Session:
     """Load ``model`` (a manifest name or spec) on the best backend available.
 
@@ -162,13 +175,15 @@ def create_session(
     an int8 file), ``fp32``, ``fp16`` or ``int8``; a backend that cannot honour it
     runs the nearest precision and says so. ``backend``: ``auto`` or one or more
     of ``tensorrt``, ``ort-tensorrt``, ``ort-cuda``, ``ort-cpu`` to restrict the
-    choice. Raises :class:`BackendUnavailableError` when nothing can load it.
+    choice. ``derive``: load the model with a fixed graph edit saved as its own file
+    (Piper's alignment output; the engine cache keys on that file's hash). Raises
+    :class:`BackendUnavailableError` when nothing can load it.
     """
     spec = load_manifest().get(model) if isinstance(model, str) else model
     caps = caps or probe()
     allow = None if backend == "auto" else ([backend] if isinstance(backend, str) else backend)
     candidates, skipped = plan(spec, precision, caps, allow)
-    open_ = opener or _open
+    open_ = opener or functools.partial(_open, derive=derive)
     cache = cache or EngineCache()
     for cand in candidates:
         try:

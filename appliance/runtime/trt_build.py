@@ -131,13 +131,17 @@ def _profile(builder: Any, network: Any, spec: ModelSpec) -> Any:
 
 def build_engine(
     spec: ModelSpec, onnx_fp32: Path, precision: str, cache: EngineCache, key: EngineKey,
-    folder: Path,
+    folder: Path, *, source: Path | None = None,
 ) -> bytes:
-    """Serialize a TensorRT engine for ``spec`` at ``precision``; raises on failure."""
+    """Serialize a TensorRT engine for ``spec`` at ``precision``; raises on failure.
+
+    ``source``: the ONNX file to build from when it is not the manifest's own (a derived
+    model, :mod:`appliance.runtime.derived`); ``key`` must then carry its sha256.
+    """
     import tensorrt as trt
 
     major = trt_major()
-    src = source_onnx(spec, precision, folder)
+    src = source or source_onnx(spec, precision, folder)
     if precision == "int8" and src.name == onnx_fp32.name:
         raise RuntimeError(f"{spec.name}: int8 needs the recipe's Q/DQ model (int8_qdq)")
     with tempfile.TemporaryDirectory(prefix="kiosk-trt-") as tmp:

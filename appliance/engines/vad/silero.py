@@ -1,53 +1,46 @@
-"""Silero VAD v6 through ONNX Runtime, one 32 ms window at a time."""
+"""Silero VAD v6 through the model runtime, one 32 ms window at a time."""
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import numpy as np
 
 from appliance.engines.vad.base import VadEngine
-from appliance.errors import EngineLoadError
+from appliance.errors import EngineLoadError, KioskError
 
 logger = logging.getLogger(__name__)
 
+MODEL = "silero-vad"
+"""The manifest entry (``models/manifest.toml``): the model ``faster-whisper`` ships."""
 _CONTEXT = 64  # samples of the previous window the model sees (v5/v6 at 16 kHz)
 
 
-def default_model_path() -> Path:
-    """The Silero VAD model that ships inside the ``faster-whisper`` package."""
-    try:
-        import faster_whisper
-    except ImportError as exc:
-        raise EngineLoadError("faster-whisper is not installed: no Silero VAD model") from exc
-    path = Path(faster_whisper.__file__).parent / "assets" / "silero_vad_v6.onnx"
-    if not path.exists():
-        raise EngineLoadError(f"Silero VAD model missing at {path}")
-    return path
-
-
 class SileroVad(VadEngine):
-    """Streaming Silero VAD: LSTM state and 64 samples of context carried across calls."""
+    """Streaming Silero VAD: LSTM state and 64 samples of context carried across calls.
+
+    The session comes from :func:`appliance.runtime.create_session`, so the backend is the
+    runtime's choice (TensorRT > ORT TensorRT EP > CUDA EP > CPU) with the manifest's hash
+    check, profiles and engine cache. One intra-op thread: a 32 ms window is too small to
+    split, and the VAD must not take cores from ASR and TTS running beside it.
+    """
 
     name = "silero"
     window_samples = 512
 
-    def __init__(self, model_path: str | Path | None = None) -> None:
-        import onnxruntime as ort
+    def __init__(self, *, backend: str = "auto") -> None:
+        from appliance.runtime.factory import create_session
 
-        path = Path(model_path) if model_path else default_model_path()
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = 1
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
-        try:
-            self._session = ort.InferenceSession(
-                str(path), opts, providers=["CPUExecutionProvider"]
-            )
-        except Exception as exc:  # onnxruntime raises its own untyped errors
-            raise EngineLoadError(f"cannot load Silero VAD {path}: {exc}") from exc
+        try:  # precision auto: fp32 on the CPU, fp16 where TensorRT runs it
+            self._session = create_session(MODEL, "auto", backend=backend, threads=1)
+        except (KioskError, OSError) as exc:  # not installed, hash mismatch, no backend
+            raise EngineLoadError(f"cannot load Silero VAD: {exc}") from exc
+        self._outputs = self._session.output_names  # speech_probs, hn, cn (model order)
         self.reset()
+
+    def describe(self) -> dict[str, object]:
+        """Where the VAD runs (the runtime's choice and why), for health."""
+        return self._session.describe()
 
     def reset(self) -> None:
         self._h = np.zeros((1, 1, 128), dtype=np.float32)
@@ -56,6 +49,7 @@ class SileroVad(VadEngine):
 
     def probability(self, window: np.ndarray) -> float:
         x = np.concatenate([self._context, window.astype(np.float32)])[None, :]
-        prob, self._h, self._c = self._session.run(None, {"input": x, "h": self._h, "c": self._c})
+        out = self._session.run({"input": x, "h": self._h, "c": self._c}, self._outputs)
+        prob, self._h, self._c = (out[n] for n in self._outputs)
         self._context = x[0, -_CONTEXT:]
         return float(np.ravel(prob)[0])
