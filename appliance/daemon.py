@@ -68,10 +68,13 @@ async def serve(settings: Settings, duration: float | None = None,
     notifier = notifier or Notifier()
     loop = asyncio.get_running_loop()
     notifier.status("loading models")
-    notifier.extend_timeout(180)  # first boot may be slow (engine builds, cold disk)
-    undone = await loop.run_in_executor(None, _undo_interrupted_update)
-    engines = await loop.run_in_executor(None, create_engines, settings)
-    await loop.run_in_executor(None, warm_up, engines)
+    # renewed while models load, TensorRT engines build and warm up (a first start on a
+    # Jetson builds every engine), up to sdnotify.EXTEND_LIMIT_S
+    async with notifier.extending():
+        undone = await loop.run_in_executor(None, _undo_interrupted_update)
+        engines = await loop.run_in_executor(None, create_engines, settings)
+        notifier.status("warming up the models")
+        await loop.run_in_executor(None, warm_up, engines)
     for note in engines.notes:
         logger.warning("degraded: %s", note)
     audio = choose_audio(settings.audio, engines.tts.sample_rate, settings.mic_array)

@@ -34,10 +34,19 @@ import importlib
 import logging
 import os
 import socket
-from collections.abc import Callable
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 logger = logging.getLogger(__name__)
+
+EXTEND_STEP_S = 90.0
+"""Each renewal asks systemd for this much more start time, counted from the message."""
+EXTEND_EVERY_S = 30.0
+"""Renewed this often: two renewals can be late before the step runs out."""
+EXTEND_LIMIT_S = 45 * 60.0
+"""A start-up still loading after this long is hung: stop asking (every engine built
+from scratch on an Orin Nano takes well under half of it)."""
 
 
 def _systemd_notify() -> Callable[..., Any] | None:
@@ -152,6 +161,49 @@ class Notifier:
     def extend_timeout(self, seconds: float) -> bool:
         """Ask for more start/stop time (a long model load or engine build)."""
         return self.notify(f"EXTEND_TIMEOUT_USEC={int(seconds * 1_000_000)}")
+
+    async def keep_extending(
+        self,
+        step_s: float = EXTEND_STEP_S,
+        every_s: float = EXTEND_EVERY_S,
+        limit_s: float = EXTEND_LIMIT_S,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Renew ``EXTEND_TIMEOUT_USEC=step_s`` every ``every_s`` until cancelled or
+        ``limit_s`` has passed.
+
+        One extension cannot cover a first start on a Jetson (TensorRT builds every engine:
+        minutes per model on an Orin Nano), and a long fixed one would let a hung start sit
+        for that long. Renewing keeps systemd waiting exactly as long as we are still
+        loading, and the limit makes a start that never ends fail, so the restart and the
+        boot-loop guard get their turn.
+        """
+        if not self.enabled:
+            return
+        start = clock()
+        while True:
+            left = limit_s - (clock() - start)
+            if left <= 0:
+                logger.error("start-up still not done after %.0f s: no more time asked of "
+                             "systemd (it will stop the start)", limit_s)
+                return
+            self.extend_timeout(min(step_s, left))
+            await sleep(every_s)
+
+    @contextlib.asynccontextmanager
+    async def extending(self, **kwargs: Any) -> AsyncIterator[None]:
+        """``async with notifier.extending():`` around a long start-up phase (loading and
+        warming the engines, building TensorRT engines): :meth:`keep_extending` meanwhile."""
+        task = asyncio.get_running_loop().create_task(self.keep_extending(**kwargs),
+                                                      name="sd-extend-timeout")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     def watchdog(self) -> bool:
         """One keep-alive ping (``WATCHDOG=1``)."""

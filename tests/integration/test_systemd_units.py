@@ -96,3 +96,17 @@ def test_sysusers_and_tmpfiles_make_user_and_directories(tmp_path: Path) -> None
     identity = tmp_path / "var/lib/kiosk/identity"
     assert identity.is_dir() and (identity.stat().st_mode & 0o777) == 0o700
     assert (tmp_path / "run/kiosk").is_dir()
+
+
+def test_the_jetson_gpu_nodes_cuda_opens_are_allowed() -> None:
+    """DevicePolicy=closed: every node nvgpu's CUDA context opens must be listed, or CUDA
+    fails on the device with a bare 'no CUDA-capable device' and the kiosk runs on the CPU."""
+    text = (SYSTEMD_DIR / "kiosk.service").read_text()
+    allowed = {line.split("=", 1)[1].split()[0] for line in text.splitlines()
+               if line.startswith("DeviceAllow=")}
+    for node in ("nvmap", "nvhost-ctrl-gpu", "nvhost-gpu", "nvhost-as-gpu", "nvhost-tsg-gpu",
+                 "nvhost-ctxsw-gpu", "nvhost-sched-gpu", "nvhost-dbg-gpu", "nvhost-prof-gpu"):
+        assert f"/dev/{node}" in allowed, node
+    for node in ("as", "channel", "ctrl", "ctxsw", "dbg", "sched", "tsg"):
+        assert f"/dev/nvgpu/igpu0/{node}" in allowed, node
+    assert "EXTEND_TIMEOUT_USEC" in text  # the start timeout is renewed, and says so

@@ -7,7 +7,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -189,3 +189,35 @@ def test_send_failure_is_reported_not_raised(tmp_path: Path) -> None:
     assert notifier.enabled
     assert notifier.ready() is False
     notifier.close()
+
+
+async def test_start_time_is_renewed_while_loading_and_stops_at_the_limit(
+        notify_socket: NotifySocket) -> None:
+    """Virtual time: every renewal asks for the step (less at the end), then none."""
+    now = [0.0]
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    n = Notifier(use_module=False)
+    await n.keep_extending(step_s=90, every_s=30, limit_s=100, sleep=sleep,
+                           clock=lambda: now[0])
+    notify_socket.wait_for("EXTEND_TIMEOUT_USEC=10000000")
+    extends = [m for _, m in notify_socket.messages if m.startswith("EXTEND_TIMEOUT_USEC=")]
+    # t = 0, 30, 60, 90: the step, never past the limit (100 s); t = 120: nothing
+    assert extends == [f"EXTEND_TIMEOUT_USEC={s}000000" for s in (90, 70, 40, 10)]
+
+
+async def _until(done: Callable[[], bool]) -> None:
+    while not done():
+        await asyncio.sleep(0.005)
+
+
+async def test_renewals_end_with_the_phase_they_cover(notify_socket: NotifySocket) -> None:
+    n = Notifier(use_module=False)
+    async with n.extending(every_s=0.01):
+        await asyncio.wait_for(_until(lambda: n.sent >= 2), 5)  # renewed, not sent once
+    sent = n.sent
+    await asyncio.sleep(0.05)
+    assert n.sent == sent  # the renewing task is gone with the phase
+    assert not [t for t in asyncio.all_tasks() if t.get_name() == "sd-extend-timeout"]
