@@ -50,6 +50,13 @@ test-fast: setup
 bench: setup
 	$(PY) -m appliance.bench --out build/bench.json
 
+# The fleet soak: 50 real agents, ingesters sharing a $share group, broker kill -9 every
+# 2 minutes, ingester kills, full disks, takeovers, poison commands, for 10 minutes; adds
+# the area fleet_soak to build/bench.json (the suite runs a 90 s version).
+.PHONY: soak
+soak: setup
+	$(PY) -m appliance.fleet.soak --duration 600 --agents 50 --out build/bench.json
+
 lint: setup
 	$(VENV)/bin/ruff check appliance hw provisioning tests
 	$(VENV)/bin/mypy

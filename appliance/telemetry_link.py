@@ -66,6 +66,11 @@ class TelemetryLink:
         if jpeg is not None:
             agent.register_command("screenshot", lambda _args: builtins.screenshot(jpeg))
         self.on_restart: Callable[[], None] | None = None
+        from appliance.fleet_config import FleetConfigApplier
+
+        self.config = FleetConfigApplier(kiosk, agent.config.active["config"],
+                                         self._restart_soon, builtins.under_systemd())
+        agent.set_config_hook(self.config.apply)
         from appliance.telemetry import update  # signed bundles, health-checked, rolled back
 
         self.updater = update.install(agent)
@@ -105,6 +110,11 @@ class TelemetryLink:
         delay = 1.0  # let the reply leave first
         self.loop.call_soon_threadsafe(self.loop.call_later, delay, self.on_restart)
         return {"restarting_in_s": delay}
+
+    def _restart_soon(self) -> None:
+        """A pushed config that needs a rebuild: restart once its report has left."""
+        if self.on_restart is not None:
+            self.loop.call_soon_threadsafe(self.loop.call_later, 2.0, self.on_restart)
 
     def _set_volume(self, args: dict[str, Any]) -> dict[str, Any]:
         try:

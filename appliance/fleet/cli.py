@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--timeout", type=float, default=30.0,
                    help="give up waiting for the reply after S seconds [%(default)s]")
     s.add_argument("--ttl", type=float, default=60.0, help="command expires after S seconds")
+    s.add_argument("--queue", action="store_true",
+                   help="send even to a device the store knows is offline (its broker "
+                        "session keeps the command until it reconnects or --ttl passes)")
 
     s = sub.add_parser("config", help="versioned remote configuration")
     cs = s.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -97,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     _targets(push)
     push.add_argument("--version", type=int, required=True, help="must grow with every push")
     push.add_argument("--file", required=True, help="JSON or TOML with kiosk.toml tables")
+    push.add_argument("--wait", type=float, default=30.0,
+                      help="seconds to wait for every device's report [%(default)s]; "
+                           "exit 0: all applied, 1: one was rejected, rolled back or "
+                           "stale, 3: one did not answer (it gets the config when it "
+                           "connects)")
 
     s = sub.add_parser("update", help="staged rollout of a model/site bundle")
     _targets(s)
@@ -210,25 +218,45 @@ def run(args: argparse.Namespace) -> int:
         if args.command == "cmd":
             site = _site_of(store, args.device, args.site)
             cmd_args = _parse_kv(args.args)
+            info = store.device(args.device)
+            if info is not None and not args.queue and \
+                    status.link_status(info, time.time()) == "offline":
+                seen = status.human_age(_age(info))
+                raise KioskError(f"{args.device} is offline (last heard {seen}); the broker "
+                                 "would keep the command until it reconnects: add --queue "
+                                 "to send it anyway", code="fleet-device-offline")
             with FleetClient(_broker(args)) as client:
                 reply = client.command(site, args.device, args.name, cmd_args,
                                        timeout=args.timeout, ttl=args.ttl)
             views.emit(reply, args.json, views.reply_text)
             return 0 if reply.get("status") == "ok" else 1
         if args.command == "config":
-            targets = _resolve(store, args)
-            config = _load_config(args.file)
-            with FleetClient(_broker(args)) as client:
-                for site, device in targets:
-                    client.push_config(site, device, args.version, config)
-            views.emit({"pushed": [d for _s, d in targets], "version": args.version}, args.json,
-                       lambda r: f"config v{r['version']} pushed to {len(r['pushed'])} device(s)")
-            return 0
+            return _config_push(args, store)
         if args.command == "update":
             return _update(args, store)
     finally:
         store.close()
     return 2
+
+
+def _age(info: dict[str, Any]) -> float | None:
+    last = info.get("last_seen")
+    return time.time() - last if isinstance(last, (int, float)) else None
+
+
+def _config_push(args: argparse.Namespace, store: Store) -> int:
+    from appliance.fleet import push
+
+    targets = _resolve(store, args)
+    config = _load_config(args.file)
+    with FleetClient(_broker(args)) as client:
+        outcomes = push.push(client, targets, args.version, config, wait_s=args.wait)
+    result = {"version": args.version, "devices": [o.as_dict() for o in outcomes]}
+    views.emit(result, args.json, push.summary_text)
+    statuses = {o.status for o in outcomes}
+    if statuses & {"rejected", "rolled-back", "stale"}:
+        return 1
+    return 3 if "no-answer" in statuses else 0
 
 
 def _ingest(args: argparse.Namespace, store: Store) -> int:

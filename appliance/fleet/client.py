@@ -71,6 +71,12 @@ class FleetClient:
         self._client.on_message = self._on_message
         self._client.on_disconnect = self._on_disconnect
         self._client.on_subscribe = self._on_subscribe
+        self._client.on_publish = self._on_publish
+        self._pubacks: dict[int, tuple[float, int]] = {}
+        """mid -> (when, reason) of each PUBACK; a publish only trusts one newer than itself
+        (mids are reused, and paho calls on_publish holding its own lock, so ours cannot be
+        held across publish to register the mid first)."""
+        self._puback_cv = threading.Condition()
         self._subacked = threading.Condition()
         self._acked_mids: set[int] = set()
         self._connected = threading.Event()
@@ -196,9 +202,15 @@ class FleetClient:
         info.wait_for_publish(timeout)
 
     def command(self, site: str, device: str, name: str, args: dict[str, Any] | None = None,
-                *, timeout: float = 30.0, ttl: float = 60.0, cmd_id: str | None = None
-                ) -> dict[str, Any]:
-        """Send ``cmd/<name>`` and wait for the reply; raises FleetError on timeout."""
+                *, timeout: float = 30.0, ttl: float = 60.0, cmd_id: str | None = None,
+                offline_grace: float = 5.0) -> dict[str, Any]:
+        """Send ``cmd/<name>`` and wait for the reply; raises FleetError on timeout.
+
+        When the broker says nobody subscribes to the device's commands (PUBACK
+        0x10: not connected and no session), the same command is sent again each
+        second for ``offline_grace`` seconds (a device reconnecting), then it fails
+        fast with ``fleet-device-offline`` instead of waiting out ``timeout``.
+        """
         topics = DeviceTopics(site, device)
         cmd_id = cmd_id or uuid.uuid4().hex
         corr = uuid.uuid4().bytes
@@ -210,8 +222,21 @@ class FleetClient:
             body = {"id": cmd_id, "device": device, "args": args or {},
                     "expires": time.time() + ttl}
             props = link.publish_properties(corr, int(ttl), topics.res)
-            self._client.publish(topics.cmd(name), link.dumps(body), qos=1, properties=props)
-            if not event.wait(timeout):
+            started = time.monotonic()
+            while True:
+                reason = self.publish_acked(topics.cmd(name), link.dumps(body),
+                                            properties=props)
+                if reason != 0x10 or event.is_set():
+                    break
+                if time.monotonic() - started >= offline_grace:
+                    raise FleetError(f"{device} is not listening (offline, or never "
+                                     "connected): the broker has no subscriber for its commands",
+                                     code="fleet-device-offline")
+                time.sleep(1.0)
+            if reason >= 0x80:
+                raise FleetError(f"the broker refused {name!r} for {device} "
+                                 f"(reason 0x{reason:02x})", code="fleet-refused")
+            if not event.wait(max(0.0, timeout - (time.monotonic() - started))):
                 raise FleetError(f"{device} did not answer {name!r} within {timeout:.0f} s",
                                  code="fleet-timeout", retryable=True)
             return box[0]
@@ -230,6 +255,31 @@ class FleetClient:
             _rc, mid = self._client.subscribe(topic, 1)
             self._subacked.wait_for(lambda: mid in self._acked_mids, timeout=5)
             self._acked_mids.discard(mid)
+
+    def _on_publish(self, _c: Any, _u: Any, mid: int, rc: Any, _p: Any) -> None:
+        with self._puback_cv:
+            self._pubacks[mid] = (time.monotonic(), int(rc.value) if rc is not None else 0)
+            self._puback_cv.notify_all()
+
+    def publish_acked(self, topic: str, payload: bytes, *, retain: bool = False,
+                      properties: Any = None, timeout: float = 10.0) -> int:
+        """Publish QoS 1 and return the broker's PUBACK reason code (0x10: nobody is
+        subscribed; >= 0x80: refused). Raises FleetError when no PUBACK comes."""
+        sent = time.monotonic()
+        info = self._client.publish(topic, payload, qos=1, retain=retain, properties=properties)
+        if info.rc != mqtt.MQTT_ERR_SUCCESS:
+            raise FleetError(f"cannot publish to the broker: {mqtt.error_string(info.rc)}",
+                             code="fleet-unreachable", retryable=True)
+
+        def acked() -> bool:
+            entry = self._pubacks.get(info.mid)
+            return entry is not None and entry[0] >= sent
+
+        with self._puback_cv:
+            if not self._puback_cv.wait_for(acked, timeout):
+                raise FleetError("the broker did not acknowledge in time",
+                                 code="fleet-timeout", retryable=True)
+            return self._pubacks.pop(info.mid)[1]
 
     def _on_subscribe(self, *args: Any) -> None:
         with self._subacked:

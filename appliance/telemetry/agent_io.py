@@ -80,6 +80,7 @@ class AgentIO:
     _unheard_until: float | None
     _probe_delay: float
     _probe_mid: int | None
+    _pause_until: float
     _cursor: int
     _reply_cursor: int
     _session_start: float
@@ -178,6 +179,7 @@ class AgentIO:
             "bdSeq": self._bdseq, "ts": time.time(), "firmware": self.firmware,
             "site": self.topics.site, "config_version": self.config.version,
             "capabilities": self.router.names(), "engines": {}, "models": {},
+            "heartbeat_s": self.settings.heartbeat_s,
         }
         if self._birth_source is not None:
             try:
@@ -215,6 +217,8 @@ class AgentIO:
         replies go out (the console that asked is waiting); telemetry is held, probed
         for with backoff, and follows in order once delivery is confirmed.
         """
+        if link.now() < self._pause_until:
+            return
         until = self._unheard_until
         held = until is not None
         if until is not None and link.now() >= until and self._probe_mid is None:
@@ -289,10 +293,13 @@ class AgentIO:
                 elif reason < 0x80:
                     self._heard()
                 continue
-            if reason == NO_SUBSCRIBERS and kind == "telemetry" and \
-                    self.settings.wait_for_fleet_host:
-                self._nobody_listened(seq)
-                continue
+            if reason == NO_SUBSCRIBERS and self.settings.wait_for_fleet_host:
+                if kind == "telemetry":
+                    self._nobody_listened(seq)
+                    continue
+                if kind == "reply":
+                    self._reply_unheard(seq)
+                    continue
             if reason >= 0x80:
                 if reason in _RETRY_LATER:
                     continue
@@ -319,6 +326,15 @@ class AgentIO:
         if self._unheard_until is None or self._probe_mid is None:
             self._unheard_until = link.now() + self._probe_delay
         self._probe_delay = min(self._probe_delay * 2, PROBE_MAX_S)
+
+    def _reply_unheard(self, seq: int) -> None:
+        """PUBACK 0x10 on a reply: the console that asked is not subscribed (it is
+        reconnecting after a broker restart, say). Keep the reply until it expires and
+        try again in a second (the pump pauses rather than spin)."""
+        self._cursor = min(self._cursor, seq - 1)
+        self._reply_cursor = min(self._reply_cursor, seq - 1)
+        self._pause_until = link.now() + 1.0
+        self.stats["reply_unheard"] += 1
 
     def _heard(self) -> None:
         """The birth probe was routed to the fleet: send the outbox (the fleet has just

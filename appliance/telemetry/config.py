@@ -2,7 +2,8 @@
 
 The fleet publishes (retained) ``{"version": N, "config": {...kiosk.toml tables...}}``.
 A version newer than the active one is validated against the kiosk's settings
-schema (:func:`appliance.settings.from_dict`), handed to the kiosk's apply hook,
+schema (:func:`appliance.settings.validate_overrides`: key, value and what is
+allowed for each refused value), handed to the kiosk's apply hook,
 and only then made the active and last good one (written atomically). A config
 that fails validation is rejected; one whose apply fails is rolled back by
 re-applying the last good one. Either way the device reports why: every push
@@ -34,7 +35,9 @@ logger = logging.getLogger(__name__)
 MAX_DESIRED_BYTES = 256 * 1024
 MAX_CONFIG_VERSION = 2**31 - 1
 """Versions are positive 32-bit integers (a push counter or a date like 2026120201)."""
-ApplyHook = Callable[[dict[str, Any]], None]
+ApplyHook = Callable[[dict[str, Any]], "dict[str, Any] | None"]
+"""Applies a validated config to the running kiosk (raise to refuse: rolled back); may
+return fields for the report (what changed live, whether a restart follows)."""
 
 
 def _atomic_write(path: Path, data: dict[str, Any]) -> None:
@@ -128,14 +131,18 @@ class ConfigManager:
         if not isinstance(config, dict):
             return self._report("rejected", version, "config-schema", ["config must be a table"])
         try:
-            kiosk_settings.from_dict(config, f"cfg/desired v{version}")
-        except kiosk_settings.SettingsError as err:
-            return self._report("rejected", version, err.code, err.problems)
+            problems = kiosk_settings.validate_overrides(config, f"cfg/desired v{version}")
         except Exception as exc:  # a schema checker must never take the agent down
             return self._report("rejected", version, "config-schema", [repr(exc)[:200]])
+        if problems:
+            report = self._report("rejected", version, problems[0].code,
+                                  [str(p) for p in problems])
+            report["problem_details"] = [p.as_dict() for p in problems[:50]]
+            return report
+        extra: dict[str, Any] | None = None
         try:
             if self.apply_hook is not None:
-                self.apply_hook(config)
+                extra = self.apply_hook(config)
         except Exception as exc:
             logger.error("config v%d failed to apply (%s); rolling back to v%d",
                          version, exc, self.version)
@@ -151,7 +158,10 @@ class ConfigManager:
             return self._report("rolled-back", version, "config-save-failed", [str(exc)[:200]])
         self.active = {"version": version, "config": config}
         logger.info("config v%d applied", version)
-        return self._report("applied", version)
+        report = self._report("applied", version)
+        if isinstance(extra, dict):
+            report.update({k: v for k, v in extra.items() if k not in report})
+        return report
 
     def _reapply_last_good(self) -> None:
         if self.apply_hook is None:

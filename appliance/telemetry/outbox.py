@@ -258,11 +258,14 @@ class Outbox:
         return len(self._spill)
 
     def batch(self, after_seq: int, limit: int, replies_only: bool = False) -> list[Message]:
-        """Up to ``limit`` messages with ``seq > after_seq``, oldest first
-        (only command replies, topics ``.../res[/...]``, with ``replies_only``)."""
+        """Up to ``limit`` messages with ``seq > after_seq``, oldest first. With
+        ``replies_only``: command replies (``.../res``) and config reports
+        (``.../cfg/reported``, retained: the broker keeps them whoever listens), what
+        a waiting console needs while telemetry is held."""
         where = "seq > ?"
         if replies_only:
-            where += " AND (topic LIKE '%/res' OR topic LIKE '%/res/%')"
+            where += (" AND (topic LIKE '%/res' OR topic LIKE '%/res/%'"
+                      " OR topic LIKE '%/cfg/reported')")
         with self._lock:
             rows = self._db.execute(
                 "SELECT seq, topic, payload, qos, retain, critical, correlation, expires_at,"

@@ -93,3 +93,40 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: Any, argv: list[str],
     err = capsys.readouterr().err
     assert code == 2 and message in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_config_push_reports_each_device_and_refuses_stale_versions(
+        broker: Any, pki: Any, make_agent: Any, tmp_path: Path, capsys: Any) -> None:
+    db = tmp_path / "fleet.db"
+    good, bad_file = tmp_path / "good.toml", tmp_path / "bad.toml"
+    good.write_text("[audio]\nvolume = 0.5\n")
+    bad_file.write_text("[asr]\nengine = \"whsiper\"\n")
+    agent = make_agent("dev-push")
+    wait_for(lambda: agent.listening, what="connect")
+    push = ["config", "push", "--device", "dev-push", "--site", SITE, "--wait", "15"]
+    assert cli.main(_cli(broker, pki, db, *push, "--version", "3", "--file", str(good))) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["devices"][0]["status"] == "applied" and out["v"] == 1
+    # a rejected push exits non-zero and says which key, which value, what is allowed
+    assert cli.main(_cli(broker, pki, db, *push, "--version", "4", "--file",
+                         str(bad_file))) == 1
+    refused = json.loads(capsys.readouterr().out)["devices"][0]
+    assert refused["status"] == "rejected" and "asr.engine" in refused["problems"][0]
+    assert "whisper" in refused["problems"][0]
+    # the refused v4 is still the retained desired: v4 again, or anything lower, is stale
+    for version in ("4", "2"):
+        assert cli.main(_cli(broker, pki, db, *push, "--version", version, "--file",
+                             str(good))) == 1
+        stale = json.loads(capsys.readouterr().out)["devices"][0]
+        assert stale["status"] == "stale" and stale["error"] == "config-stale"
+    assert agent.config.version == 3
+    assert cli.main(_cli(broker, pki, db, *push, "--version", "5", "--file", str(good))) == 0
+
+
+def test_a_command_to_a_device_nobody_listens_for_fails_fast(
+        broker: Any, pki: Any, tmp_path: Path, capsys: Any) -> None:
+    started = time.monotonic()
+    code = cli.main(_cli(broker, pki, tmp_path / "f.db", "cmd", "dev-gone", "say", "text=hi",
+                         "--site", SITE, "--timeout", "60"))
+    assert code == 2 and time.monotonic() - started < 30
+    assert "fleet-device-offline" in capsys.readouterr().err

@@ -80,3 +80,54 @@ async def test_the_fleet_sees_the_kiosk_and_makes_it_speak(
         run.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await run
+
+
+async def test_a_pushed_config_changes_the_running_kiosk_and_says_how(
+        fleet: Any, make_agent: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Volume and voice speed change live; a key that needs a rebuild restarts the
+    kiosk under systemd; a refused value names the key and changes nothing."""
+    client, rec = fleet
+    monkeypatch.setenv("INVOCATION_ID", "0123456789abcdef")
+    loop = asyncio.get_running_loop()
+    speaker = SimSpeaker(16000, realtime=True)
+    tts = FakeTts(16000)
+    tts.length_scale = 1.0  # type: ignore[attr-defined]
+    engines = Engines(FakeVad(), FakeAsr(), FakeNlu(), FakeQa(), tts, PhonemeLipSync())
+    kiosk = Kiosk(Settings(), engines, SimMicrophone(None, endless=True), speaker)
+    agent = make_agent("dev-cfgk", start=False)
+    link = TelemetryLink(kiosk, agent, loop)
+    restarted = asyncio.Event()
+    link.on_restart = restarted.set
+    agent.start()
+
+    def report(version: int) -> dict[str, Any]:
+        return wait_for(lambda: [r for r in rec.on("dev-cfgk/cfg/reported")
+                                 if r.get("desired_version") == version],
+                        what=f"report for v{version}")[-1]
+
+    await loop.run_in_executor(None, lambda: wait_for(lambda: agent.listening, what="up"))
+    client.push_config(SITE, "dev-cfgk", 1, {"audio": {"volume": 0.4},
+                                             "tts": {"length_scale": 1.15}})
+    first = await loop.run_in_executor(None, report, 1)
+    assert first["status"] == "applied" and first["restart"] == "none"
+    assert speaker.volume == 0.4 and tts.length_scale == 1.15  # type: ignore[attr-defined]
+    assert not restarted.is_set()
+
+    client.push_config(SITE, "dev-cfgk", 2, {"audio": {"volume": 0.4},
+                                             "tts": {"length_scale": 1.15},
+                                             "asr": {"engine": "whsiper"}})
+    refused = await loop.run_in_executor(None, report, 2)
+    assert refused["status"] == "rejected" and refused["error"] == "config-invalid"
+    assert refused["problem_details"][0]["key"] == "asr.engine"
+    assert agent.config.version == 1
+
+    client.push_config(SITE, "dev-cfgk", 3, {"audio": {"volume": 0.4},
+                                             "tts": {"length_scale": 1.15},
+                                             "vad": {"threshold": 0.6}})
+    third = await loop.run_in_executor(None, report, 3)
+    assert third["status"] == "applied" and third["restart"] == "scheduled"
+    assert third["changed"] == ["vad.threshold"]
+    await asyncio.wait_for(restarted.wait(), 5)
+    # saved as the fleet layer the next start reads
+    saved = agent.config.path.read_text()
+    assert '"version": 3' in saved and "threshold" in saved

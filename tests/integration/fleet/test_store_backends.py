@@ -146,7 +146,7 @@ def test_ingesters_and_console_on_postgresql(broker: Any, pki: Any, make_agent: 
     assert cli.main(["--broker", f"localhost:{cfg.port}", "--ca", cfg.ca_file, "--cert",
                      cfg.cert_file, "--key", cfg.key_file, "--db", pg_url, "--json",
                      "devices"]) == 0
-    listed = json.loads(capsys.readouterr().out)
+    listed = json.loads(capsys.readouterr().out)["devices"]
     assert {d["device_id"] for d in listed} == {"dev-pg0", "dev-pg1"}
     assert all(d["online"] for d in listed)
 
