@@ -101,7 +101,12 @@ class LiveAvatar:
     # --- wiring (called on the asyncio loop: enqueue only) ------------------------------
 
     def attach(self, kiosk: Kiosk) -> None:
-        """Listen to the kiosk's pipeline end and its speaker."""
+        """Listen to the kiosk's pipeline end and its speaker; show the site pack's
+        screen lines (attract, out of service) in the pack's languages."""
+        from appliance.engines.qa.site_qa import SiteQa
+
+        if isinstance(kiosk.engines.qa, SiteQa):
+            self.scene.set_screens(kiosk.engines.qa.pack.manifest.screen_lines())
         kiosk.pipeline.on_frame(self.on_frame)
         speaker = kiosk.speaker
 

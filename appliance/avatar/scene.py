@@ -21,12 +21,13 @@ import numpy as np
 from appliance.avatar import draw as d
 from appliance.avatar.layout import layout_for
 from appliance.avatar.painter import AvatarPainter
-from appliance.avatar.screens import ATTRACT_LINES, attract_gestures, out_of_service_screen
+from appliance.avatar.screens import attract_gestures, out_of_service_screen
 from appliance.avatar.subtitles import SubtitleTrack, render_line
 from appliance.avatar.text2action import GestureCue, gestures_from_reply, word_timings
 from appliance.avatar.timeline import AvatarState
 from appliance.avatar.visemes import Envelope
 from appliance.frames import PhonemeTiming, VisemeCue
+from appliance.sitepack.screens import ScreenLines
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +46,10 @@ class Scene:
     """Renders the kiosk screen; ``render(t)`` returns the frame buffer (reused)."""
 
     def __init__(self, size: tuple[int, int] = (1080, 1920), seed: int = 7,
-                 language: str = "en") -> None:
+                 language: str = "en", screens: ScreenLines | None = None) -> None:
         self.width, self.height = size
+        self.screens = screens or ScreenLines.for_languages((language,))
+        """The attract and out-of-service lines (the site pack's, see :meth:`set_screens`)."""
         self.layout = layout_for(*size)
         self.language = language
         self.state = AvatarState(seed)
@@ -152,17 +155,27 @@ class Scene:
         with self._lock:
             self.state.set_emotion(valence, arousal, t)
 
+    def set_screens(self, screens: ScreenLines) -> None:
+        """Show the site pack's attract and out-of-service lines from now on."""
+        tracks = self._attract_layout(screens)  # laid out before the lock: a frame never waits
+        with self._lock:
+            self.screens = screens
+            self._attract_tracks = tracks
+
+    def _attract_layout(self, screens: ScreenLines) -> list[SubtitleTrack]:
+        _, _, w, h = self.layout.subtitles
+        return [SubtitleTrack(text, w, h, self.layout.font_px, lang)
+                for lang, text in screens.attract]
+
     def set_mode(self, mode: str, reason: str = "") -> None:
         """``idle``, ``listening``, ``speaking``, ``attract`` or ``out_of_service``."""
-        oos = out_of_service_screen(self.width, self.height, reason) \
+        oos = out_of_service_screen(self.width, self.height, reason, self.screens) \
             if mode == "out_of_service" else None
         with self._lock:
             self.state.set_mode(mode)
             self._oos = oos
             if mode == "attract" and not self._attract_tracks:
-                _, _, w, h = self.layout.subtitles
-                self._attract_tracks = [SubtitleTrack(text, w, h, self.layout.font_px, lang)
-                                        for lang, text in ATTRACT_LINES]
+                self._attract_tracks = self._attract_layout(self.screens)
 
     # --- drawing --------------------------------------------------------------------------
 

@@ -1,4 +1,8 @@
-"""Screens that are not a conversation: the attract loop and "out of service"."""
+"""Screens that are not a conversation: the attract loop, "out of service", "Starting...".
+
+Their lines come from the site pack (:meth:`Manifest.screen_lines`, in the pack's
+languages); these functions only draw them.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +12,11 @@ from PIL import Image, ImageDraw
 from appliance.avatar import draw as d
 from appliance.avatar.fonts import load_font
 from appliance.avatar.text2action import GestureCue
+from appliance.sitepack.screens import ScreenLines
 
-ATTRACT_LINES: tuple[tuple[str, str], ...] = (
-    ("en", "Hello! Ask me anything."),
-    ("zh", "您好！有什么可以帮您？"),
-    ("ja", "こんにちは！何でも聞いてください。"),
-    ("ko", "안녕하세요! 무엇이든 물어보세요."),
-)
-"""The invitation shown while nobody is there, one language every 3 s."""
-
-OUT_OF_SERVICE_LINES: tuple[tuple[str, str], ...] = (
-    ("zh", "暂停服务，请联系工作人员"),
-    ("ja", "ただいま休止中です。係員にお声がけください"),
-    ("ko", "일시적으로 서비스를 중단합니다. 직원에게 문의하세요"),
-)
+DEFAULT_LINES = ScreenLines.for_languages(("en",))
+"""What the screens say when no site pack says otherwise (the display unit before it
+knows the site, tests): English only, never a language the site did not ask for."""
 
 
 def attract_gestures() -> list[GestureCue]:
@@ -33,8 +28,10 @@ def _rgb(c: d.Color) -> tuple[int, int, int]:
     return (c[2], c[1], c[0])
 
 
-def out_of_service_screen(width: int, height: int, reason: str = "") -> np.ndarray:
-    """A calm, unmistakable "temporarily out of service" screen (BGR)."""
+def out_of_service_screen(width: int, height: int, reason: str = "",
+                          lines: ScreenLines = DEFAULT_LINES) -> np.ndarray:
+    """A calm, unmistakable "temporarily out of service" screen (BGR): the English
+    headline (staff and technicians read it whatever the site) over the site's lines."""
     img = Image.new("RGB", (width, height), _rgb(d.PANEL))
     draw = ImageDraw.Draw(img)
     unit = min(width, height)
@@ -54,12 +51,7 @@ def out_of_service_screen(width: int, height: int, reason: str = "") -> np.ndarr
         draw.text(((width - w) / 2, y), text, font=big, fill=_rgb(d.TEXT))
         y += unit * 0.085
     y += unit * 0.02
-    small = load_font(int(unit * 0.038), "en")
-    msg = "Please ask a member of staff for help."
-    w = draw.textlength(msg, font=small)
-    draw.text(((width - w) / 2, y), msg, font=small, fill=_rgb(d.TEXT_DIM))
-    y += unit * 0.08
-    for lang, text in OUT_OF_SERVICE_LINES:
+    for lang, text in lines.out_of_service:
         font = load_font(int(unit * 0.034), lang)
         while draw.textlength(text, font=font) > width * 0.9 and len(text) > 4:
             text = text[:-2] + "…"
@@ -75,14 +67,7 @@ def out_of_service_screen(width: int, height: int, reason: str = "") -> np.ndarr
     return np.ascontiguousarray(np.asarray(img)[:, :, ::-1])
 
 
-STARTING_LINES: tuple[tuple[str, str], ...] = (
-    ("zh", "正在启动，请稍候"),
-    ("ja", "起動中です。少々お待ちください"),
-    ("ko", "시작하는 중입니다. 잠시만 기다려 주세요"),
-)
-
-
-def starting_screen(width: int, height: int) -> np.ndarray:
+def starting_screen(width: int, height: int, lines: ScreenLines = DEFAULT_LINES) -> np.ndarray:
     """"Starting..." (BGR): what the display shows until the avatar stream is there."""
     img = Image.new("RGB", (width, height), _rgb(d.PANEL))
     draw = ImageDraw.Draw(img)
@@ -97,13 +82,10 @@ def starting_screen(width: int, height: int) -> np.ndarray:
     w = draw.textlength("Starting…", font=big)
     draw.text(((width - w) / 2, y), "Starting…", font=big, fill=_rgb(d.TEXT))
     y += unit * 0.1
-    small = load_font(int(unit * 0.038), "en")
-    msg = "One moment, please."
-    w = draw.textlength(msg, font=small)
-    draw.text(((width - w) / 2, y), msg, font=small, fill=_rgb(d.TEXT_DIM))
-    y += unit * 0.08
-    for lang, text in STARTING_LINES:
+    for lang, text in lines.starting:
         font = load_font(int(unit * 0.034), lang)
+        while draw.textlength(text, font=font) > width * 0.9 and len(text) > 4:
+            text = text[:-2] + "…"
         w = draw.textlength(text, font=font)
         draw.text(((width - w) / 2, y), text, font=font, fill=_rgb(d.TEXT_DIM))
         y += unit * 0.06

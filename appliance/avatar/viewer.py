@@ -25,11 +25,12 @@ from urllib.parse import urlsplit
 import cv2
 import numpy as np
 
-from appliance.avatar.screens import out_of_service_screen, starting_screen
+from appliance.avatar.screens import DEFAULT_LINES, out_of_service_screen, starting_screen
 from appliance.avatar.sinks.base import DisplayError, FrameSink
 from appliance.avatar.sinks.choose import display_problem, open_window
 from appliance.errors import KioskError
 from appliance.settings import load
+from appliance.sitepack.screens import ScreenLines
 
 logger = logging.getLogger(__name__)
 
@@ -151,8 +152,11 @@ class Viewer:
 
     def __init__(self, reader: MjpegReader, sink: FrameSink, size: tuple[int, int],
                  stale_s: float = 2.0, out_of_service_after_s: float = 120.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 lines: ScreenLines = DEFAULT_LINES) -> None:
         self.reader, self.sink, self.size = reader, sink, size
+        self.lines = lines
+        """The waiting screens' lines (the site pack's languages, :func:`site_screen_lines`)."""
         self.stale_s, self.out_of_service_after_s = stale_s, out_of_service_after_s
         self.clock = clock
         self.showing = "starting"
@@ -164,8 +168,9 @@ class Viewer:
         key = (kind, self.size)
         if key not in self._screens:
             w, h = self.size
-            self._screens[key] = (out_of_service_screen(w, h, "orchestrator-down")
-                                  if kind == "out_of_service" else starting_screen(w, h))
+            self._screens[key] = (out_of_service_screen(w, h, "orchestrator-down", self.lines)
+                                  if kind == "out_of_service" else
+                                  starting_screen(w, h, self.lines))
         return self._screens[key]
 
     def run(self, duration: float | None = None, stop: threading.Event | None = None) -> None:
@@ -200,6 +205,24 @@ class Viewer:
 
 
 
+def site_screen_lines(configured: str = "") -> ScreenLines:
+    """The site pack's screen lines, read from its manifest only (the display unit loads
+    no models); English when the pack cannot be read, so the screen is never blank."""
+    from appliance.sitepack import default_sitepack_dir
+    from appliance.sitepack.loader import read_manifest
+
+    root = default_sitepack_dir(configured)
+    try:
+        manifest = read_manifest(root)
+    except OSError as exc:  # the display user may not be allowed to read the pack
+        logger.warning("site pack %s unreadable (%s): waiting screens in English", root, exc)
+        return DEFAULT_LINES
+    if manifest is None:
+        logger.warning("site pack %s has manifest errors: waiting screens in English", root)
+        return DEFAULT_LINES
+    return manifest.screen_lines()
+
+
 def run_display(args: argparse.Namespace) -> int:
     """``kiosk display``: show the orchestrator's avatar stream full screen until closed."""
     settings, warnings = load(Path(args.config) if args.config else None)
@@ -221,7 +244,8 @@ def run_display(args: argparse.Namespace) -> int:
                        size=(size[0] // 2, size[1] // 2))
     reader.start()
     try:
-        Viewer(reader, sink, size).run(args.duration)
+        Viewer(reader, sink, size, lines=site_screen_lines(settings.nlu.sitepack)).run(
+            args.duration)
     finally:
         reader.stop()
         sink.close()

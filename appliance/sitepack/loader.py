@@ -29,6 +29,7 @@ from appliance.sitepack.model import (
     Style,
 )
 from appliance.sitepack.reader import IDENT, FileReader
+from appliance.sitepack.screens import SCREEN_KINDS, missing_lines
 from appliance.sitepack.templating import COMMON_FIELDS, allowed_fields, placeholders
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,16 @@ def load_sitepack(root: Path | str) -> SitePack:
     if pack is None:
         raise SitePackError(Path(root), problems)
     return pack
+
+
+def read_manifest(root: Path | str) -> Manifest | None:
+    """Only the pack's ``manifest.yaml`` (None when it cannot be read or has errors):
+    for a process that needs the site's name or screen lines, not its models."""
+    problems: list[Problem] = []
+    manifest, _files = _manifest(FileReader(Path(root), "manifest.yaml", problems))
+    if any(p.severity == "error" for p in problems):
+        return None
+    return manifest
 
 
 def check_sitepack(root: Path | str) -> tuple[SitePack | None, list[Problem]]:
@@ -108,7 +119,7 @@ def _manifest(f: FileReader) -> tuple[Manifest | None, dict[str, str]]:
     m = f.mapping(f.data, (), "the manifest")
     f.unknown_keys(m, (), {"name", "title", "version", "format", "languages", "timezone",
                            "station", "currency", "operator", "staff_contact", "style",
-                           "feeds", "files", "media"})
+                           "feeds", "files", "media", "screens"})
     name = f.text(m, (), "name")
     if name and not re.match(r"^[a-z0-9][a-z0-9-]*$", name):
         f.error(("name",), f"name '{name}' must be lower-case letters, digits and dashes")
@@ -159,8 +170,30 @@ def _manifest(f: FileReader) -> tuple[Manifest | None, dict[str, str]]:
         operator=f.text(m, (), "operator", required=False),
         staff_contact=f.text(m, (), "staff_contact", required=False,
                              default="a member of staff"),
-        style=style, feeds=feeds, media=media)
+        style=style, feeds=feeds, media=media, screens=_screens(f, m, languages))
     return manifest, files
+
+
+def _screens(f: FileReader, m: dict[str, Any], languages: list[str]) -> dict[str, dict[str, str]]:
+    """``screens:`` kind -> language -> line; warns where a language gets no line at all."""
+    out: dict[str, dict[str, str]] = {}
+    for kind, lines in f.mapping(m.get("screens", {}), ("screens",), "'screens'").items():
+        path: tuple[Any, ...] = ("screens", kind)
+        if kind not in SCREEN_KINDS:
+            f.error(path, f"unknown screen '{kind}' (one of {', '.join(SCREEN_KINDS)})")
+            continue
+        out[str(kind)] = {}
+        for lang, text in f.mapping(lines, path, f"'screens.{kind}'").items():
+            if not isinstance(text, str) or not text.strip():
+                f.error((*path, lang), "must be a line of text")
+                continue
+            if lang not in languages:
+                f.warn((*path, lang), f"'{lang}' is not one of the pack's languages; not shown")
+            out[str(kind)][str(lang)] = text.strip()
+    for kind, lang in missing_lines(languages, out):
+        f.warn(("languages",), f"no {kind} line for '{lang}' (add screens.{kind}.{lang}); "
+               "the screen leaves that language out")
+    return out
 
 
 def _slots(f: FileReader) -> dict[str, list[SlotValue]]:

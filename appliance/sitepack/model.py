@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from appliance.sitepack.screens import ScreenLines
+
 REQUIRED_INTENTS = (
     "greeting", "farewell", "thanks", "help_human", "emergency", "repeat", "stop", "out_of_scope",
 )
@@ -66,6 +68,14 @@ class Manifest:
     style: Style = field(default_factory=Style)
     feeds: list[Feed] = field(default_factory=list)
     media: dict[str, str] = field(default_factory=dict)
+    screens: dict[str, dict[str, str]] = field(default_factory=dict)
+    """The pack's own screen lines, kind -> language -> text (``screens:``; see
+    :mod:`appliance.sitepack.screens` for the kinds and the built-in defaults)."""
+
+    def screen_lines(self) -> ScreenLines:
+        """What the attract, out-of-service and starting screens say, in this pack's
+        languages (its own lines, else the built-in ones)."""
+        return ScreenLines.for_languages(self.languages, self.screens)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from appliance.avatar.subtitles import SubtitleTrack
 from appliance.avatar.sync import mouth_box, mouth_openness
 from appliance.avatar.video import render_frames
 from appliance.frames import VisemeCue
+from appliance.sitepack.screens import ScreenLines
 
 SIZE = (540, 960)  # half the kiosk's portrait screen: same layout, quicker tests
 
@@ -116,7 +117,7 @@ def test_out_of_service_screen_is_static_and_clear() -> None:
 
 
 def test_attract_loop_waves_and_cycles_languages() -> None:
-    scene = Scene(SIZE)
+    scene = Scene(SIZE, screens=ScreenLines.for_languages(["en", "zh", "ja", "ko"]))
     scene.set_mode("attract")
     sink = MemorySink()
     for t in (0.5, 2.0, 3.5):
