@@ -49,7 +49,7 @@ def attract_bands(scene: Scene) -> list[np.ndarray]:
 
 def drawn_alone(scene: Scene, lang: str, text: str) -> np.ndarray:
     """``text`` drawn into an empty subtitle band, as the attract loop draws it."""
-    x, y, w, h = scene.layout.subtitles
+    x, _y, w, h = scene.layout.subtitles
     band = np.empty((h, scene.width, 3), np.uint8)
     band[:] = d.PANEL
     SubtitleTrack(text, w, h, scene.layout.font_px, lang).draw(band[:, x : x + w], 10_000,
