@@ -4,8 +4,13 @@
 (one call at the manifest's typical shape: one sentence for the encoder, one
 512-sample window for the VAD, one 128-phoneme sentence for the voice),
 throughput, and for reduced precisions the accuracy delta against FP32 on the
-CPU (cosine similarity and max abs error of the outputs). ``make bench`` merges
-it into ``build/bench.json``; ``python -m appliance.bench_runtime`` prints it.
+CPU (cosine similarity and max abs error of the outputs). It also reports the
+kiosk's memory: peak RSS with every engine ``make run`` loads (VAD, ASR, NLU and
+safety on the sentence encoder, QA, TTS, lip-sync), warmed up and through one
+spoken turn, measured in a fresh interpreter so the other benches' models do
+not count, against the Orin Nano 8 GB budget.
+``make bench`` merges it into ``build/bench.json``;
+``python -m appliance.bench_runtime`` prints it.
 """
 
 from __future__ import annotations
@@ -13,9 +18,13 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
+import resource
+import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,6 +43,84 @@ SENTENCES = [
     "I lost my wallet on the train this morning, can you help me?",
     "Is there an elevator to platform two?",
 ]
+
+
+ORIN_NANO_8GB_BUDGET_MB = 1500
+"""RSS the kiosk may take on an Orin Nano 8 GB on the CPU path: the 8 GB are shared
+with the GPU, the display session and the OS (issue 12)."""
+MEMORY_PROBE_TIMEOUT_S = 600
+_PROBE_FLAG = "--memory-probe"
+
+
+def _vm_kb(field: str) -> int | None:
+    """A ``VmRSS``/``VmHWM`` line of /proc/self/status in KiB (None off Linux)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def _memory_probe(turns: int) -> dict[str, Any]:
+    """In the probe process: load and warm as ``make run`` does, converse; report RSS."""
+    import asyncio
+
+    from appliance.bench import question_wavs
+    from appliance.demo import _converse, check_question_wav
+    from appliance.engines.factory import create_engines, warm_up
+    from appliance.settings import load
+
+    baseline_kb = _vm_kb("VmRSS") or 0
+    settings, _ = load()
+    engines = create_engines(settings)
+    warm_up(engines)
+    loaded_kb = _vm_kb("VmRSS") or 0
+    # real turns (VAD, ASR, NLU + safety, QA, TTS, lip-sync): working buffers count too
+    answered = 0
+    for _, wav in question_wavs(engines, Path("build/bench-questions"), turns):
+        question = check_question_wav(wav)
+        turn = asyncio.run(_converse(settings, engines, question, realtime=False))
+        answered += bool(turn and turn.reply)
+    # ru_maxrss is KiB on Linux; VmHWM is the same high-water mark where /proc exists
+    peak_kb = _vm_kb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"baseline_kb": baseline_kb, "loaded_kb": loaded_kb, "peak_kb": peak_kb,
+            "turns": turns, "answered": answered, "engines": engines.describe(),
+            "notes": list(engines.notes)}
+
+
+def bench_memory(quick: bool = False) -> dict[str, Any]:
+    """Peak RSS of the kiosk with every engine loaded, from a fresh interpreter.
+
+    The figures of this process would include whatever the other areas loaded, so a
+    child runs :func:`_memory_probe` and prints one JSON line.
+    """
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    command = [sys.executable, "-m", "appliance.bench_runtime", _PROBE_FLAG,
+               str(1 if quick else 5)]
+    proc = subprocess.run(command, capture_output=True, text=True, env=env,
+                          timeout=MEMORY_PROBE_TIMEOUT_S, check=False)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"memory probe failed (exit {proc.returncode}): "
+                           f"{proc.stderr.strip()[-400:]} [bench-memory-probe-failed]")
+    probe_out = json.loads(lines[-1])
+    peak_mb = round(probe_out["peak_kb"] / 1024, 1)
+    return {
+        "peak_rss_all_engines_mb": peak_mb,
+        "rss_engines_loaded_mb": round(probe_out["loaded_kb"] / 1024, 1),
+        "rss_interpreter_mb": round(probe_out["baseline_kb"] / 1024, 1),
+        "orin_nano_8gb_budget_mb": ORIN_NANO_8GB_BUDGET_MB,
+        "fits_orin_nano_8gb": peak_mb <= ORIN_NANO_8GB_BUDGET_MB,
+        "memory_error": None,  # clears one an earlier run left in bench.json
+        "memory_probe": {"engines": probe_out["engines"], "notes": probe_out["notes"],
+                         "turns": probe_out["turns"],
+                         "turns_answered": probe_out["answered"],
+                         "what": "fresh interpreter: settings as make run loads them, "
+                                 "create_engines + warm_up + spoken turns; "
+                                 "avatar renderer and telemetry not included"},
+    }
 
 
 def _concrete(t: TensorSpec) -> tuple[int, ...]:
@@ -144,9 +231,19 @@ def run(quick: bool = False) -> dict[str, Any]:
     if "latency_ms" in fp32 and "latency_ms" in int8:
         result["encoder_cpu_int8_speedup_x"] = round(
             fp32["latency_ms"]["p50"] / int8["latency_ms"]["p50"], 2)
+    # measured last and in its own process: nothing loaded above is counted
+    try:
+        result.update(bench_memory(quick))
+    except (RuntimeError, OSError, subprocess.TimeoutExpired, ValueError) as exc:
+        # the model figures above still count; the memory figure says why it is missing
+        logger.warning("memory bench failed: %s", exc)
+        result["memory_error"] = str(exc)[:500]
     return result
 
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.WARNING)
-    print(json.dumps(run(quick="--quick" in sys.argv), indent=2))
+    if _PROBE_FLAG in sys.argv:
+        print(json.dumps(_memory_probe(int(sys.argv[sys.argv.index(_PROBE_FLAG) + 1]))))
+    else:
+        print(json.dumps(run(quick="--quick" in sys.argv), indent=2))
