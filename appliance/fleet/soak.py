@@ -419,6 +419,7 @@ class Soak:
     def _count(self, drained: bool) -> dict[str, Any]:
         sent = self.ledger.snapshot()
         stored = self._stored()
+        queued = {dev: {m.seq for m in a.outbox.batch(0, 10**6)} for dev, a in self.agents.items()}
         with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=30) as db:
             dups = db.execute("SELECT COUNT(*) FROM (SELECT device_id, seq FROM history "
                               "GROUP BY device_id, seq HAVING COUNT(*) > 1)").fetchone()[0]
@@ -433,7 +434,9 @@ class Soak:
             "events": {
                 "sent": n_sent,
                 "stored": sum(len(sent[d] & stored.get(d, set())) for d in sent),
-                "lost": sum(len(sent[d] - stored.get(d, set())) for d in sent),
+                "still_queued": sum(len((sent[d] - stored.get(d, set())) & queued[d])
+                                    for d in sent),
+                "lost": sum(len(sent[d] - stored.get(d, set()) - queued[d]) for d in sent),
                 "duplicates": int(dups),
                 "shed_disk_full": sum(self.ledger.shed.values()),
             },

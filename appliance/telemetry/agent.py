@@ -101,6 +101,8 @@ class TelemetryAgent(AgentIO):
         self._probe_delay = 1.0
         self._probe_mid: int | None = None
         self._pause_until = 0.0
+        self._reply_first_unheard: dict[int, float] = {}
+        self._unrouted_tries: dict[int, int] = {}
         self._cursor = 0
         self._reply_cursor = 0
         self._session_start = 0.0
@@ -112,8 +114,8 @@ class TelemetryAgent(AgentIO):
         self._session_start_mono = 0.0
         self.host_online: bool | None = None
         self.stats = {"reconnects": 0, "sent": 0, "acked": 0, "rejected": 0, "expired": 0,
-                      "dead": 0, "unheard": 0, "reply_unheard": 0,
-                      "last_error": ""}
+                      "dead": 0, "unheard": 0, "reply_unheard": 0, "reply_dropped": 0,
+                      "unrouted": 0, "last_error": ""}
         builtins.install(self)
 
     @classmethod

@@ -34,6 +34,10 @@ it goes to the dead letters and the queue moves on."""
 NO_SUBSCRIBERS = 0x10
 """PUBACK reason: the broker took the message but nobody was subscribed to it."""
 PROBE_MAX_S = 10.0
+UNROUTED_TRIES = 3
+"""0x10 answers (each after a successful probe) before a row counts as unroutable."""
+REPLY_RETRY_S = 30.0
+"""How long a reply nobody subscribes to is retried before the console counts as gone."""
 """Longest wait between delivery probes while the broker says nobody listens."""
 _RETRY_LATER = {0x97}  # quota exceeded: keep the message for the next session
 
@@ -81,6 +85,8 @@ class AgentIO:
     _probe_delay: float
     _probe_mid: int | None
     _pause_until: float
+    _reply_first_unheard: dict[int, float]
+    _unrouted_tries: dict[int, int]
     _cursor: int
     _reply_cursor: int
     _session_start: float
@@ -317,6 +323,8 @@ class AgentIO:
         """PUBACK 0x10: the broker has no subscriber (no ingester session) for this
         device's telemetry. Keep the row, hold telemetry, probe again later."""
         if seq is not None:
+            if self.host_online is True and self._unrouted(seq):
+                return
             self._cursor = min(self._cursor, seq - 1)
             self.stats["unheard"] += 1
         if self.host_online is not False:
@@ -327,10 +335,35 @@ class AgentIO:
             self._unheard_until = link.now() + self._probe_delay
         self._probe_delay = min(self._probe_delay * 2, PROBE_MAX_S)
 
+    def _unrouted(self, seq: int) -> bool:
+        """A row answered 0x10 although the birth probe before it got through: nobody
+        subscribes to *that* kind (a dashboard taking only events, say). After
+        UNROUTED_TRIES such answers it is dropped (counted), so it cannot hold the
+        outbox, or make the device flap between held and sending, for ever."""
+        tries = self._unrouted_tries.get(seq, 0) + 1
+        if tries < UNROUTED_TRIES:
+            self._unrouted_tries[seq] = tries
+            return False
+        self._unrouted_tries.pop(seq, None)
+        self.stats["unrouted"] += 1
+        logger.warning("outbox seq %d: the fleet takes this device's telemetry but nobody "
+                       "subscribes to this kind; dropped after %d tries", seq, tries)
+        self.outbox.ack([seq])
+        return True
+
     def _reply_unheard(self, seq: int) -> None:
         """PUBACK 0x10 on a reply: the console that asked is not subscribed (it is
-        reconnecting after a broker restart, say). Keep the reply until it expires and
-        try again in a second (the pump pauses rather than spin)."""
+        reconnecting after a broker restart, say). Try again each second (the pump
+        pauses rather than spin) for REPLY_RETRY_S; a console away longer is gone, and
+        the reply is dropped (the ledger still answers a re-sent id with it)."""
+        first = self._reply_first_unheard.setdefault(seq, link.now())
+        if link.now() - first >= REPLY_RETRY_S:
+            self._reply_first_unheard.pop(seq, None)
+            self.stats["reply_dropped"] += 1
+            logger.warning("reply seq %d: nobody subscribed for %.0f s; dropped", seq,
+                           REPLY_RETRY_S)
+            self.outbox.ack([seq])
+            return
         self._cursor = min(self._cursor, seq - 1)
         self._reply_cursor = min(self._reply_cursor, seq - 1)
         self._pause_until = link.now() + 1.0

@@ -241,3 +241,41 @@ def test_shipped_config_renders_without_broker_warnings(broker: Any) -> None:
     for line in ("persistence true", "use_identity_as_username true",
                  "use_username_as_clientid true", "max_packet_size 1048576"):
         assert line in conf
+
+
+def test_a_reply_for_a_console_that_is_gone_is_dropped_and_telemetry_flows(
+        broker: Any, pki: Any, make_agent: Any, monkeypatch: Any) -> None:
+    """Nobody subscribes to the device's res (the console that asked went away): the
+    reply is retried for REPLY_RETRY_S, then dropped; telemetry never waits on it."""
+    from conftest import Recorder
+
+    from appliance.fleet.client import FleetClient
+    from appliance.telemetry import agent_io
+
+    monkeypatch.setattr(agent_io, "REPLY_RETRY_S", 3.0)
+    rec = Recorder()
+    host = FleetClient(broker_config(broker, pki, pki.fleet_identity("fleet.host")))
+    host.subscribe("kiosk/v1/+/+/evt/#", rec)
+    host.subscribe("kiosk/v1/+/+/birth", rec)
+    host.connect()
+    console = _Raw(broker, pki, pki.fleet_identity("fleet.console"), "console")
+    try:
+        agent = make_agent("dev-r")
+        agent.register_command("say", lambda args: {"said": "x"})
+        wait_for(lambda: agent.listening and rec.on("dev-r/birth"), what="delivery")
+        topics = DeviceTopics(SITE, "dev-r")
+        props = link.publish_properties(b"corr", 60, topics.res)
+        console.publish(topics.cmd("say"), json.dumps(
+            {"id": "gone-1", "expires": time.time() + 60}).encode(), props)
+        console.close()
+        wait_for(lambda: agent.stats["reply_unheard"] > 0, what="the reply met nobody")
+        seqs = [agent.publish_event("tick", {"i": i}) for i in range(5)]
+        wait_for(lambda: set(seqs) <= {m["seq"] for m in rec.on("dev-r/evt/tick")},
+                 what="telemetry while the reply waits")
+        wait_for(lambda: agent.stats["reply_dropped"] == 1, what="the reply given up")
+        # its health has no subscriber either (this fleet takes only events and births):
+        # given up after a few tries instead of holding the outbox for ever
+        wait_for(lambda: len(agent.outbox) == 0, timeout=30, what="outbox empty")
+        assert agent.stats["unrouted"] >= 1
+    finally:
+        host.close()

@@ -17,7 +17,8 @@ def test_ninety_seconds_of_faults_lose_nothing_and_answer_everything_once(
     result = soak.run(duration_s=90, agents=50, work=tmp_path)
     events, commands = result["events"], result["commands"]
     assert result["drained"], result
-    assert events["sent"] > 3000 and events["lost"] == 0 and events["duplicates"] == 0, events
+    assert events["sent"] > 3000, events
+    assert events["lost"] == events["still_queued"] == events["duplicates"] == 0, events
     assert commands["unanswered"] == 0 and commands["answered_more_than_once"] == 0, commands
     assert commands["answered_once"] == commands["sent"] > 50
     assert commands["poison_refused_once"] == commands["poison_sent"] > 0
