@@ -212,7 +212,8 @@ class TelemetrySettings:
     """First reconnect delay; doubles up to ``backoff_max_s`` (with jitter)."""
     backoff_max_s: Annotated[float, above(0, 86_400)] = 60.0
     wait_for_fleet_host: Flag = True
-    """Hold the outbox while ``fleet/v1/host/state`` says the fleet host is away."""
+    """Hold telemetry while the broker says nobody takes it (PUBACK 0x10 to the birth
+    probe) instead of counting "no subscriber" as delivered."""
     log_file: PathText = ""
     """File the ``logs`` command tails (empty = ``<state>/log/kiosk.log``)."""
     logs_max_bytes: Annotated[int, rng(1_024, 16 * 2**20)] = 65_536
