@@ -133,7 +133,7 @@ def _add_extensions(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     """Sub-commands contributed by other subsystems (site packs, NLU, ...)."""
     import importlib
 
-    for module in ("appliance.cli_nlu",):
+    for module in ("appliance.cli_nlu", "appliance.bootloop"):
         try:
             mod = importlib.import_module(module)
         except ImportError:

@@ -26,6 +26,7 @@ from appliance import journal
 from appliance.app import Kiosk
 from appliance.avatar.live import LiveAvatar
 from appliance.behavior.wiring import start_behaviour
+from appliance.bootloop import take_out_of_service
 from appliance.devices import choose_audio
 from appliance.engines.factory import create_engines, warm_up
 from appliance.sdnotify import Notifier
@@ -54,6 +55,21 @@ def _undo_interrupted_update() -> dict[str, Any] | None:
     except OSError as exc:
         logger.error("could not undo an interrupted update: %s", exc)
         return None
+
+
+def _report_out_of_service(publish: Callable[..., int] | None) -> None:
+    """Tell the fleet the kiosk was out of service after a boot loop (appliance/bootloop.py).
+
+    Called once the engines are up, so a start that fails again leaves the report for
+    the next one; the outbox spools it while the broker is away.
+    """
+    report = take_out_of_service()
+    if report is None:
+        return
+    logger.warning("starting after being out of service: %s [%s]", report.get("reason"),
+                   report.get("code", "bootloop-out-of-service"))
+    if publish is not None:
+        publish("out-of-service", {k: v for k, v in report.items() if k != "v"}, alarm=True)
 
 
 async def serve(settings: Settings, duration: float | None = None,
@@ -93,6 +109,7 @@ async def serve(settings: Settings, duration: float | None = None,
                 "id": str(undone.get("id", "")), "stage": "rolled-back", "reason": "interrupted",
                 "bundle": str(undone.get("bundle", ""))[:300],
                 "models": undone.get("models", [])}, alarm=True)
+    _report_out_of_service(link.agent.publish_event if link is not None else None)
     behaviour = start_behaviour(kiosk, avatar, link)
     snapshots = asyncio.create_task(_keep_health_snapshot(kiosk), name="health-snapshot")
     watchdog = notifier.start_watchdog()

@@ -16,7 +16,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-SERVICES = ("kiosk.service", "kiosk-display.service", "kiosk-firstboot.service")
+SERVICES = ("kiosk.service", "kiosk-display.service", "kiosk-firstboot.service",
+            "kiosk-bootloop-guard.service")
 """The units the appliance ships (in ``systemd/`` of the source tree)."""
 
 HOST_UNITS = Path("/usr/lib/systemd/system")

