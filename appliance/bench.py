@@ -20,6 +20,7 @@ import os
 import pkgutil
 import platform
 import resource
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -29,6 +30,7 @@ import numpy as np
 
 import appliance
 from appliance.app import Kiosk, TurnRecord
+from appliance.engines.asr.whisper import WINDOW_S
 from appliance.engines.factory import Engines, create_engines, warm_up
 from appliance.metrics import percentiles, word_error_rate
 from appliance.settings import Settings
@@ -87,53 +89,90 @@ def question_wavs(engines: Engines, cache: Path, count: int) -> list[tuple[str, 
     return out
 
 
-async def _one_turn(settings: Settings, engines: Engines, wav: Path) -> TurnRecord | None:
+def espeak_question_wavs(cache: Path, count: int,
+                         voice: str = "en-us") -> list[tuple[str, Path]]:
+    """The bench questions in an espeak-ng voice the kiosk never trained on or speaks
+    with: 0.3 s of silence before each and 1.5 s after, made once and kept in ``cache``."""
+    from hw.array_sim import spoken
+
+    out = []
+    for i, text in enumerate(QUESTIONS[:count]):
+        path = cache / f"q{i:02d}.wav"
+        if not path.exists():
+            speech = spoken(text, voice)
+            pcm = np.concatenate([np.zeros(4800), speech, np.zeros(24000)])
+            write_wav(path, np.round(pcm).astype(np.int16), 16000)
+        out.append((text, path))
+    return out
+
+
+async def _turns(settings: Settings, engines: Engines, wav: Path) -> list[TurnRecord]:
+    """The turns one question became, answered ones only (more than one: it was split)."""
     pcm, rate = read_wav(wav)
     mic = SimMicrophone(resample(to_mono(pcm), rate, 16000), realtime=True, tail_s=1.0)
     # the speaker need not take real time: first-audio time is when the first block leaves
     speaker = SimSpeaker(engines.tts.sample_rate, realtime=False)
     recorder = await Kiosk(settings, engines, mic, speaker).run(timeout=60)
-    answered = recorder.answered
-    return answered[-1] if answered else None
+    return list(recorder.answered)
 
 
-def bench_speech_loop(quick: bool = False) -> dict[str, Any]:
-    """Latency per stage, real-time factors and WER over the spoken questions."""
-    settings = Settings()
-    engines = create_engines(settings)
-    warm_up(engines)
-    questions = question_wavs(engines, Path("build/bench-questions"), 5 if quick else 20)
+def _loop_figures(settings: Settings, engines: Engines,
+                  questions: list[tuple[str, Path]]) -> dict[str, Any]:
+    """Latency per stage, real-time factors, WER and split questions over ``questions``."""
     stages: dict[str, list[float]] = {}
     asr_rtf, tts_rtf, wers = [], [], []
-    missed = 0
+    missed = split = 0
     for text, wav in questions:
-        turn = asyncio.run(_one_turn(settings, engines, wav))
-        if turn is None:
+        turns = asyncio.run(_turns(settings, engines, wav))
+        if not turns:
             missed += 1
             continue
+        split += len(turns) > 1
+        turn = turns[-1]
         for stage, ms in turn.latency_ms.items():
             stages.setdefault(stage, []).append(ms)
-        wers.append(word_error_rate(text, turn.transcript))
+        # a split question is heard across its turns: WER over all of them
+        wers.append(word_error_rate(text, " ".join(t.transcript for t in turns)))
         if turn.utterance_s:
             asr_rtf.append(turn.latency_ms.get("asr_decode", 0) / 1000 / turn.utterance_s)
         audio_s = len(turn.reply_pcm) / turn.sample_rate
         if audio_s:
             tts_rtf.append(turn.latency_ms.get("tts", 0) / 1000 / audio_s)
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     e2e = stages.pop("end_of_speech_to_first_audio", [])
     return {
         "questions": len(questions),
         "unanswered": missed,
+        "split_questions": split,
         "end_of_speech_to_first_audio_ms": percentiles(e2e),
         "stage_latency_ms": {k: percentiles(v) for k, v in sorted(stages.items())},
         "tts_time_to_first_audio_ms": percentiles(stages.get("tts_first_chunk", [])),
         "asr_real_time_factor": percentiles(asr_rtf, 3),
         "tts_real_time_factor": percentiles(tts_rtf, 3),
         "asr_word_error_rate_mean": round(float(np.mean(wers)), 3) if wers else None,
+    }
+
+
+def bench_speech_loop(quick: bool = False) -> dict[str, Any]:
+    """The speech loop on the questions in the kiosk's own Piper voice, and under
+    ``unseen_voice`` the same questions in an espeak-ng voice (where it is installed)."""
+    settings = Settings()
+    engines = create_engines(settings)
+    warm_up(engines)
+    count = 5 if quick else 20
+    result = _loop_figures(settings, engines,
+                           question_wavs(engines, Path("build/bench-questions"), count))
+    if shutil.which("espeak-ng"):
+        unseen = espeak_question_wavs(Path("build/bench-questions-espeak"), count)
+        result["unseen_voice"] = {"voice": "espeak-ng en-us",
+                                  **_loop_figures(settings, engines, unseen)}
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result.update({
         "endpoint_silence_ms": settings.vad.min_silence_ms,
+        "asr_window_s": WINDOW_S if settings.asr.engine == "whisper" else None,
         "peak_rss_mb": round(peak_kb / 1024, 1),
         "engines": engines.describe(),
-    }
+    })
+    return result
 
 
 def area_modules() -> dict[str, str]:
