@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+SAFE_BOTTOM = 0.04
+"""The bottom safe margin as a share of the screen's height (TV "action safe" is 3.5%):
+77 px on a 1920 px portrait screen."""
+
 Rect = tuple[int, int, int, int]
 """x, y, width, height in pixels."""
 
@@ -30,6 +34,9 @@ class Layout:
     """The band with the spoken text (word-highlighted)."""
     heard: Rect
     """The line with what the avatar heard."""
+    safe_bottom: int = 0
+    """Rows at the bottom nothing is drawn in but the panel: kiosk bezels and enclosure
+    frames hide the screen's edge, and text on the edge reads as cut off."""
 
     @property
     def portrait(self) -> bool:
@@ -45,24 +52,26 @@ def layout_for(width: int, height: int) -> Layout:
     """The layout of a ``width`` x ``height`` screen (either orientation)."""
     if width <= 0 or height <= 0:
         raise ValueError(f"bad screen size {width}x{height}")
+    safe = round(height * SAFE_BOTTOM)
     if height >= width:
         s = min(width / 1080.0, height / 1920.0) * 1.15
-        band_h = round(height * 0.2)
+        band_h = round(height * 0.22)  # three subtitle lines above the safe margin
         heard_h = round(height * 0.045)
         stage_h = height - band_h
         head = (width / 2.0, height * 0.3)
-        mw, mh = round(width * 0.72), round(height * 0.21)
-        media = (round((width - mw) / 2), round(stage_h - mh - height * 0.015), mw, mh)
+        # the card spans the screen: a map's labels must stay legible at 2 m
+        mw, mh = round(width * 0.96), round(height * 0.29)
+        media = (round((width - mw) / 2), round(stage_h - mh - height * 0.012), mw, mh)
         heard = (0, stage_h, width, heard_h)
-        subs = (0, stage_h + heard_h, width, band_h - heard_h)
+        subs = (0, stage_h + heard_h, width, band_h - heard_h - safe)
     else:
         s = min(width / 1920.0, height / 1080.0) * 0.62
-        band_h = round(height * 0.22)
+        band_h = round(height * 0.26)
         heard_h = round(height * 0.06)
         stage_h = height - band_h
         head = (width * 0.3, height * 0.3)
         mw, mh = round(width * 0.4), round(stage_h * 0.82)
         media = (round(width * 0.56), round(stage_h * 0.09), mw, mh)
         heard = (0, stage_h, width, heard_h)
-        subs = (0, stage_h + heard_h, width, band_h - heard_h)
-    return Layout(width, height, s, head, (0, 0, width, stage_h), media, subs, heard)
+        subs = (0, stage_h + heard_h, width, band_h - heard_h - safe)
+    return Layout(width, height, s, head, (0, 0, width, stage_h), media, subs, heard, safe)

@@ -212,6 +212,9 @@ class Scene:
             # the card goes over the figure: a gesture never covers the map it is about
             img, cx, cy = card
             frame[cy : cy + img.shape[0], cx : cx + img.shape[1]] = img
+        # the figure is painted past the stage; the safe margin below the subtitles is
+        # kept bare, as the heard line and the subtitle band cover their own rows
+        frame[self.height - self.layout.safe_bottom :] = d.PANEL
         x, y, w, h = self.layout.heard
         if attract:
             frame[y : y + h, x : x + w] = d.PANEL
