@@ -36,6 +36,7 @@ from appliance.avatar.pacer import DisplayLoop
 from appliance.avatar.scene import Scene
 from appliance.avatar.sinks.base import FrameSink
 from appliance.avatar.sinks.choose import open_live_sinks
+from appliance.avatar.text2action import direction_from_source
 from appliance.frames import (
     Frame,
     Interrupt,
@@ -106,7 +107,9 @@ class LiveAvatar:
         from appliance.engines.qa.site_qa import SiteQa
 
         if isinstance(kiosk.engines.qa, SiteQa):
-            self.scene.set_screens(kiosk.engines.qa.pack.manifest.screen_lines())
+            pack = kiosk.engines.qa.pack
+            self.scene.set_screens(pack.manifest.screen_lines())
+            self.output.direction_of = lambda source: direction_from_source(source, pack)
         kiosk.pipeline.on_frame(self.on_frame)
         speaker = kiosk.speaker
 

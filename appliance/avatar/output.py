@@ -50,6 +50,10 @@ class AvatarOutput:
         self._text = ""
         self._duration = 0.0
         self._envelope = Envelope()
+        self.direction_of: Callable[[str], str | None] = lambda _source: None
+        """Reply source -> where to point (the site pack's exit ``directions``; set by
+        the live avatar once the kiosk's pack is known)."""
+        self._direction: str | None = None
 
     def playback_started(self, at: float | None = None) -> None:
         """The speaker started the current reply at clock time ``at`` (default now)."""
@@ -73,6 +77,7 @@ class AvatarOutput:
             self.scene.set_mode("listening")
         elif isinstance(frame, Reply):
             self._reply = frame
+            self._direction = self.direction_of(frame.source) if frame.source else None
             self._cues, self._phonemes, self._text, self._duration = [], [], "", 0.0
             self._envelope = Envelope()
             self.reply_start = None
@@ -101,4 +106,5 @@ class AvatarOutput:
         if self.reply_start is None or not self._cues:
             return
         self.scene.speak(self.reply_start, self._cues, self._text, self._phonemes,
-                         duration=self._duration, envelope=self._envelope)
+                         duration=self._duration, envelope=self._envelope,
+                         direction=self._direction)

@@ -106,13 +106,15 @@ class Scene:
               phonemes: Sequence[PhonemeTiming | tuple[str, float, float]] = (),
               duration: float | None = None, gestures: Sequence[GestureCue] | None = None,
               valence: float | None = None, arousal: float | None = None,
-              envelope: Envelope | None = None) -> None:
+              envelope: Envelope | None = None, direction: str | None = None) -> None:
         """Say ``text`` from ``start``: lips from ``cues`` (and the audio's ``envelope``),
-        words and gestures from phonemes."""
+        words and gestures from phonemes; ``direction`` (from the structured answer,
+        :func:`direction_from_source`) is where to point, whatever the wording."""
         ph = _phonemes(phonemes)
         dur = duration if duration is not None else max((c.end for c in cues), default=0.0)
         words = word_timings(text, ph, dur)
-        planned = list(gestures) if gestures is not None else gestures_from_reply(text, ph, dur)
+        planned = list(gestures) if gestures is not None else gestures_from_reply(
+            text, ph, dur, direction=direction)
         _, _, w, h = self.layout.subtitles
         subs = SubtitleTrack(text, w, h, self.layout.font_px, self.language) if text else None
         with self._lock:

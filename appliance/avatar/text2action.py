@@ -18,8 +18,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from appliance.frames import PhonemeTiming, WordTiming
+
+if TYPE_CHECKING:
+    from appliance.sitepack.model import SitePack
 
 BOUNDARIES = frozenset({" ", "^", "$", "_"})
 """Phonemes that separate words in Piper's output."""
@@ -221,6 +225,30 @@ def plan_gestures(words: Sequence[WordTiming], min_gap_s: float = 0.3,
                 cues[-1] = GestureCue(prev.kind, prev.start, prev.apex, cue.start, prev.word)
         cues.append(cue)
     return sorted(channels[True] + channels[False], key=lambda g: g.start)
+
+
+def direction_in(text: str) -> str | None:
+    """The direction of the first spatial phrase in ``text`` (``point_left``,
+    ``point_right``, ``point_ahead``), None when it has none ("behind you")."""
+    words = [WordTiming(w, 0.0, 0.0) for w in text_words(text)]
+    return next((g for i in range(len(words)) if (g := _direction_at(words, i)) is not None),
+                None)
+
+
+def direction_from_source(source: str, pack: SitePack) -> str | None:
+    """Where to point for an answer from its structured source, not its wording.
+
+    ``slot:exit/<id>`` -> the first spatial phrase of that exit's ``directions`` in
+    the site pack ("to the left of the ticket gates" -> ``point_left``). Any other
+    source (an FAQ about left luggage, a fare) gives None: the reply's own spatial
+    phrases decide, and a lone "left" never points.
+    """
+    kind, _, value_id = source.partition("/")
+    if kind != "slot:exit" or not value_id:
+        return None
+    value = pack.slot_value("exit", value_id)
+    directions = value.attrs.get("directions") if value is not None else None
+    return direction_in(directions) if isinstance(directions, str) else None
 
 
 def gestures_from_reply(text: str, phonemes: Sequence[PhonemeTiming],
