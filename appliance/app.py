@@ -165,7 +165,7 @@ class Kiosk:
         self.dialog = _dialog(engines)
         self.pipeline = Pipeline([
             self.vad,
-            AsrProcessor(engines.asr),
+            AsrProcessor(engines.asr, self.conversation),
             NluProcessor(engines.nlu, self.dialog),
             DialogProcessor(engines.qa, self.conversation, self.dialog),
             self.tts,

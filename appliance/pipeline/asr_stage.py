@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from appliance.frames import (
     StageTiming,
     Transcript,
 )
+from appliance.pipeline.conversation import Conversation
 from appliance.pipeline.processor import Processor
 
 logger = logging.getLogger(__name__)
@@ -39,9 +41,11 @@ class AsrProcessor(Processor):
 
     name = "asr"
 
-    def __init__(self, engine: AsrEngine) -> None:
+    def __init__(self, engine: AsrEngine, conversation: Conversation | None = None) -> None:
+        """``conversation``: where the pause's guess is left for the endpointer to judge."""
         super().__init__(queue_size=500)
         self.engine = engine
+        self.conversation = conversation
         self._stream: AsrStream | None = None
         self._turn = 0
         self._guess: asyncio.Future[tuple[AsrResult | None, float]] | None = None
@@ -64,6 +68,9 @@ class AsrProcessor(Processor):
                 self._drop_guess()
                 self._guess = asyncio.ensure_future(self.run_blocking(_timed, self._stream.peek))
                 self._guess_at = frame.stream_time
+                self._guess.add_done_callback(
+                    functools.partial(self._tell_endpointer, turn=frame.turn_id,
+                                      at=frame.stream_time))
             await self.push(frame)
         elif isinstance(frame, SpeechEnded):
             await self.push(frame)
@@ -92,6 +99,15 @@ class AsrProcessor(Processor):
                     result.confidence)
         await self.push(Transcript(result.text, True, result.confidence, result.language,
                                    result.words, turn_id=frame.turn_id))
+
+    def _tell_endpointer(self, guess: asyncio.Future[tuple[AsrResult | None, float]], *,
+                         turn: int, at: float) -> None:
+        """Leave the words heard up to the pause where the VAD stage reads them."""
+        if self.conversation is None or guess.cancelled() or guess.exception() is not None:
+            return  # a failed guess is reported when the turn's own decode runs
+        result, _ms = guess.result()
+        if result is not None:
+            self.conversation.heard_so_far = (turn, at, result.text)
 
     def _drop_guess(self) -> None:
         if self._guess is not None:

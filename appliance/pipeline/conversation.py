@@ -14,6 +14,9 @@ class Conversation:
     """A turn whose reply is being prepared or played."""
     speaking: bool = False
     """The avatar's voice is coming out of the speaker."""
+    heard_so_far: tuple[int, float, str] | None = None
+    """(turn, last voice time, words): the ASR's guess made while the visitor paused,
+    for the VAD's endpointer to judge whether the sentence is finished."""
 
     def new_turn(self) -> int:
         self.turn_id += 1

@@ -5,6 +5,11 @@ Fed one VAD probability per window with the window's start time and length
 voiced time has accumulated and ``("end", t_last_voice)`` once the silence after
 speech is long enough (or the utterance hits its maximum length). Hysteresis:
 a window is voiced above ``threshold`` and unvoiced below ``threshold - 0.15``.
+
+How much silence is enough depends on the words, when something has judged them
+(:meth:`Endpointer.judge`, from :mod:`appliance.pipeline.turn_end`): a finished
+sentence ends after ``complete_silence_s``, an open one waits ``open_silence_s``,
+an unjudged pause ``min_silence_s``. A judgement holds for one pause only.
 """
 
 from __future__ import annotations
@@ -23,12 +28,17 @@ class Endpointer:
     """Turns per-window speech probabilities into speech start/end events."""
 
     def __init__(self, threshold: float = 0.5, min_speech_s: float = 0.15,
-                 min_silence_s: float = 0.3, max_utterance_s: float = 15.0) -> None:
+                 min_silence_s: float = 0.3, max_utterance_s: float = 15.0,
+                 complete_silence_s: float | None = None,
+                 open_silence_s: float | None = None) -> None:
         self.on = threshold
         self.off = max(0.05, threshold - 0.15)
         self.min_speech_s = min_speech_s
         self.min_silence_s = min_silence_s
         self.max_utterance_s = max_utterance_s
+        # never longer than the plain wait / never shorter: a judgement only moves one way
+        self.complete_silence_s = min(min_silence_s, complete_silence_s or min_silence_s)
+        self.open_silence_s = max(min_silence_s, open_silence_s or min_silence_s)
         self.reset()
 
     def reset(self) -> None:
@@ -38,6 +48,20 @@ class Endpointer:
         self._onset = 0.0
         self._last_voice_end = 0.0
         self._silence = 0.0
+        self._complete: bool | None = None
+
+    def judge(self, complete: bool | None, last_voice_end: float) -> None:
+        """The words up to ``last_voice_end`` are a finished sentence (or not, or
+        unknown). Ignored if the visitor has spoken again since: it is stale."""
+        if self.speaking and abs(last_voice_end - self._last_voice_end) < 1e-6:
+            self._complete = complete
+
+    @property
+    def needed_silence_s(self) -> float:
+        """Silence that ends the current pause, given the judgement of its words."""
+        if self._complete is None:
+            return self.min_silence_s
+        return self.complete_silence_s if self._complete else self.open_silence_s
 
     def update(self, prob: float, t: float, dur: float) -> EndpointEvent | None:
         """Feed one window; return an event when the state changes."""
@@ -58,9 +82,10 @@ class Endpointer:
         if prob >= self.off:
             self._last_voice_end = t + dur
             self._silence = 0.0
+            self._complete = None  # new words: the last judgement no longer holds
         else:
             self._silence += dur
-        if self._silence >= self.min_silence_s:
+        if self._silence >= self.needed_silence_s:
             return self._end(forced=False)
         if t + dur - self._onset >= self.max_utterance_s:
             return self._end(forced=True)

@@ -20,6 +20,7 @@ from appliance.frames import (
 from appliance.pipeline.conversation import Conversation
 from appliance.pipeline.endpointer import Endpointer
 from appliance.pipeline.processor import Processor, WhenFull
+from appliance.pipeline.turn_end import words_complete
 from appliance.settings import PipelineSettings, VadSettings
 
 logger = logging.getLogger(__name__)
@@ -27,6 +28,13 @@ logger = logging.getLogger(__name__)
 HEARD_ANSWER_S = 0.5
 """Speech that starts later than this into the avatar's answer is a new question, not
 the rest of the last one (the barge-in still interrupts the answer either way)."""
+
+COMPLETE_SILENCE_S = 0.2
+"""Silence that ends a pause whose words are a finished sentence (the ASR's guess
+says so): at most the usual ``min_silence_ms``."""
+OPEN_SILENCE_S = 0.8
+"""Silence that ends a pause whose words are left open ("I need to get to the ...
+um"): at least the usual ``min_silence_ms``."""
 
 
 class VadProcessor(Processor):
@@ -49,7 +57,9 @@ class VadProcessor(Processor):
         self.engine = engine
         self.conversation = conversation
         self.endpointer = Endpointer(s.threshold, s.min_speech_ms / 1000,
-                                     s.min_silence_ms / 1000, s.max_utterance_s)
+                                     s.min_silence_ms / 1000, s.max_utterance_s,
+                                     complete_silence_s=COMPLETE_SILENCE_S,
+                                     open_silence_s=OPEN_SILENCE_S)
         self.pad_s = s.pad_ms / 1000
         self.join_s = s.join_ms / 1000
         self._last: tuple[list[AudioFrame], float] | None = None  # last utterance, its end
@@ -98,6 +108,7 @@ class VadProcessor(Processor):
             del self._history[:-keep]
         dur = n / self.engine.sample_rate
         for prob in probs:
+            self._judge_words()
             t = self._pending_t
             self._pending_t += dur
             event = self.endpointer.update(prob, t, dur)
@@ -145,6 +156,17 @@ class VadProcessor(Processor):
         # copies: the originals went down the pipeline under the old turn
         return ([dataclasses.replace(f) for f in frames]
                 + [f for f in self._history if f.stream_time > end])
+
+    def _judge_words(self) -> None:
+        """Hand the ASR's guess of the words so far, once, to the endpointer."""
+        heard, self.conversation.heard_so_far = self.conversation.heard_so_far, None
+        if heard is None or heard[0] != self.conversation.turn_id:
+            return
+        turn, last_voice, text = heard
+        complete = words_complete(text)
+        logger.debug("turn %d: %r is %s", turn, text,
+                     {True: "complete", False: "open", None: "unjudged"}[complete])
+        self.endpointer.judge(complete, last_voice)
 
     async def _maybe_pause(self) -> None:
         ep = self.endpointer
