@@ -225,20 +225,18 @@ def site_screen_lines(configured: str = "") -> ScreenLines:
 
 def run_display(args: argparse.Namespace) -> int:
     """``kiosk display``: show the orchestrator's avatar stream full screen until closed."""
-    settings, warnings = load(Path(args.config) if args.config else None)
-    for w in warnings:
-        logger.error("config: %s", w)
-    avatar = settings.avatar
-    url = args.url
-    if not url:
-        if not avatar.mjpeg_port:
-            raise KioskError("the avatar stream is off (avatar.mjpeg_port = 0 in kiosk.toml): "
-                             "set a port, or pass --url", code="bad-input")
-        url = stream_url(avatar.mjpeg_port)
-    reader = MjpegReader(url)
+    # a bad --url or no display is said in one line, before any config is read
+    reader = MjpegReader(args.url) if args.url else None
     problem = display_problem()
     if problem is not None:
         raise DisplayError(f"cannot show the kiosk screen: {problem}")
+    settings, _warnings = load(Path(args.config) if args.config else None)  # logged there
+    avatar = settings.avatar
+    if reader is None:
+        if not avatar.mjpeg_port:
+            raise KioskError("the avatar stream is off (avatar.mjpeg_port = 0 in kiosk.toml): "
+                             "set a port, or pass --url", code="bad-input")
+        reader = MjpegReader(stream_url(avatar.mjpeg_port))
     size = (avatar.width, avatar.height)
     sink = open_window("kiosk", fullscreen=not args.windowed,
                        size=(size[0] // 2, size[1] // 2))
