@@ -103,11 +103,11 @@ class AsrProcessor(Processor):
     def _tell_endpointer(self, guess: asyncio.Future[tuple[AsrResult | None, float]], *,
                          turn: int, at: float) -> None:
         """Leave the words heard up to the pause where the VAD stage reads them."""
-        if self.conversation is None or guess.cancelled() or guess.exception() is not None:
-            return  # a failed guess is reported when the turn's own decode runs
-        result, _ms = guess.result()
-        if result is not None:
-            self.conversation.heard_so_far = (turn, at, result.text)
+        if self.conversation is None or guess.cancelled():
+            return  # cancelled: the visitor spoke again, and that resets the endpointer
+        # a failed guess (reported when the turn's own decode runs) judges nothing: ""
+        result = None if guess.exception() is not None else guess.result()[0]
+        self.conversation.heard_so_far = (turn, at, result.text if result else "")
 
     def _drop_guess(self) -> None:
         if self._guess is not None:

@@ -9,7 +9,10 @@ a window is voiced above ``threshold`` and unvoiced below ``threshold - 0.15``.
 How much silence is enough depends on the words, when something has judged them
 (:meth:`Endpointer.judge`, from :mod:`appliance.pipeline.turn_end`): a finished
 sentence ends after ``complete_silence_s``, an open one waits ``open_silence_s``,
-an unjudged pause ``min_silence_s``. A judgement holds for one pause only.
+an unjudged pause ``min_silence_s``. A judgement holds for one pause only. A pause
+whose judgement is on its way (:meth:`Endpointer.expect_judgement`) waits for it, up
+to ``open_silence_s``: on a slow CPU the words arrive after ``min_silence_s``, and
+ending before they say "open" would split the question they were meant to keep.
 """
 
 from __future__ import annotations
@@ -49,18 +52,25 @@ class Endpointer:
         self._last_voice_end = 0.0
         self._silence = 0.0
         self._complete: bool | None = None
+        self._awaiting = False
+
+    def expect_judgement(self) -> None:
+        """The words of the current pause are being judged: do not end before they are."""
+        if self.speaking:
+            self._awaiting = True
 
     def judge(self, complete: bool | None, last_voice_end: float) -> None:
         """The words up to ``last_voice_end`` are a finished sentence (or not, or
         unknown). Ignored if the visitor has spoken again since: it is stale."""
         if self.speaking and abs(last_voice_end - self._last_voice_end) < 1e-6:
             self._complete = complete
+            self._awaiting = False
 
     @property
     def needed_silence_s(self) -> float:
         """Silence that ends the current pause, given the judgement of its words."""
         if self._complete is None:
-            return self.min_silence_s
+            return self.open_silence_s if self._awaiting else self.min_silence_s
         return self.complete_silence_s if self._complete else self.open_silence_s
 
     def update(self, prob: float, t: float, dur: float) -> EndpointEvent | None:
@@ -83,6 +93,7 @@ class Endpointer:
             self._last_voice_end = t + dur
             self._silence = 0.0
             self._complete = None  # new words: the last judgement no longer holds
+            self._awaiting = False
         else:
             self._silence += dur
         if self._silence >= self.needed_silence_s:

@@ -174,6 +174,7 @@ class VadProcessor(Processor):
                 or self._paused_at == ep.last_voice_end):
             return
         self._paused_at = ep.last_voice_end
+        ep.expect_judgement()  # the ASR's guess of this pause's words is on its way
         await self.push(SpeechPaused(ep.last_voice_end, turn_id=self.conversation.turn_id))
 
     async def _maybe_barge_in(self, voiced: float) -> None:

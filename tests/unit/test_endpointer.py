@@ -107,3 +107,23 @@ def test_a_judgement_holds_for_its_own_pause_only() -> None:
     assert ep.needed_silence_s == 0.8
     feed(ep, [0.9] * 2, 28 * W)  # new words: back to the usual wait
     assert ep.needed_silence_s == 0.3
+
+
+def test_a_pause_being_judged_waits_for_the_words_then_ends_at_once() -> None:
+    ep = Endpointer(0.5, min_speech_s=0.1, min_silence_s=0.3, complete_silence_s=0.2,
+                    open_silence_s=0.8)
+    feed(ep, [0.9] * 20)
+    ep.expect_judgement()
+    # 0.38 s of silence: past min_silence, but the words are not in yet
+    assert feed(ep, [0.0] * 12, 20 * W) == []
+    ep.judge(True, ep.last_voice_end)
+    ev = ep.update(0.0, 32 * W, W)
+    assert ev is not None and ev.kind == "end"
+
+
+def test_a_judgement_that_never_comes_waits_the_open_silence_only() -> None:
+    ep = Endpointer(0.5, min_speech_s=0.1, min_silence_s=0.3, open_silence_s=0.8)
+    feed(ep, [0.9] * 20)
+    ep.expect_judgement()
+    ends = [i for i in range(40) if ep.update(0.0, (20 + i) * W, W)]
+    assert ends == [24]  # 25 windows = 0.8 s

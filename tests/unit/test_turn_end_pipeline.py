@@ -26,7 +26,9 @@ async def ends(frames: list[AudioFrame], heard: str, *,
                judged: bool = True) -> list[SpeechEnded]:
     """The VAD's SpeechEnded frames while the ASR hears ``heard``."""
     conversation = Conversation()
-    vad = VadProcessor(FakeVad(), conversation, VadSettings(speculate_ms=100, join_ms=0))
+    # unjudged: no guess during pauses (speculation off), the plain silence wait
+    settings = VadSettings(speculate_ms=100 if judged else 0, join_ms=0)
+    vad = VadProcessor(FakeVad(), conversation, settings)
     asr = AsrProcessor(FakeAsr([heard] * 4), conversation if judged else None)
     vad.when_full = asr.when_full = WhenFull.BLOCK
     seen: list[Frame] = []
