@@ -111,6 +111,9 @@ class Console:
     def __init__(self, conf: BrokerConfig) -> None:
         self.replies: Counter[str] = Counter()
         self.statuses: dict[str, str] = {}
+        self.seen: dict[str, dict[Any, str]] = {}
+        """Per command id: reply seq -> status."""
+        self.redelivered = 0
         self.acked: set[str] = set()
         self.sent_at: dict[str, float] = {}
         self._mids: dict[int, tuple[str, str, bytes, str]] = {}
@@ -133,8 +136,15 @@ class Console:
         except ValueError:
             return
         with self._lock:
-            self.replies[str(body.get("id"))] += 1
-            self.statuses[str(body.get("id"))] = str(body.get("status"))
+            cmd_id = str(body.get("id"))
+            # one reply message delivered twice (QoS 1 around a broker crash) has one seq
+            seen = self.seen.setdefault(cmd_id, {})
+            if body.get("seq") in seen:
+                self.redelivered += 1
+                return
+            seen[body.get("seq")] = str(body.get("status"))
+            self.replies[cmd_id] += 1
+            self.statuses[cmd_id] = str(body.get("status"))
 
     def _on_publish(self, _c: Any, _u: Any, mid: int, rc: Any, _p: Any) -> None:
         with self._lock:
@@ -448,6 +458,13 @@ class Soak:
                 "acked_by_broker": len(set(self.commands) & self.console.acked),
                 "answered_once": sum(1 for c in self.commands if replies[c] == 1),
                 "answered_more_than_once": sum(1 for c in self.commands if replies[c] > 1),
+                "ran_more_than_once": sum(
+                    1 for c in self.commands
+                    if sum(st != "duplicate" for st in self.console.seen.get(c, {}).values()) > 1),
+                "duplicate_replies": sum(
+                    1 for c in self.commands for st in self.console.seen.get(c, {}).values()
+                    if st == "duplicate"),
+                "reply_redeliveries": self.console.redelivered,
                 "unanswered": sum(1 for c in self.commands
                                   if replies[c] == 0 and c in self.console.acked),
                 "never_reached_the_broker": sum(1 for c in self.commands
