@@ -80,12 +80,13 @@ def turn_report(turn: TurnRecord, files: dict[str, str]) -> dict[str, Any]:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    # bad input is one clear line, said before anything else is read or loaded
+    question = check_question_wav(Path(args.wav)) if args.wav else None
     settings, warnings = load()
     quiet = bool(args.json)
     for w in warnings:
         _status(f"config: {w}", quiet)
     out = Path(args.out)
-    question = check_question_wav(Path(args.wav)) if args.wav else None
     _status("loading models (VAD, ASR, NLU, TTS)...", quiet)
     engines = create_engines(settings)
     warm_up(engines)
