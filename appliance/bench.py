@@ -30,7 +30,6 @@ import numpy as np
 
 import appliance
 from appliance.app import Kiosk, TurnRecord
-from appliance.engines.asr.whisper import WINDOW_S
 from appliance.engines.factory import Engines, create_engines, warm_up
 from appliance.metrics import percentiles, word_error_rate
 from appliance.settings import Settings
@@ -202,7 +201,7 @@ def bench_speech_loop(quick: bool = False) -> dict[str, Any]:
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     result.update({
         "endpoint_silence_ms": settings.vad.min_silence_ms,
-        "asr_window_s": WINDOW_S if settings.asr.engine == "whisper" else None,
+        "asr_window_s": settings.asr.window_s if settings.asr.engine == "whisper" else None,
         "peak_rss_mb": round(peak_kb / 1024, 1),
         "engines": engines.describe(),
     })

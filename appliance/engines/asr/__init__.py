@@ -26,4 +26,4 @@ def create_asr(settings: AsrSettings, vocabulary: SiteVocabulary | None = None) 
     return WhisperAsr(settings.model or None, language=settings.language,
                       device=settings.device, compute_type=settings.compute_type,
                       beam_size=settings.beam_size, threads=settings.threads,
-                      vocabulary=vocab)
+                      vocabulary=vocab, window_s=settings.window_s)
