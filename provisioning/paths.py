@@ -11,12 +11,12 @@ from __future__ import annotations
 import contextlib
 import os
 import pwd
-import tempfile
 from pathlib import Path
 
+from appliance.fileio import atomic_write, fsync_dir
 from appliance.settings import config_path, kiosk_root, run_dir, state_dir
 
-__all__ = ["config_path", "kiosk_root", "run_dir", "state_dir"]
+__all__ = ["atomic_write", "config_path", "fsync_dir", "kiosk_root", "run_dir", "state_dir"]
 
 SERVICE_USER = "kiosk"
 
@@ -44,35 +44,6 @@ def models_dir() -> Path:
 def default_config_path() -> Path:
     """The packaged default ``kiosk.toml`` (restored by factory-reset)."""
     return kiosk_root() / "usr/share/kiosk/kiosk.toml"
-
-
-def atomic_write(path: Path, data: bytes | str, mode: int = 0o644) -> None:
-    """Write a file so readers see the old or the new content, never half of it."""
-    payload = data.encode() if isinstance(data, str) else data
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), mode)
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    fsync_dir(path.parent)
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename in ``path`` durable (best effort)."""
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def give_to_service_user(*paths: Path) -> None:

@@ -24,9 +24,7 @@ import datetime as dt
 import ipaddress
 import json
 import logging
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from appliance.errors import KioskError
+from appliance.fileio import atomic_write
 from appliance.telemetry.mosquitto import FLEET_PREFIX, is_fleet_identity
 from appliance.telemetry.topics import valid_segment
 
@@ -78,20 +77,6 @@ class Issued:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
-
-
-def write_private(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Write ``path`` atomically with ``mode`` set before any byte lands (keys: 0600)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), mode)
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
@@ -176,9 +161,9 @@ class FleetCa:
                            critical=False)
             .sign(key, hashes.SHA256())
         )
-        write_private(folder / "ca.key", _key_pem(key), 0o600)
-        write_private(folder / "ca.crt", _pem(cert))
-        write_private(folder / "index.json", b"[]\n")
+        atomic_write(folder / "ca.key", _key_pem(key), 0o600)
+        atomic_write(folder / "ca.crt", _pem(cert))
+        atomic_write(folder / "index.json", b"[]\n")
         ca = cls(folder)
         ca.write_crl()
         logger.info("fleet CA %s created in %s", name, folder)
@@ -197,7 +182,7 @@ class FleetCa:
 
     def _save_index(self, rows: list[Issued]) -> None:
         data = json.dumps([r.as_dict() for r in rows], indent=1) + "\n"
-        write_private(self.folder / "index.json", data.encode())
+        atomic_write(self.folder / "index.json", data.encode())
 
     def fleet_identities(self) -> list[str]:
         """CNs of the fleet certificates (consoles, ingesters) that are not revoked."""
@@ -296,5 +281,5 @@ class FleetCa:
                     x509.RevokedCertificateBuilder().serial_number(row.serial)
                     .revocation_date(dt.datetime.fromisoformat(row.revoked)).build())
         crl = builder.sign(self.key, hashes.SHA256())
-        write_private(self.crl_file, crl.public_bytes(serialization.Encoding.PEM))
+        atomic_write(self.crl_file, crl.public_bytes(serialization.Encoding.PEM))
         return self.crl_file

@@ -23,7 +23,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from appliance.fleet.ca import CaError, FleetCa, san_entry, write_private
+from appliance.fileio import atomic_write
+from appliance.fleet.ca import CaError, FleetCa, san_entry
 from appliance.telemetry.mosquitto import (
     FLEET_PREFIX,
     is_fleet_identity,
@@ -83,7 +84,7 @@ def write_bundle(ca: FleetCa, csr_pem: bytes, out: Path | None = None,
     if ca.update_key_file.is_file():
         files["update-signing.pub"] = ca.update_key_file.read_bytes()
     for name, data in files.items():
-        write_private(folder / name, data)
+        atomic_write(folder / name, data)
     return {"device_id": device_id, "bundle": str(folder), "files": sorted(files),
             "serial": format(cert.serial_number, "x"),
             "not_after": cert.not_valid_after_utc.isoformat(), "broker": broker}
@@ -105,22 +106,22 @@ def broker_cert(ca: FleetCa, hosts: list[str], out: Path, *, port: int = 8883,
     out = out.resolve()
     certs = out / "certs"
     cert, key = ca.issue_with_key(hosts[0], "broker", days, sans)
-    write_private(certs / "broker.pem", _cert_pem(cert))
-    write_private(certs / "broker.key", key, 0o600)
-    write_private(certs / "kiosk-ca.pem", ca.cert_file.read_bytes())
+    atomic_write(certs / "broker.pem", _cert_pem(cert))
+    atomic_write(certs / "broker.key", key, 0o600)
+    atomic_write(certs / "kiosk-ca.pem", ca.cert_file.read_bytes())
     base = Path(install_dir) if install_dir else out
     persistence = persistence_dir if persistence_dir.endswith("/") else persistence_dir + "/"
     conf = render_production(
         acl_file=str(base / "kiosk.acl"), port=port, ca_file=str(base / "certs/kiosk-ca.pem"),
         cert_file=str(base / "certs/broker.pem"), key_file=str(base / "certs/broker.key"),
         crl_file=str(base / "certs/kiosk-crl.pem"), persistence_dir=persistence, bind=bind)
-    write_private(out / "mosquitto.conf", conf.encode())
+    atomic_write(out / "mosquitto.conf", conf.encode())
     # Mosquitto does not create it; where we may not (/var/lib), the package did
     with contextlib.suppress(OSError):
         Path(persistence).mkdir(parents=True, exist_ok=True)
-    write_private(ca.broker_file, (json.dumps({"host": hosts[0], "port": port}, indent=2)
+    atomic_write(ca.broker_file, (json.dumps({"host": hosts[0], "port": port}, indent=2)
                                    + "\n").encode())
-    write_private(_setup_file(ca), (json.dumps({"out": str(out)}) + "\n").encode())
+    atomic_write(_setup_file(ca), (json.dumps({"out": str(out)}) + "\n").encode())
     refreshed = refresh_broker(ca)
     return {"cert": str(certs / "broker.pem"), "key": str(certs / "broker.key"),
             "conf": str(out / "mosquitto.conf"), "acl": refreshed["acl"],
@@ -138,7 +139,7 @@ def refresh_broker(ca: FleetCa) -> dict[str, Any]:
         out = Path(json.loads(_setup_file(ca).read_text())["out"])
     except FileNotFoundError:
         return {"acl": None, "crl": None, "fleet_identities": identities}
-    write_private(out / "kiosk.acl", render_acl(identities).encode())
+    atomic_write(out / "kiosk.acl", render_acl(identities).encode())
     crl = out / "certs/kiosk-crl.pem"
     crl.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(ca.crl_file, crl)
@@ -159,9 +160,9 @@ def console_cert(ca: FleetCa, name: str, out: Path | None = None,
     cn = name if is_fleet_identity(name) else f"{FLEET_PREFIX}{name}"
     cert, key = ca.issue_with_key(cn, "fleet", days)
     folder = out or ca.folder / "fleet"
-    write_private(folder / f"{cn}.pem", _cert_pem(cert))
-    write_private(folder / f"{cn}.key", key, 0o600)
-    write_private(folder / "ca.pem", ca.cert_file.read_bytes())
+    atomic_write(folder / f"{cn}.pem", _cert_pem(cert))
+    atomic_write(folder / f"{cn}.key", key, 0o600)
+    atomic_write(folder / "ca.pem", ca.cert_file.read_bytes())
     refreshed = refresh_broker(ca)
     return {"cn": cn, "cert": str(folder / f"{cn}.pem"), "key": str(folder / f"{cn}.key"),
             "ca": str(folder / "ca.pem"), "acl": refreshed["acl"], "crl": refreshed["crl"],

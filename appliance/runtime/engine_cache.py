@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from appliance.fileio import atomic_write
 from appliance.settings import state_dir
 
 logger = logging.getLogger(__name__)
@@ -64,15 +64,6 @@ def _sha256_bytes_of(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 class EngineCache:
@@ -118,7 +109,7 @@ class EngineCache:
         path = self.engine_path(name, key)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.remove(path)
-        _atomic_write(path, data)
+        atomic_write(path, data)
         meta = {
             "key": key.to_dict(),
             "size": len(data),
@@ -126,7 +117,7 @@ class EngineCache:
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             **extra,
         }
-        _atomic_write(self.sidecar(path), json.dumps(meta, indent=2).encode())
+        atomic_write(self.sidecar(path), json.dumps(meta, indent=2).encode())
         return path
 
     def get_or_build(
@@ -160,7 +151,7 @@ class EngineCache:
                 shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True, exist_ok=True)
         if not marker.exists():
-            _atomic_write(marker, json.dumps(key.to_dict()).encode())
+            atomic_write(marker, json.dumps(key.to_dict()).encode())
         return folder
 
     def wipe_ort_dir(self, folder: Path) -> None:

@@ -17,11 +17,8 @@ through a temporary file of its own.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance import settings as kiosk_settings
+from appliance.fileio import atomic_write
 
 logger = logging.getLogger(__name__)
 
@@ -38,21 +36,6 @@ MAX_CONFIG_VERSION = 2**31 - 1
 ApplyHook = Callable[[dict[str, Any]], "dict[str, Any] | None"]
 """Applies a validated config to the running kiosk (raise to refuse: rolled back); may
 return fields for the report (what changed live, whether a restart follows)."""
-
-
-def _atomic_write(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 class ConfigManager:
@@ -150,7 +133,7 @@ class ConfigManager:
             return self._report("rolled-back", version, getattr(exc, "code", "config-apply-failed"),
                                 [str(exc)[:200]])
         try:
-            _atomic_write(self.path, {"version": version, "config": config})
+            atomic_write(self.path, json.dumps({"version": version, "config": config}))
         except OSError as exc:  # e.g. a full disk: the kiosk runs it, the next start would not
             logger.error("config v%d cannot be saved (%s); rolling back to v%d",
                          version, exc, self.version)
