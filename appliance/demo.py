@@ -82,10 +82,8 @@ def turn_report(turn: TurnRecord, files: dict[str, str]) -> dict[str, Any]:
 def run_demo(args: argparse.Namespace) -> int:
     # bad input is one clear line, said before anything else is read or loaded
     question = check_question_wav(Path(args.wav)) if args.wav else None
-    settings, warnings = load()
+    settings, _warnings = load()  # the loader logs each one
     quiet = bool(args.json)
-    for w in warnings:
-        _status(f"config: {w}", quiet)
     out = Path(args.out)
     _status("loading models (VAD, ASR, NLU, TTS)...", quiet)
     engines = create_engines(settings)
@@ -170,7 +168,7 @@ def _print_human(r: dict[str, Any]) -> None:
     stages = ", ".join(f"{k} {v:.0f} ms" for k, v in lat.items())
     print(f"latency:      {stages}")
     for key, path in r["files"].items():
-        print(f"{key + ':':<14}{path}")
+        print(f"{key + ':':<14}{path}" if len(key) < 13 else f"{key}: {path}")
     for err in r["errors"]:
         print(f"error:        {err['stage']}: {err['code']}: {err['message']}")
 
