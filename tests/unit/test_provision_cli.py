@@ -10,7 +10,6 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
-import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -20,15 +19,6 @@ from typer.testing import CliRunner
 from provisioning.cli import app
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    base = tmp_path / "root"
-    (base / "etc").mkdir(parents=True)
-    (base / "etc/machine-id").write_text("a1b2c3d4e5f60718293a4b5c6d7e8f90\n")
-    monkeypatch.setenv("KIOSK_ROOT", str(base))
-    return base
 
 
 def cli(*args: str, code: int = 0) -> Any:

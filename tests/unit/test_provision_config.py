@@ -28,15 +28,6 @@ ISSUE_BAD = [
 ]
 
 
-@pytest.fixture
-def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    base = tmp_path / "root"
-    (base / "etc").mkdir(parents=True)
-    (base / "etc/machine-id").write_text("a1b2c3d4e5f60718293a4b5c6d7e8f90\n")
-    monkeypatch.setenv("KIOSK_ROOT", str(base))
-    return base
-
-
 def cli(*args: str, code: int = 0) -> Any:
     result = runner.invoke(app, [*args, "--json"])
     assert result.exit_code == code, result.output

@@ -13,7 +13,6 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
-import pytest
 from typer.testing import CliRunner
 
 from appliance import settings as app_settings
@@ -22,15 +21,6 @@ from provisioning import maintenance
 from provisioning.cli import app
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    base = tmp_path / "root"
-    (base / "etc/kiosk").mkdir(parents=True)
-    (base / "etc/machine-id").write_text("a1b2c3d4e5f60718293a4b5c6d7e8f90\n")
-    monkeypatch.setenv("KIOSK_ROOT", str(base))
-    return base
 
 
 def read_tarball(path: str) -> dict[str, str]:
@@ -42,6 +32,7 @@ def read_tarball(path: str) -> dict[str, str]:
 def test_diagnostics_hold_log_config_health_fleet_and_no_secret(root: Path,
                                                                 tmp_path: Path) -> None:
     assert runner.invoke(app, ["init"]).exit_code == 0
+    (root / "etc/kiosk").mkdir(exist_ok=True)
     (root / "etc/kiosk/kiosk.toml").write_text(
         '[tts]\nlength_scale = 1.1\n[asr]\nengine = "whsiper"\n')
     fleet = app_settings.fleet_config_path()

@@ -6,22 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from test_provision_cli import make_bundle, make_pack
 from typer.testing import CliRunner
 
 from provisioning.cli import app
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    base = tmp_path / "root"
-    (base / "etc/kiosk").mkdir(parents=True)
-    (base / "etc/machine-id").write_text("a1b2c3d4e5f60718293a4b5c6d7e8f90\n")
-    monkeypatch.setenv("KIOSK_ROOT", str(base))
-    return base
 
 
 def selftest(*args: str, code: int) -> dict[str, Any]:
@@ -56,6 +46,7 @@ def test_strict_fails_on_a_sim_camera_the_kiosk_would_use(root: Path, tmp_path: 
     frames = tmp_path / "frames"
     frames.mkdir()
     cv2.imwrite(str(frames / "0001.png"), np.full((120, 160, 3), 128, np.uint8))
+    (root / "etc/kiosk").mkdir(exist_ok=True)
     (root / "etc/kiosk/kiosk.toml").write_text(
         f'[camera]\nenabled = true\nsource = "sim"\nsim_source = "{frames}"\n')
     found = checks(selftest("--strict", "--only", "camera", code=1))
@@ -77,6 +68,7 @@ def test_strict_is_the_default_once_enrolled(root: Path, tmp_path: Path) -> None
 
 def test_config_check_fails_naming_the_refused_key(root: Path) -> None:
     config = root / "etc/kiosk/kiosk.toml"
+    config.parent.mkdir(exist_ok=True)
     config.write_text('[asr]\nengine = "whsiper"\n')
     found = checks(selftest("--only", "config", code=1))["config"]
     assert "asr.engine = 'whsiper' refused" in found["detail"]
