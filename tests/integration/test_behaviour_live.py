@@ -78,7 +78,7 @@ def replies(kiosk: Kiosk) -> list[Reply]:
     return seen
 
 
-async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+async def until(condition: Callable[[], bool], timeout: float = 15.0) -> None:
     async def poll() -> None:
         while not condition():
             await asyncio.sleep(0.02)

@@ -13,8 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from conftest import agent_settings
-from fleet_helpers import SITE, wait_for
+from fleet_helpers import SITE, agent_settings, wait_for
 
 HERE = Path(__file__).parent
 

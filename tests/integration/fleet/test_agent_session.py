@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fleet_helpers import SITE, wait_for
+from fleet_helpers import SITE, Recorder, broker_config, wait_for
 
 from appliance.errors import KioskError
 
@@ -98,7 +98,7 @@ def test_telemetry_waits_for_the_fleet_but_replies_do_not(broker: Any, pki: Any,
     """No ingester takes telemetry: the broker answers the birth probe with PUBACK 0x10,
     so the device holds its telemetry (nothing is deleted) and still answers commands.
     Once someone subscribes, the next probe gets through: birth, then the held events."""
-    from conftest import Recorder, broker_config
+
 
     from appliance.fleet.client import FleetClient
 

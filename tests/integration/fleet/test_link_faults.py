@@ -18,8 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from conftest import broker_config
-from fleet_helpers import SITE, wait_for
+from fleet_helpers import SITE, Recorder, broker_config, wait_for
 
 from appliance.fleet.ingest import Ingester
 from appliance.fleet.store import FleetStore
@@ -247,7 +246,7 @@ def test_a_reply_for_a_console_that_is_gone_is_dropped_and_telemetry_flows(
         broker: Any, pki: Any, make_agent: Any, monkeypatch: Any) -> None:
     """Nobody subscribes to the device's res (the console that asked went away): the
     reply is retried for REPLY_RETRY_S, then dropped; telemetry never waits on it."""
-    from conftest import Recorder
+
 
     from appliance.fleet.client import FleetClient
     from appliance.telemetry import agent_io

@@ -6,8 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import broker_config
-from fleet_helpers import wait_for
+from fleet_helpers import broker_config, wait_for
 
 from appliance.fleet import cli
 from appliance.fleet.ingest import Ingester
