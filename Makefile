@@ -55,7 +55,7 @@ bench: setup
 # the area fleet_soak to build/bench.json (the suite runs a 90 s version).
 .PHONY: soak
 soak: setup
-	$(PY) -m appliance.fleet.soak --duration 600 --agents 50 --out build/bench.json
+	$(PY) -m appliance.bench.fleet_soak --duration 600 --agents 50 --out build/bench.json
 
 lint: setup
 	$(VENV)/bin/ruff check appliance hw provisioning tests
@@ -108,7 +108,7 @@ GPU_WHEELS := tensorrt-cu12 pycuda onnxruntime-gpu
 gpu-check: setup models
 	@if [ "$$(uname -m)" = x86_64 ]; then \
 		$(PY) -m pip uninstall -q -y onnxruntime && $(PY) -m pip install -q $(GPU_WHEELS); fi
-	timeout 480 $(PY) -m appliance.runtime.gpu_check --out build/gpu-check.json --budget-s 400
+	timeout 480 $(PY) -m appliance.bench.gpu_check --out build/gpu-check.json --budget-s 400
 	$(PY) -m pytest -q -p no:cacheprovider -m gpu tests/integration/test_runtime_gpu.py \
 		tests/integration/test_gpu_check.py
 # Model supply chain: build the recipe models (ONNX export, INT8, validation) into build/models

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ import numpy as np
 from appliance.behavior.dialog import Dialog
 from appliance.engines.factory import Engines
 from appliance.engines.qa.site_qa import SiteQa
+from appliance.errors import InputError
 from appliance.frames import (
     AudioFrame,
     EndOfStream,
@@ -35,8 +37,9 @@ from appliance.pipeline.speech_stage import LipSyncProcessor, TtsProcessor
 from appliance.pipeline.understanding_stage import DialogProcessor, NluProcessor
 from appliance.pipeline.vad_stage import VadProcessor
 from appliance.settings import Settings
-from hw.audio_in import AudioInput
-from hw.audio_out import AudioOutput
+from hw.audio_in import AudioInput, SimMicrophone
+from hw.audio_out import AudioOutput, SimSpeaker
+from hw.audio_util import WavFormatError, read_wav, resample, rms_dbfs, to_mono
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +94,7 @@ class TurnRecorder:
 
     def health(self) -> dict[str, Any]:
         """Counters and per-stage latency p50/p95 over recent turns."""
-        from appliance.metrics import percentiles
+        from appliance.system.metrics import percentiles
 
         return {"counters": dict(self.counters),
                 "latency_ms": {k: percentiles(v) for k, v in sorted(self.latency.items())}}
@@ -197,3 +200,34 @@ class Kiosk:
             await self.pipeline.push(AudioFrame(chunk.pcm, chunk.sample_rate, chunk.stream_time,
                                                 ts=chunk.captured_at))
         await self.pipeline.push(EndOfStream())
+
+
+SILENCE_DBFS = -55.0
+"""A visitor WAV quieter than this (and without a 300 peak) holds no question."""
+
+
+def check_question_wav(path: Path) -> np.ndarray:
+    """Read a visitor WAV as 16 kHz mono, or raise InputError with one clear line."""
+    try:
+        pcm, rate = read_wav(path)
+    except WavFormatError as exc:
+        raise InputError(str(exc)) from exc
+    mono = np.asarray(resample(to_mono(pcm), rate, 16_000), dtype=np.int16)
+    if rms_dbfs(mono) < SILENCE_DBFS and np.abs(mono).max(initial=0) < 300:
+        raise InputError(f"{path}: the recording is silent (no speech to answer)")
+    return mono
+
+
+async def converse(
+    settings: Settings, engines: Engines, question: np.ndarray, realtime: bool
+) -> TurnRecord | None:
+    """One visitor question (16 kHz mono) through a fresh :class:`Kiosk` on sim audio: the
+    last answered turn (else the last heard one), ``None`` when nothing was heard."""
+    mic = SimMicrophone(question, realtime=realtime, tail_s=1.0)
+    speaker = SimSpeaker(engines.tts.sample_rate, realtime=realtime)
+    kiosk = Kiosk(settings, engines, mic, speaker)
+    recorder = await kiosk.run(timeout=120)
+    heard = [t for t in sorted(recorder.turns.values(), key=lambda t: t.turn_id) if t.transcript]
+    answered = [t for t in heard if t.reply]
+    chosen = answered or heard
+    return chosen[-1] if chosen else None

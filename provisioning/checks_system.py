@@ -34,7 +34,7 @@ def check_camera(ctx: CheckContext) -> CheckResult:
     cam = ctx.settings.camera
     if ctx.force_sim or (not cam.enabled and not _video_devices()):
         return CheckResult("camera", "skip", "no camera (/dev/video*): sim twin in use", sim=True)
-    from appliance.hardware import build_camera, build_detector
+    from appliance.devices.hardware import build_camera, build_detector
 
     camera = build_camera(cam)
     try:

@@ -26,7 +26,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from appliance.jsonout import JSON_VERSION
+from appliance.system.jsonout import JSON_VERSION
 
 STATUS_STYLE = {
     "pass": "bold green",

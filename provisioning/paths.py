@@ -13,8 +13,8 @@ import os
 import pwd
 from pathlib import Path
 
-from appliance.fileio import atomic_write, fsync_dir
 from appliance.settings import config_path, kiosk_root, run_dir, state_dir
+from appliance.system.fileio import atomic_write, fsync_dir
 
 __all__ = ["atomic_write", "config_path", "fsync_dir", "kiosk_root", "run_dir", "state_dir"]
 

@@ -13,10 +13,10 @@ import select
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from appliance import jsonout
 from appliance.behavior.dialog import Dialog, Turn
 from appliance.behavior.utterance import check_line
 from appliance.engines.qa.events import KioskEvent
+from appliance.system import jsonout
 
 logger = logging.getLogger(__name__)
 

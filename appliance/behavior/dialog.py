@@ -31,7 +31,6 @@ import numpy as np
 from appliance.behavior import acts as act
 from appliance.behavior import emergency
 from appliance.behavior.clarify import Clarifier
-from appliance.behavior.style import choose_style, prosody_for, rewrite
 from appliance.engines.nlu.base import NluEngine, NluResult, VoiceFeatures
 from appliance.engines.nlu.slots import SlotExtractor
 from appliance.engines.nlu.text import tokens
@@ -41,6 +40,7 @@ from appliance.engines.qa.site_qa import SiteQa
 from appliance.engines.safety.base import SafetyEngine
 from appliance.engines.tts.base import Prosody
 from appliance.frames import Safety
+from appliance.language.style import choose_style, prosody_for, rewrite
 from appliance.sitepack.model import SitePack
 
 logger = logging.getLogger(__name__)

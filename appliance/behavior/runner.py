@@ -2,7 +2,7 @@
 
 :class:`BehaviourRunner` turns pipeline frames (speech started/ended, understood
 intent, reply started/done) and :class:`Presence` changes from the camera
-(:class:`~appliance.presence.PresenceWatcher`) into tree :class:`Event` s, ticks
+(:class:`~appliance.devices.presence.PresenceWatcher`) into tree :class:`Event` s, ticks
 :func:`~appliance.behavior.tree.decide` a few times a second on the kiosk's loop
 and acts on each :class:`Decision`:
 
@@ -113,7 +113,7 @@ class BehaviourRunner:
         loop = asyncio.get_running_loop()
         self.kiosk.pipeline.on_frame(self.on_frame)
         if self.camera is not None and self.vision is not None:
-            from appliance.presence import PresenceWatcher
+            from appliance.devices.presence import PresenceWatcher
 
             self.watcher = PresenceWatcher(self.camera, self.vision, loop, self.on_presence,
                                            fps=self.settings.vision_fps,

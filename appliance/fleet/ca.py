@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from appliance.errors import KioskError
-from appliance.fileio import atomic_write
+from appliance.system.fileio import atomic_write
 from appliance.telemetry.mosquitto import FLEET_PREFIX, is_fleet_identity
 from appliance.telemetry.topics import valid_segment
 

@@ -25,7 +25,7 @@ from appliance.fleet.client import BrokerConfig, FleetClient
 from appliance.fleet.ingest import Ingester
 from appliance.fleet.rollout import Rollout
 from appliance.fleet.store import Store, connect
-from appliance.jsonout import JSON_VERSION
+from appliance.system.jsonout import JSON_VERSION
 
 EPILOG = """examples:
   kiosk-fleet ingest                       # run an ingester (start several: they share the load)

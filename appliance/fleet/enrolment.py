@@ -23,8 +23,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from appliance.fileio import atomic_write
 from appliance.fleet.ca import CaError, FleetCa, san_entry
+from appliance.system.fileio import atomic_write
 from appliance.telemetry.mosquitto import (
     FLEET_PREFIX,
     is_fleet_identity,

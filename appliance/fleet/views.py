@@ -1,6 +1,6 @@
 """Plain-text renderings for ``kiosk-fleet`` (``--json`` prints the data instead).
 
-Every JSON object printed carries ``"v": 1`` (:mod:`appliance.jsonout`); the shapes
+Every JSON object printed carries ``"v": 1`` (:mod:`appliance.system.jsonout`); the shapes
 are in docs/cli-json.md.
 """
 
@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from appliance import jsonout
 from appliance.fleet import status
+from appliance.system import jsonout
 
 
 def emit(data: dict[str, Any], as_json: bool, render: Callable[[Any], str],

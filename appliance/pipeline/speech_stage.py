@@ -6,7 +6,6 @@ import logging
 import time
 from collections.abc import Iterator
 
-from appliance.behavior.style import prosody_for
 from appliance.engines.lipsync.base import LipSyncEngine
 from appliance.engines.lipsync.energy import EnergyLipSync
 from appliance.engines.tts.base import TtsChunk, TtsEngine
@@ -21,6 +20,7 @@ from appliance.frames import (
     StageTiming,
     Visemes,
 )
+from appliance.language.style import prosody_for
 from appliance.pipeline.processor import Processor
 
 logger = logging.getLogger(__name__)

@@ -24,8 +24,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from appliance.fileio import atomic_write
 from appliance.settings import state_dir
+from appliance.system.fileio import atomic_write
 
 logger = logging.getLogger(__name__)
 

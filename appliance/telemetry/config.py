@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance import settings as kiosk_settings
-from appliance.fileio import atomic_write
+from appliance.system.fileio import atomic_write
 
 logger = logging.getLogger(__name__)
 

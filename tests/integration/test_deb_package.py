@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from appliance import unitcheck
+from appliance.system import unitcheck
 from provisioning import debbuild
 
 pytestmark = pytest.mark.skipif(
@@ -51,7 +51,8 @@ def test_extracted_files_are_where_systemd_expects(deb: Path, tmp_path: Path) ->
     for tool in ("kiosk", "kiosk-provision"):
         assert os.access(tmp_path / "usr/bin" / tool, os.X_OK)
     code = tmp_path / "usr/lib/kiosk/python"
-    assert (code / "provisioning/cli.py").is_file() and (code / "appliance/sdnotify.py").is_file()
+    assert (code / "provisioning/cli.py").is_file()
+    assert (code / "appliance/system/sdnotify.py").is_file()
     models = code / "models"
     assert (models / "manifest.toml").is_file()
     assert (models / "sitepacks/metro-demo/manifest.yaml").is_file()

@@ -21,7 +21,7 @@ from appliance.avatar.screens import starting_screen
 from appliance.avatar.sinks import MemorySink
 from appliance.avatar.sinks.choose import open_live_sinks, stream_sink
 from appliance.avatar.viewer import MjpegReader, Viewer, stream_url
-from appliance.cli import main
+from appliance.cli.main import main
 from appliance.settings import AvatarSettings
 
 SIZE = (270, 480)

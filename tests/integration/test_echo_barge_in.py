@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from appliance.app import Kiosk, TurnRecorder
+from appliance.devices.hardware import build_array_microphone
 from appliance.engines.asr.fake import FakeAsr
 from appliance.engines.factory import Engines
 from appliance.engines.lipsync.phonemes import PhonemeLipSync
@@ -18,7 +19,6 @@ from appliance.engines.nlu.fake import FakeNlu
 from appliance.engines.qa.fake import FakeQa
 from appliance.engines.tts.piper import PiperTts
 from appliance.engines.vad.silero import SileroVad
-from appliance.hardware import build_array_microphone
 from appliance.settings import AudioSettings, MicArraySettings, Settings
 from hw.audio_out import SimSpeaker
 from hw.audio_util import resample, write_wav

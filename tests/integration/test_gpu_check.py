@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from appliance.runtime import gpu_check
+from appliance.bench import gpu_check
 
 pytestmark = [pytest.mark.gpu, pytest.mark.slow]
 

@@ -230,7 +230,7 @@ def kiosk_root(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_cli_understand_and_ask(kiosk_root: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from appliance.cli_nlu import main
+    from appliance.cli.nlu import main
 
     assert main(["understand", "how much is a ticket to seaside", "--json"]) == 0
     row = json.loads(capsys.readouterr().out)
@@ -242,7 +242,7 @@ def test_cli_understand_and_ask(kiosk_root: Path, capsys: pytest.CaptureFixture[
 
 
 def test_bench_quick_subset(kiosk_root: Path) -> None:
-    from appliance.bench_nlu import run
+    from appliance.bench.nlu import run
 
     result = run(quick=True)
     for engine in ("encoder_fp32", "encoder_int8", "keyword"):

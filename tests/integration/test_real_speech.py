@@ -15,7 +15,7 @@ from appliance.engines.asr.whisper import WhisperAsr
 from appliance.engines.lipsync.phonemes import PhonemeLipSync
 from appliance.engines.tts.piper import PiperTts
 from appliance.engines.vad.silero import SileroVad
-from appliance.metrics import word_error_rate
+from appliance.system.metrics import word_error_rate
 from hw.audio_util import resample
 
 pytestmark = pytest.mark.slow

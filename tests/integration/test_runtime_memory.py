@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from appliance.bench_runtime import ORIN_NANO_8GB_BUDGET_MB, bench_memory
+from appliance.bench.runtime import ORIN_NANO_8GB_BUDGET_MB, bench_memory
 
 
 def test_memory_bench_reports_peak_rss_of_every_engine_from_a_child() -> None:

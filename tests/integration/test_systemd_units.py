@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from appliance import bench_system, unitcheck
+from appliance.bench import system as bench_system
+from appliance.system import unitcheck
 from provisioning import debbuild
 
 UNITS = unitcheck.units_dir()

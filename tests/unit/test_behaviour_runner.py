@@ -14,7 +14,7 @@ import pytest
 from appliance.app import Kiosk
 from appliance.behavior.runner import BehaviourRunner
 from appliance.behavior.tree import Event
-from appliance.behavior.wiring import presence_parts, register_staff_commands, start_behaviour
+from appliance.devices.presence import PresenceWatcher
 from appliance.engines.asr.fake import FakeAsr
 from appliance.engines.factory import Engines
 from appliance.engines.lipsync.phonemes import PhonemeLipSync
@@ -33,7 +33,7 @@ from appliance.frames import (
     SpeechStarted,
     Understanding,
 )
-from appliance.presence import PresenceWatcher
+from appliance.service.behaviour import presence_parts, register_staff_commands, start_behaviour
 from appliance.settings import BehaviorSettings, CameraSettings, Settings
 from hw.audio_in import SimMicrophone
 from hw.audio_out import SimSpeaker

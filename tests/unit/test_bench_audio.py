@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from appliance.bench_audio import wer_table, word_error_rate
+from appliance.bench.audio import wer_table, word_error_rate
 from hw.array_sim import VISITOR_LINE
 from hw.echo import webrtc_available
 
@@ -33,7 +33,7 @@ def test_wer_table_feeds_the_asr_clean_raw_and_processed_audio() -> None:
 
 
 def test_barge_in_scene_silences_the_echo_after_the_interrupt() -> None:
-    from appliance.bench_audio import BARGE_IN_STOP_S, RATE, barge_in_scene
+    from appliance.bench.audio import BARGE_IN_STOP_S, RATE, barge_in_scene
     from hw.array_geometry import ArrayGeometry
 
     geo = ArrayGeometry.circular(4, 0.032)

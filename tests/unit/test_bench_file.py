@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from appliance import bench
-from appliance.bench import merge_figures
+from appliance.bench import main as bench
+from appliance.bench.main import merge_figures
 
 
 def test_new_figures_override_and_unmeasured_ones_stay() -> None:

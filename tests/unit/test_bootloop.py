@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from appliance import bootloop, cli, daemon
-from appliance.bootloop import (
+from appliance.cli import main as cli
+from appliance.service import daemon
+from appliance.settings import TelemetrySettings
+from appliance.system import bootloop
+from appliance.system.bootloop import (
     NO_ACTION,
     OUT_OF_SERVICE,
     REBOOT,
@@ -16,7 +19,6 @@ from appliance.bootloop import (
     GuardState,
     decide,
 )
-from appliance.settings import TelemetrySettings
 from appliance.telemetry import TelemetryAgent
 
 T0 = 1_800_000_000.0

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from appliance import daemon, devices, journal
 from appliance import settings as app_settings
 from appliance.app import Kiosk
+from appliance.devices import audio as devices
 from appliance.engines.asr.fake import FakeAsr
 from appliance.engines.factory import Engines
 from appliance.engines.lipsync.phonemes import PhonemeLipSync
@@ -24,8 +24,10 @@ from appliance.engines.nlu.fake import FakeNlu
 from appliance.engines.qa.fake import FakeQa
 from appliance.engines.tts.fake import FakeTts
 from appliance.engines.vad.fake import FakeVad
+from appliance.service import daemon
+from appliance.service.telemetry_link import kiosk_health
 from appliance.settings import AudioSettings
-from appliance.telemetry_link import kiosk_health
+from appliance.system import journal
 
 BAD_TOML = """site = "bad/site"
 [avatar]
@@ -101,7 +103,7 @@ def test_sim_fallback_with_backend_auto_is_degraded_and_logged(
         kiosk_root: Path, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setattr(devices, "has_sound_card", lambda: False)  # the hardware probe
-    with caplog.at_level(logging.WARNING, logger="appliance.devices"):
+    with caplog.at_level(logging.WARNING, logger="appliance.devices.audio"):
         choice = devices.choose_audio(AudioSettings(backend="auto", realtime=False), 16000)
     assert choice.degraded == ["audio: no sound card; the microphone and speaker are simulated"]
     assert any(r.levelno == logging.WARNING and "simulated" in r.getMessage()

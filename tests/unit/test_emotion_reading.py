@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from appliance.behavior.style import choose_style, rewrite
 from appliance.engines.nlu import emotion
 from appliance.engines.nlu.base import VoiceFeatures
 from appliance.engines.nlu.emotion_eval import emotion_report, main
 from appliance.engines.nlu.text import normalize
 from appliance.frames import Emotion
+from appliance.language.style import choose_style, rewrite
 
 
 def feel(text: str, intent: str = "out_of_scope", probs: dict[str, float] | None = None,

@@ -2,7 +2,7 @@
 table's columns and colours, `show --full`, `ingest` printing only what changed.
 
 Rows are what the fleet store returns; health is shaped as the agent and the kiosk
-send it (appliance/telemetry/agent.py _tick_health, appliance/telemetry_link.py)."""
+send it (appliance/telemetry/agent.py _tick_health, appliance/service/telemetry_link.py)."""
 
 from __future__ import annotations
 

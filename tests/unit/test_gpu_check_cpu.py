@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from appliance.runtime import gpu_check
+from appliance.bench import gpu_check
 from appliance.runtime.backends import Capabilities
 
 CPU_ONLY = Capabilities(ort_version="1.x", ort_providers=("CPUExecutionProvider",))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from appliance.hardware import (
+from appliance.devices.hardware import (
     build_array_microphone,
     build_camera,
     build_display,
@@ -49,7 +49,7 @@ def test_camera_vision_display_platform_from_settings(tmp_path: Path) -> None:
 
 
 def test_face_detector_scale_step_from_settings_and_a_bad_one_falls_back() -> None:
-    from appliance.hardware import build_detector
+    from appliance.devices.hardware import build_detector
 
     assert build_detector(VisionSettings(scale_factor=1.1)).scale_factor == 1.1  # type: ignore[attr-defined]
     bad = build_detector(VisionSettings(scale_factor=0.5))

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from appliance import journal
+from appliance.system import journal
 
 
 def record(**extra: object) -> logging.LogRecord:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from appliance.cli import build_parser, main
+from appliance.cli.main import build_parser, main
 
 METRO = Path(__file__).resolve().parents[2] / "models/sitepacks/metro-demo"
 

@@ -43,10 +43,10 @@ def test_diagnostics_hold_log_config_health_fleet_and_no_secret(root: Path,
     recent = (now - dt.timedelta(minutes=5)).strftime("%Y-%m-%d %H:%M:%S,000")
     log = app_settings.default_log_path()
     log.parent.mkdir(parents=True)
-    log.write_text(f"{old} INFO appliance.daemon: a day-old line\n"
+    log.write_text(f"{old} INFO appliance.service.daemon: a day-old line\n"
                    f"{recent} ERROR appliance.engines: asr failed password=hunter2\n"
                    "Traceback (most recent call last):\n  File 'x.py', line 1\n"
-                   f"{recent} INFO appliance.daemon: token: abc123 kiosk ready\n")
+                   f"{recent} INFO appliance.service.daemon: token: abc123 kiosk ready\n")
     outbox = Outbox(app_settings.outbox_path())
     try:
         outbox.put("kiosk/v1/s/d/health", {"ok": True})

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from appliance.bench_runtime import bench_model, sample_feeds
+from appliance.bench.runtime import bench_model, sample_feeds
 from appliance.runtime.executor import EngineExecutor
 from appliance.runtime.store import sha256_file
 from appliance.runtime.testing import tiny_onnx, tiny_spec

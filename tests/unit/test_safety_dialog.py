@@ -173,7 +173,7 @@ def test_chat_reports_bad_lines_and_goes_on(pack: SitePack) -> None:
 
 def test_understand_stdin_one_line_per_bad_input() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "appliance.cli_nlu", "understand", "-", "--json",
+        [sys.executable, "-m", "appliance.cli.nlu", "understand", "-", "--json",
          "--engine", "keyword"],
         input=b"where is the loo\n\n\xc3\x28 broken utf8\n" + b"z" * 10_240 + b"\nsocorro\n",
         capture_output=True, timeout=120, check=False)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from appliance import sdnotify
-from appliance.sdnotify import Notifier, socket_address, watchdog_interval
+from appliance.system import sdnotify
+from appliance.system.sdnotify import Notifier, socket_address, watchdog_interval
 
 
 class NotifySocket:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from appliance.cli_nlu import main
+from appliance.cli.nlu import main
 from appliance.sitepack import bundled_sitepack_dir, check_sitepack, load_sitepack
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from appliance.announce import load_notice, make_script, make_script_steps
-from appliance.behavior.style import PROSODY, choose_style, prosody_for, rewrite
 from appliance.errors import InputError
 from appliance.frames import Emotion
+from appliance.language.announce import load_notice, make_script, make_script_steps
+from appliance.language.style import PROSODY, choose_style, prosody_for, rewrite
 from appliance.sitepack import SitePack, bundled_sitepack_dir, load_sitepack
 
 NOTICES = bundled_sitepack_dir() / "notices"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from appliance.behavior.style import STYLES, prosody_for
 from appliance.engines.tts.fake import FakeTts
 from appliance.frames import EndOfStream, Frame, Reply, ReplyDone, SpeechAudio
+from appliance.language.style import STYLES, prosody_for
 from appliance.pipeline.pipeline import Pipeline
 from appliance.pipeline.speech_stage import TtsProcessor
 

@@ -19,8 +19,8 @@ from appliance.engines.qa.fake import FakeQa
 from appliance.engines.tts.fake import FakeTts
 from appliance.engines.vad.fake import FakeVad
 from appliance.frames import StageError
+from appliance.service.telemetry_link import TelemetryLink
 from appliance.settings import Settings
-from appliance.telemetry_link import TelemetryLink
 from hw.audio_in import SimMicrophone
 from hw.audio_out import SimSpeaker
 

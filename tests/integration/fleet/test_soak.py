@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from appliance.fleet import soak
+from appliance.bench import fleet_soak as soak
 
 
 def test_ninety_seconds_of_faults_lose_nothing_and_answer_everything_once(

@@ -21,10 +21,10 @@ import pytest
 
 from appliance.avatar.sinks.mjpeg import MjpegPreview
 from appliance.errors import KioskError
+from appliance.service.telemetry_link import TelemetryLink
 from appliance.settings import TelemetrySettings, default_log_path
 from appliance.telemetry import TelemetryAgent, builtins
 from appliance.telemetry.commands import Command
-from appliance.telemetry_link import TelemetryLink
 
 
 @pytest.fixture
@@ -135,7 +135,7 @@ def test_logs_read_the_file_kiosk_run_writes(agent: TelemetryAgent,
     builtins.install(agent)
     missing = run(agent, "logs")
     assert missing["status"] == "error" and missing["code"] == "logs-missing"
-    from appliance import journal
+    from appliance.system import journal
 
     handler = journal.log_to_file(default_log_path())
     assert handler is not None

@@ -6,10 +6,10 @@ import asyncio
 from pathlib import Path
 from types import SimpleNamespace
 
+from appliance.service.telemetry_link import TelemetryLink
 from appliance.settings import TelemetrySettings
 from appliance.telemetry import TelemetryAgent
 from appliance.telemetry.update import Updater
-from appliance.telemetry_link import TelemetryLink
 
 
 def test_kiosk_run_answers_update(kiosk_root: Path) -> None:

@@ -22,14 +22,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from appliance import journal
 from appliance.app import Kiosk
 from appliance.avatar.live import LiveAvatar
-from appliance.behavior.wiring import start_behaviour
-from appliance.bootloop import take_out_of_service
-from appliance.devices import choose_audio
+from appliance.devices.audio import choose_audio
 from appliance.engines.factory import create_engines, warm_up
-from appliance.sdnotify import Notifier
+from appliance.service.behaviour import start_behaviour
+from appliance.service.telemetry_link import start_telemetry
 from appliance.settings import (
     ConfigProblem,
     Settings,
@@ -37,7 +35,9 @@ from appliance.settings import (
     health_snapshot_path,
     load_config,
 )
-from appliance.telemetry_link import start_telemetry
+from appliance.system import journal
+from appliance.system.bootloop import take_out_of_service
+from appliance.system.sdnotify import Notifier
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def _undo_interrupted_update() -> dict[str, Any] | None:
 
 
 def _report_out_of_service(publish: Callable[..., int] | None) -> None:
-    """Tell the fleet the kiosk was out of service after a boot loop (appliance/bootloop.py).
+    """Tell the fleet the kiosk was out of service after a boot loop (appliance/system/bootloop.py).
 
     Called once the engines are up, so a start that fails again leaves the report for
     the next one; the outbox spools it while the broker is away.
@@ -141,7 +141,7 @@ HEALTH_SNAPSHOT_S = 30.0
 
 async def _keep_health_snapshot(kiosk: Kiosk) -> None:
     """Keep the kiosk's health on disk for `kiosk-provision diagnostics` (no fleet needed)."""
-    from appliance.telemetry_link import kiosk_health
+    from appliance.service.telemetry_link import kiosk_health
 
     path = health_snapshot_path()
     while True:

@@ -45,8 +45,8 @@ def _gpu_runs(caps: Any, spec: Any) -> list[tuple[str, str]]:
 
 def check_encoder(caps: Any) -> dict[str, Any]:
     """Cosine and held-out intent accuracy per GPU backend against the CPU."""
-    from appliance.bench_asr_bias import QUESTIONS
-    from appliance.bench_nlu import evaluate, load_eval
+    from appliance.bench.asr_bias import QUESTIONS
+    from appliance.bench.nlu import evaluate, load_eval
     from appliance.engines.nlu.encoder_nlu import EncoderNlu
     from appliance.runtime.encoder import Encoder, encoder_spec, ensure_encoder
     from appliance.runtime.encoder_recipe import compare
@@ -85,7 +85,7 @@ def check_encoder(caps: Any) -> dict[str, Any]:
 
 def _speech_and_silence() -> np.ndarray:
     """Two bench questions (espeak-ng) with silence around them, float32 16 kHz."""
-    from appliance.bench_asr_bias import QUESTIONS, spoken
+    from appliance.bench.asr_bias import QUESTIONS, spoken
 
     parts = [np.zeros(8000, np.int16)]
     for q in QUESTIONS[:2]:
@@ -179,7 +179,7 @@ def check_tts(caps: Any) -> dict[str, Any]:
 
 def check_asr(caps: Any) -> dict[str, Any]:
     """WER on the bench questions: CTranslate2 on CUDA (float16) vs the CPU (int8)."""
-    from appliance.bench_asr_bias import QUESTIONS, score
+    from appliance.bench.asr_bias import QUESTIONS, score
     from appliance.engines.asr.whisper import WhisperAsr
     from appliance.runtime.plan import ct2_cuda_devices
 

@@ -10,7 +10,7 @@ safety on the sentence encoder, QA, TTS, lip-sync), warmed up and through one
 spoken turn, measured in a fresh interpreter so the other benches' models do
 not count, against the Orin Nano 8 GB budget.
 ``make bench`` merges it into ``build/bench.json``;
-``python -m appliance.bench_runtime`` prints it.
+``python -m appliance.bench.runtime`` prints it.
 """
 
 from __future__ import annotations
@@ -67,8 +67,8 @@ def _memory_probe(turns: int) -> dict[str, Any]:
     """In the probe process: load and warm as ``make run`` does, converse; report RSS."""
     import asyncio
 
-    from appliance.bench import question_wavs
-    from appliance.demo import _converse, check_question_wav
+    from appliance.app import check_question_wav, converse
+    from appliance.bench.speech_loop import question_wavs
     from appliance.engines.factory import create_engines, warm_up
     from appliance.settings import load
 
@@ -81,7 +81,7 @@ def _memory_probe(turns: int) -> dict[str, Any]:
     answered = 0
     for _, wav in question_wavs(engines, Path("build/bench-questions"), turns):
         question = check_question_wav(wav)
-        turn = asyncio.run(_converse(settings, engines, question, realtime=False))
+        turn = asyncio.run(converse(settings, engines, question, realtime=False))
         answered += bool(turn and turn.reply)
     # ru_maxrss is KiB on Linux; VmHWM is the same high-water mark where /proc exists
     peak_kb = _vm_kb("VmHWM") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -97,7 +97,7 @@ def bench_memory(quick: bool = False) -> dict[str, Any]:
     child runs :func:`_memory_probe` and prints one JSON line.
     """
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    command = [sys.executable, "-m", "appliance.bench_runtime", _PROBE_FLAG,
+    command = [sys.executable, "-m", "appliance.bench.runtime", _PROBE_FLAG,
                str(1 if quick else 5)]
     proc = subprocess.run(command, capture_output=True, text=True, env=env,
                           timeout=MEMORY_PROBE_TIMEOUT_S, check=False)

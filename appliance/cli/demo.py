@@ -12,35 +12,20 @@ from typing import Any
 
 import numpy as np
 
-from appliance import jsonout
-from appliance.app import Kiosk, TurnRecord
+from appliance.app import TurnRecord, check_question_wav, converse
 from appliance.engines.factory import Engines, create_engines, warm_up
 from appliance.errors import InputError
 from appliance.frames import VisemeCue
 from appliance.settings import Settings, load
-from hw.audio_in import SimMicrophone
-from hw.audio_out import SimSpeaker
-from hw.audio_util import WavFormatError, read_wav, resample, rms_dbfs, to_mono, write_wav
+from appliance.system import jsonout
+from hw.audio_util import write_wav
 
 SAMPLE_QUESTION = "Excuse me, where is the nearest toilet?"
-SILENCE_DBFS = -55.0
 
 
 def _status(msg: str, quiet: bool) -> None:
     if not quiet:
         print(msg, file=sys.stderr, flush=True)
-
-
-def check_question_wav(path: Path) -> np.ndarray:
-    """Read a visitor WAV as 16 kHz mono, or raise InputError with one clear line."""
-    try:
-        pcm, rate = read_wav(path)
-    except WavFormatError as exc:
-        raise InputError(str(exc)) from exc
-    mono = np.asarray(resample(to_mono(pcm), rate, 16_000), dtype=np.int16)
-    if rms_dbfs(mono) < SILENCE_DBFS and np.abs(mono).max(initial=0) < 300:
-        raise InputError(f"{path}: the recording is silent (no speech to answer)")
-    return mono
 
 
 def synthesize_question(engines: Engines, text: str, path: Path) -> Path:
@@ -95,7 +80,7 @@ def run_demo(args: argparse.Namespace) -> int:
         files["question_wav"] = str(path)
         _status(f"visitor (TTS voice) asks: {text!r}", quiet)
         question = check_question_wav(path)
-    turn = asyncio.run(_converse(settings, engines, question, realtime=not args.fast))
+    turn = asyncio.run(converse(settings, engines, question, realtime=not args.fast))
     if turn is None:
         raise InputError(f"{args.wav or 'the question'}: no speech was heard in the recording")
     files.update(_write_outputs(turn, out))
@@ -112,19 +97,6 @@ def run_demo(args: argparse.Namespace) -> int:
     else:
         _print_human(report)
     return 0
-
-
-async def _converse(
-    settings: Settings, engines: Engines, question: np.ndarray, realtime: bool
-) -> TurnRecord | None:
-    mic = SimMicrophone(question, realtime=realtime, tail_s=1.0)
-    speaker = SimSpeaker(engines.tts.sample_rate, realtime=realtime)
-    kiosk = Kiosk(settings, engines, mic, speaker)
-    recorder = await kiosk.run(timeout=120)
-    heard = [t for t in sorted(recorder.turns.values(), key=lambda t: t.turn_id) if t.transcript]
-    answered = [t for t in heard if t.reply]
-    chosen = answered or heard
-    return chosen[-1] if chosen else None
 
 
 def _write_outputs(turn: TurnRecord, out: Path) -> dict[str, str]:
@@ -176,10 +148,10 @@ def _print_human(r: dict[str, Any]) -> None:
 def speak(settings: Settings, text: str, *, style: str, out: Path, stem: str,
           play: bool) -> dict[str, Any]:
     """Synthesize ``text`` with lip-sync, write ``<stem>.wav`` + visemes, play it."""
-    from appliance.behavior.style import prosody_for
-    from appliance.devices import open_audio
+    from appliance.devices.audio import open_audio
     from appliance.engines.lipsync.phonemes import PhonemeLipSync
     from appliance.engines.tts import create_tts
+    from appliance.language.style import prosody_for
 
     tts = create_tts(settings.tts)
     lipsync = PhonemeLipSync(settings.lipsync.min_cue_ms / 1000)
@@ -226,7 +198,7 @@ def run_say(args: argparse.Namespace) -> int:
 
 def run_announce(args: argparse.Namespace) -> int:
     """``kiosk announce NOTICE.json``: the live script of a service notice, spoken."""
-    from appliance.announce import load_notice, make_script
+    from appliance.language.announce import load_notice, make_script
     from appliance.sitepack import default_sitepack_dir, load_sitepack
 
     settings, _ = load()

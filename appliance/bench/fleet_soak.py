@@ -18,7 +18,7 @@ At the end every QoS 1 event must be stored exactly once and every command
 answered exactly once. ``make soak`` runs 10 minutes and writes the area
 ``fleet_soak`` into ``build/bench.json``; the test suite runs a 90 s version::
 
-    python -m appliance.fleet.soak --duration 600 --agents 50
+    python -m appliance.bench.fleet_soak --duration 600 --agents 50
 """
 
 from __future__ import annotations
@@ -530,7 +530,7 @@ def run(duration_s: float = 600.0, agents: int = 50, work: Path | None = None) -
 
 
 def main(argv: list[str] | None = None) -> int:
-    from appliance.bench import _machine, _now, _write, merge_figures
+    from appliance.bench.main import _machine, _now, _write, merge_figures
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=600.0, help="seconds [%(default)s]")

@@ -83,7 +83,7 @@ def choose_audio(settings: AudioSettings, sample_rate: int,
                              out_dir=sim_output_dir(settings))
     speaker.volume = settings.volume
     if array is not None and array.enabled:
-        from appliance.hardware import build_array_microphone
+        from appliance.devices.hardware import build_array_microphone
 
         mic = build_array_microphone(settings, array)
         mic.attach_speaker(speaker)

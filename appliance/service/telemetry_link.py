@@ -66,7 +66,7 @@ class TelemetryLink:
         if jpeg is not None:
             agent.register_command("screenshot", lambda _args: builtins.screenshot(jpeg))
         self.on_restart: Callable[[], None] | None = None
-        from appliance.fleet_config import FleetConfigApplier
+        from appliance.service.fleet_config import FleetConfigApplier
 
         self.config = FleetConfigApplier(kiosk, agent.config.active["config"],
                                          self._restart_soon, builtins.under_systemd())

@@ -4,7 +4,7 @@ Neither check needs a running systemd: ``verify`` runs against a throwaway
 root holding the host's own unit files, the kiosk units and stub executables
 for the commands the units start (so the check works before the kiosk is
 installed), and ``security --offline=true`` scores a unit file by itself.
-Used by the tests and by ``appliance/bench_system.py``.
+Used by the tests and by ``appliance/bench/system.py``.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from appliance.metrics import word_error_rate
+from appliance.system.metrics import word_error_rate
 from hw.array_geometry import ArrayGeometry, bearing_error
 from hw.array_sim import KIOSK_LINE, VISITOR_LINE, mix_scene, power, spoken
 from hw.echo import AcousticFrontEnd, webrtc_available

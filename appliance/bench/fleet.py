@@ -11,7 +11,7 @@ own SQLite store, as shards of one database would be):
 * ``agent``: one real :class:`TelemetryAgent` sending health through its
   outbox: CPU ms and RSS per health message, and outbox replay after an outage.
 
-Run: ``python -m appliance.bench_fleet [--quick]``.
+Run: ``python -m appliance.bench.fleet [--quick]``.
 """
 
 from __future__ import annotations

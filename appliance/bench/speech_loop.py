@@ -1,43 +1,27 @@
-"""``make bench``: measure the kiosk and write ``build/bench.json``.
+"""The ``speech_loop`` bench area: the whole kiosk on spoken questions.
 
-Each area is one nested object. The speech loop is measured here; every other
-area lives in a module ``appliance/bench_<area>.py`` with ``run(quick) -> dict``
-and is merged in. Figures already in the file are kept unless re-measured.
-
-    python -m appliance.bench                 # everything
-    python -m appliance.bench --only speech_loop --quick
+Per-stage latency, real-time factors, word error rate and split questions, in the
+kiosk's own Piper voice and, where espeak-ng is installed, in a voice it never trained on
+(with and without a pause mid-question). ``question_wavs`` is shared with the runtime bench.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import datetime as dt
-import importlib
-import json
-import logging
-import os
-import pkgutil
-import platform
 import resource
 import shutil
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-import appliance
 from appliance.app import Kiosk, TurnRecord
 from appliance.engines.factory import Engines, create_engines, warm_up
-from appliance.metrics import percentiles, word_error_rate
 from appliance.settings import Settings
+from appliance.system.metrics import percentiles, word_error_rate
 from hw.audio_in import SimMicrophone
 from hw.audio_out import SimSpeaker
 from hw.audio_util import read_wav, resample, to_mono, write_wav
-
-logger = logging.getLogger(__name__)
 
 QUESTIONS = [
     "Where is the nearest toilet?",
@@ -61,19 +45,6 @@ QUESTIONS = [
     "Can you say that again please?",
     "Goodbye and have a nice day.",
 ]
-
-
-def _machine() -> dict[str, Any]:
-    cpu = platform.processor()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"platform": platform.platform(), "python": platform.python_version(),
-            "cpu": cpu, "cores": os.cpu_count(), "kiosk": appliance.__version__}
 
 
 def question_wavs(engines: Engines, cache: Path, count: int) -> list[tuple[str, Path]]:
@@ -182,7 +153,7 @@ def _loop_figures(settings: Settings, engines: Engines,
     }
 
 
-def bench_speech_loop(quick: bool = False) -> dict[str, Any]:
+def run(quick: bool = False) -> dict[str, Any]:
     """The speech loop on the questions in the kiosk's own Piper voice, and under
     ``unseen_voice`` the same questions in an espeak-ng voice (where it is installed)."""
     settings = Settings()
@@ -206,85 +177,3 @@ def bench_speech_loop(quick: bool = False) -> dict[str, Any]:
         "engines": engines.describe(),
     })
     return result
-
-
-def area_modules() -> dict[str, str]:
-    """``bench_<area>`` modules shipped in the package: area -> module name."""
-    found = {}
-    for mod in pkgutil.iter_modules(appliance.__path__):
-        if mod.name.startswith("bench_"):
-            found[mod.name.removeprefix("bench_")] = f"appliance.{mod.name}"
-    return found
-
-
-def merge_figures(old: Any, new: dict[str, Any]) -> dict[str, Any]:
-    """``new`` over ``old``, recursively: a figure this run did not measure (another
-    machine's GPU backend, an area's optional part) stays in the file."""
-    if not isinstance(old, dict):
-        return new
-    merged = dict(old)
-    merged.pop("error", None)
-    merged.pop("error_at", None)
-    for key, value in new.items():
-        merged[key] = merge_figures(old.get(key), value) if isinstance(value, dict) else value
-    return merged
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def _write(out: Path, data: dict[str, Any]) -> None:
-    """Atomically replace ``out`` with ``data`` plus the machine and the date."""
-    data["machine"] = _machine()
-    data["date"] = dt.date.today().isoformat()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    tmp.replace(out)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="kiosk-bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", default="build/bench.json", help="JSON file to update")
-    parser.add_argument("--only", action="append", help="measure only this area (repeatable)")
-    parser.add_argument("--quick", action="store_true", help="small samples (smoke test)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING)
-    out = Path(args.out)
-    data: dict[str, Any] = json.loads(out.read_text()) if out.exists() else {}
-    areas: dict[str, Any] = {"speech_loop": bench_speech_loop}
-    for area, module in area_modules().items():
-        areas[area] = module
-    failed = 0
-    for area, runner in areas.items():
-        if args.only and area not in args.only:
-            continue
-        print(f">> bench {area}...", file=sys.stderr, flush=True)
-        started = time.monotonic()
-        try:
-            fn = runner if callable(runner) else importlib.import_module(runner).run
-            result = fn(quick=args.quick)
-        except Exception as exc:  # one broken area must not lose the others' figures
-            logger.exception("bench %s failed", area)
-            failed += 1
-            # keep the last good figures of this area, and say why they were not renewed
-            result = dict(data.get(area) or {})
-            result["error"] = repr(exc)[:500]
-            result["error_at"] = _now()
-            data[area] = result
-            _write(out, data)
-            continue
-        result["measured_at"] = _now()
-        result["bench_seconds"] = round(time.monotonic() - started, 1)
-        result["quick"] = bool(args.quick)
-        print(json.dumps({area: result}, indent=1), file=sys.stderr)
-        data[area] = merge_figures(data.get(area), result)
-        _write(out, data)  # after every area: a crash later loses nothing measured
-    print(f"wrote {out}", file=sys.stderr)
-    return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

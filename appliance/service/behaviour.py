@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from appliance.app import Kiosk
     from appliance.avatar.live import LiveAvatar
     from appliance.engines.vision.engine import VisionEngine
-    from appliance.telemetry_link import TelemetryLink
+    from appliance.service.telemetry_link import TelemetryLink
     from hw.camera import Camera
     from hw.display import DisplayController
 
@@ -38,7 +38,7 @@ def presence_parts(settings: Settings) -> tuple[Camera | None, VisionEngine | No
         logger.warning("camera: sim with no video ([camera] sim_source is empty): nobody will "
                        "be seen; the kiosk answers whoever speaks")
         return None, None
-    from appliance.hardware import build_camera, build_vision
+    from appliance.devices.hardware import build_camera, build_vision
 
     rate = min(float(cam.fps), settings.behavior.vision_fps)
     try:
@@ -54,7 +54,7 @@ def presence_parts(settings: Settings) -> tuple[Camera | None, VisionEngine | No
 
 def display_controller(settings: Settings) -> DisplayController | None:
     """The screen's brightness control (sim where there is none)."""
-    from appliance.hardware import build_display
+    from appliance.devices.hardware import build_display
 
     try:
         ctl = build_display(settings.display)
@@ -83,7 +83,7 @@ def start_behaviour(kiosk: Kiosk, avatar: LiveAvatar | None = None,
     runner.start()
     if agent is not None:
         register_staff_commands(runner, agent, asyncio.get_running_loop())
-        from appliance.telemetry_link import kiosk_health
+        from appliance.service.telemetry_link import kiosk_health
 
         agent.set_health_source(lambda: {**kiosk_health(kiosk), **runner.health()})
     return runner

@@ -8,7 +8,7 @@ word errors / total words) after the kiosk's WER normalisation (plus harbour ->
 harbor, a spelling, not a mishearing); ``name_recall`` is the share of the site names
 in the questions that come out spelled right.
 
-``python -m appliance.bench_asr_bias`` prints the JSON. The synthesized WAVs are cached
+``python -m appliance.bench.asr_bias`` prints the JSON. The synthesized WAVs are cached
 under ``build/asr_bias/``.
 """
 
@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from appliance.metrics import normalize_words, word_error_rate
+from appliance.system.metrics import normalize_words, word_error_rate
 
 QUESTIONS: tuple[str, ...] = (
     "Which exit for the hotels on Queen's Road?",

@@ -25,7 +25,7 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def _add_demo(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from appliance.demo import run_demo
+    from appliance.cli.demo import run_demo
 
     p = sub.add_parser(
         "demo", help="run one spoken question through the whole loop",
@@ -47,7 +47,7 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
 
 def _speech_options(p: argparse.ArgumentParser) -> None:
     """Options shared by the commands that speak a line (say, announce)."""
-    from appliance.behavior.style import STYLES
+    from appliance.language.style import STYLES
 
     p.add_argument("--out", default="out", help="where to write the files (default: ./out)")
     p.add_argument("--style", default="neutral", choices=STYLES,
@@ -57,7 +57,7 @@ def _speech_options(p: argparse.ArgumentParser) -> None:
 
 
 def _add_say(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from appliance.demo import run_say
+    from appliance.cli.demo import run_say
 
     p = sub.add_parser("say", help="speak a line with lip-sync (speaker test)",
                        description="Synthesize TEXT, play it on the configured speaker (the sim "
@@ -69,7 +69,7 @@ def _add_say(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _add_announce(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from appliance.demo import run_announce
+    from appliance.cli.demo import run_announce
 
     p = sub.add_parser("announce", help="speak a service notice as a fluent announcement",
                        description="Turn a structured notice (JSON: what, where, when, advice) "
@@ -82,7 +82,7 @@ def _add_announce(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def _add_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from appliance.daemon import run_service
+    from appliance.service.daemon import run_service
 
     p = sub.add_parser("run", help="the long-running appliance process",
                        description="Load /etc/kiosk/kiosk.toml (KIOSK_ROOT re-roots it), the "
@@ -133,7 +133,7 @@ def _add_extensions(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     """Sub-commands contributed by other subsystems (site packs, NLU, ...)."""
     import importlib
 
-    for module in ("appliance.cli_nlu", "appliance.bootloop"):
+    for module in ("appliance.cli.nlu", "appliance.system.bootloop"):
         try:
             mod = importlib.import_module(module)
         except ImportError:
@@ -151,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     base = 1 if service else 0
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose + base, 2)]
     if service:
-        from appliance.journal import hold_startup_records, setup_logging, under_systemd
+        from appliance.system.journal import hold_startup_records, setup_logging, under_systemd
 
         setup_logging(level)  # structured journal fields under systemd
         if args.command == "run" and not under_systemd():

@@ -11,7 +11,7 @@ import logging
 import time
 from typing import Any
 
-from appliance import unitcheck
+from appliance.system import unitcheck
 
 logger = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """`kiosk` subcommands for understanding and answering: sitepack check, understand, ask, chat,
 announce.
 
-The lead's ``appliance/cli.py`` registers them with :func:`add_commands`; until then
-they run as ``python -m appliance.cli_nlu ...``. Every command takes ``--json``;
+The lead's ``appliance/cli/main.py`` registers them with :func:`add_commands`; until then
+they run as ``python -m appliance.cli.nlu ...``. Every command takes ``--json``;
 ``understand`` and ``ask`` read one utterance per line from stdin when given ``-``.
 """
 
@@ -16,9 +16,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from appliance import jsonout
 from appliance.behavior.utterance import check_line
 from appliance.errors import KioskError
+from appliance.system import jsonout
 
 logger = logging.getLogger(__name__)
 
@@ -205,7 +205,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def cmd_announce(args: argparse.Namespace) -> int:
     out: TextIO = sys.stdout
-    from appliance.announce import load_notice, make_script_steps
+    from appliance.language.announce import load_notice, make_script_steps
     from appliance.sitepack import load_sitepack
 
     pack = load_sitepack(_pack_dir(args.sitepack))
