@@ -70,8 +70,7 @@ def install(bundle: Path, progress: Progress | None = None,
 def build(progress: Progress | None = None) -> list[dict[str, Any]]:
     """Build the recipe models (cached) and, where TensorRT exists, their engines."""
     from appliance.runtime.manifest import load_manifest
-    from appliance.runtime.recipes import ensure_built
-    from appliance.runtime.trt_build import build_engines_for
+    from appliance.runtime.recipes import build_engines_for, ensure_built
 
     specs = [s for s in load_manifest() if s.source.kind == "recipe"]
     results: list[dict[str, Any]] = []

@@ -21,7 +21,8 @@ import numpy as np
 from appliance.runtime.errors import ModelNotFoundError
 from appliance.runtime.factory import create_session
 from appliance.runtime.manifest import ModelSpec, load_manifest
-from appliance.runtime.recipes import Progress, ensure_built
+from appliance.runtime.recipebook import Progress
+from appliance.runtime.recipes import ensure_built
 from appliance.runtime.session import Session
 from appliance.runtime.store import file_sha256, installed_dir, read_sidecar, resolve, sha256_file
 from appliance.runtime.tokenizer import MAX_TOKENS, load_tokenizer, tokenize

@@ -23,7 +23,7 @@ import numpy as np
 
 from appliance.runtime.errors import EngineLoadError
 from appliance.runtime.manifest import ModelSpec
-from appliance.runtime.recipes import Progress
+from appliance.runtime.recipebook import Progress
 from appliance.runtime.store import package_dir
 
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")

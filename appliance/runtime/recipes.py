@@ -22,12 +22,13 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from appliance.runtime.errors import ManifestError, ModelNotFoundError
-from appliance.runtime.manifest import REPO_ROOT, ModelSpec, load_manifest, tomllib
+from appliance.runtime.manifest import ModelSpec, load_manifest
+from appliance.runtime.recipebook import Builder, Progress, load_recipe
 from appliance.runtime.store import (
     built_dir,
     check_files,
@@ -40,28 +41,6 @@ from appliance.runtime.store import (
 )
 
 logger = logging.getLogger(__name__)
-
-Progress = Callable[[str], None]
-Builder = Callable[[ModelSpec, dict[str, Any], Path, Progress], dict[str, Any]]
-
-
-def recipes_dir() -> Path:
-    return REPO_ROOT / "models" / "recipes"
-
-
-def recipe_path(name: str) -> Path:
-    path = recipes_dir() / f"{name}.toml"
-    if not path.exists():
-        raise ManifestError(f"recipe {name!r} not found at {path}")
-    return path
-
-
-def load_recipe(name: str) -> dict[str, Any]:
-    path = recipe_path(name)
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    data["_dir"] = str(path.parent)
-    return data
-
 
 def _builders() -> dict[str, Builder]:
     from appliance.runtime.encoder_recipe import build_sentence_encoder
@@ -150,6 +129,27 @@ def ensure_built(spec: ModelSpec, progress: Progress | None = None, *, force: bo
     return folder
 
 
+def build_engines_for(spec: ModelSpec, say: Progress) -> dict[str, Any]:
+    """``make models`` step: build (or find cached) engines for every GPU precision."""
+    from appliance.runtime.backends import TENSORRT, probe
+    from appliance.runtime.factory import create_session
+
+    caps = probe()
+    if not caps.native_tensorrt:
+        why = caps.notes.get(TENSORRT) or caps.notes.get("gpu") or caps.notes.get("pycuda")
+        say(f"TensorRT engines skipped ({why}); the device builds them at first start")
+        return {"skipped": why}
+    out: dict[str, Any] = {}
+    for precision in ("fp16", "int8"):
+        if precision not in spec.precisions:
+            continue
+        say(f"TensorRT {precision} engine (cached under the engine cache if built before)")
+        sess = create_session(spec, precision, backend=TENSORRT)
+        out[precision] = sess.describe()
+        sess.close()
+    return out
+
+
 def _printer(name: str) -> Progress:
     def say(msg: str) -> None:
         print(f"   {name}: {msg}", file=sys.stderr, flush=True)
@@ -176,8 +176,6 @@ def main(argv: list[str] | None = None) -> int:
             s for s in manifest if s.source.kind == "recipe"
         ]
         summary: dict[str, Any] = {}
-        from appliance.runtime.trt_build import build_engines_for
-
         for spec in specs:
             print(f">> {spec.name}: recipe {spec.source.recipe}", file=sys.stderr, flush=True)
             say = _printer(spec.name)

@@ -26,6 +26,7 @@ from typing import Any
 
 from appliance.runtime.errors import ModelHashError, ModelNotFoundError
 from appliance.runtime.manifest import REPO_ROOT, Manifest, ModelSpec, load_manifest
+from appliance.runtime.recipebook import recipe_path
 from appliance.settings import state_dir
 
 logger = logging.getLogger(__name__)
@@ -92,8 +93,6 @@ def write_sidecar(folder: Path, data: dict[str, Any]) -> None:
 
 def recipe_key(spec: ModelSpec) -> str:
     """Build-cache key of a recipe model: its recipe text + its inputs' hashes."""
-    from appliance.runtime.recipes import recipe_path  # local: recipes imports store
-
     h = hashlib.sha256()
     h.update(recipe_path(spec.source.recipe).read_bytes())
     for rel, digest in sorted(spec.source.inputs.items()):

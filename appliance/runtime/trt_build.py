@@ -26,7 +26,6 @@ from typing import Any
 
 from appliance.runtime.engine_cache import EngineCache, EngineKey
 from appliance.runtime.manifest import ModelSpec
-from appliance.runtime.recipes import Progress
 
 logger = logging.getLogger(__name__)
 
@@ -182,24 +181,3 @@ def build_engine(
         tmp_timing.write_bytes(bytes(timing.serialize()))
         os.replace(tmp_timing, timing_path)
         return bytes(serialized)
-
-
-def build_engines_for(spec: ModelSpec, say: Progress) -> dict[str, Any]:
-    """``make models`` step: build (or find cached) engines for every GPU precision."""
-    from appliance.runtime.backends import TENSORRT, probe
-    from appliance.runtime.factory import create_session
-
-    caps = probe()
-    if not caps.native_tensorrt:
-        why = caps.notes.get(TENSORRT) or caps.notes.get("gpu") or caps.notes.get("pycuda")
-        say(f"TensorRT engines skipped ({why}); the device builds them at first start")
-        return {"skipped": why}
-    out: dict[str, Any] = {}
-    for precision in ("fp16", "int8"):
-        if precision not in spec.precisions:
-            continue
-        say(f"TensorRT {precision} engine (cached under the engine cache if built before)")
-        sess = create_session(spec, precision, backend=TENSORRT)
-        out[precision] = sess.describe()
-        sess.close()
-    return out

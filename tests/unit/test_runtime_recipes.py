@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from appliance.runtime import recipes
+from appliance.runtime import recipebook, recipes
 from appliance.runtime.errors import ModelNotFoundError
 from appliance.runtime.manifest import ModelSpec, SourceSpec
 from appliance.runtime.session import ort_provider_options
@@ -27,7 +27,7 @@ def recipe_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[ModelS
     sys.modules.pop("kiosk_tiny_models", None)
     (tmp_path / "recipes").mkdir()
     (tmp_path / "recipes" / "copy.toml").write_text('kind = "copy"\n')
-    monkeypatch.setattr(recipes, "recipes_dir", lambda: tmp_path / "recipes")
+    monkeypatch.setattr(recipebook, "recipes_dir", lambda: tmp_path / "recipes")
     monkeypatch.setenv("KIOSK_MODEL_CACHE", str(tmp_path / "cache"))
     builds: list[int] = []
 
