@@ -18,7 +18,7 @@ import numpy as np
 from hw.audio_in import AudioInput, MicrophoneError, SimMicrophone
 from hw.audio_out import AudioOutput, SimSpeaker, SpeakerError
 from hw.audio_util import resample, rms_dbfs
-from provisioning.selftest import CheckContext, CheckResult, host_path
+from provisioning.checks import CheckContext, CheckResult, host_path
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from appliance import settings as app_settings
 from appliance.sitepack import check_sitepack as check_pack_files
+from provisioning.checks import CheckContext, CheckResult
 from provisioning.paths import config_path, site_dir
-from provisioning.selftest import CheckContext, CheckResult
 
 
 def check_config(ctx: CheckContext) -> CheckResult:

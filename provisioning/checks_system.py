@@ -1,6 +1,6 @@
 """System self-tests: camera, display, GPU, models, MQTT, disk, temperature.
 
-Each reads the host through :func:`provisioning.selftest.host_path`, so a
+Each reads the host through :func:`provisioning.checks.host_path`, so a
 machine (or a scratch ``KIOSK_ROOT``) without the device gets the sim result,
 which says so.
 """
@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 
 from provisioning import enroll, identity, models
+from provisioning.checks import CheckContext, CheckResult, host_path
 from provisioning.errors import ProvisionError
 from provisioning.paths import atomic_write, selftest_dir, state_dir
-from provisioning.selftest import CheckContext, CheckResult, host_path
 
 
 def _video_devices() -> list[str]:

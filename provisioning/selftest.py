@@ -17,53 +17,14 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from appliance.settings import Settings, kiosk_root
+from provisioning.checks import STATUSES, Check, CheckContext, CheckResult
 from provisioning.paths import atomic_write, selftest_dir
 
 logger = logging.getLogger(__name__)
-
-STATUSES = ("pass", "warn", "fail", "skip")
-@dataclass
-class CheckResult:
-    """One check's outcome. ``sim`` is True when it ran on a sim twin."""
-
-    name: str
-    status: str
-    detail: str
-    sim: bool = False
-    data: dict[str, Any] = field(default_factory=dict)
-    duration_ms: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.status not in STATUSES:
-            raise ValueError(f"unknown status {self.status!r}")
-
-
-@dataclass(frozen=True)
-class CheckContext:
-    settings: Settings
-    quick: bool = False
-    force_sim: bool = False
-    """Use the sim twins even where real devices exist."""
-    strict: bool = False
-    """A sim microphone, speaker or camera (or no site pack) is a failure."""
-
-
-Check = Callable[[CheckContext], CheckResult]
-
-
-def host_path(relative: str) -> Path:
-    """A host path (``sys/...``, ``dev/...``, ``proc/...``) under ``KIOSK_ROOT``.
-
-    With a scratch ``KIOSK_ROOT`` no devices are seen, so every check uses its
-    sim twin; tests put fake sysfs files there.
-    """
-    return kiosk_root() / relative
-
 
 def registry() -> dict[str, Check]:
     """Every check by name, in the order they run."""
