@@ -29,6 +29,7 @@ import psutil
 from appliance.fleet.client import BrokerConfig, FleetClient
 from appliance.fleet.simdevices import SimDevice, device_context
 from appliance.settings import TelemetrySettings
+from appliance.telemetry import builtins
 from appliance.telemetry.mosquitto import FLEET_USER, MosquittoBroker
 from appliance.telemetry.pki import CertAuthority
 
@@ -151,6 +152,7 @@ def _agent_cost(broker_conf: BrokerConfig, ca: CertAuthority, broker: MosquittoB
             cert_file=str(issued.cert), key_file=str(issued.key), heartbeat_s=3600,
             health_min_interval_s=3600, backoff_initial_s=0.2, backoff_max_s=1.0),
             site=SITE, device_id="bench-agent", data_dir=work / "agent")
+        builtins.install(agent)  # rebirth, selftest, logs
         agent.start()
         agent.wait_connected(10)
         time.sleep(1.0)

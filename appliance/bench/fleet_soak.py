@@ -44,7 +44,7 @@ import paho.mqtt.client as mqtt
 
 from appliance.fleet.client import BrokerConfig
 from appliance.settings import TelemetrySettings
-from appliance.telemetry import link
+from appliance.telemetry import builtins, link
 from appliance.telemetry.agent import TelemetryAgent
 from appliance.telemetry.mosquitto import MosquittoBroker
 from appliance.telemetry.pki import CertAuthority, Issued
@@ -254,6 +254,7 @@ class Soak:
                 health_min_interval_s=3600, backoff_initial_s=0.2, backoff_max_s=2.0)
             agent = TelemetryAgent(settings, site=SITE, device_id=dev,
                                    data_dir=self.work / "agents" / dev)
+            builtins.install(agent)  # rebirth, selftest, logs
             agent.register_command("say", lambda args: {"said": str(args.get("text", ""))})
             agent.start()
             self.agents[dev] = agent

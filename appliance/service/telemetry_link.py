@@ -151,6 +151,7 @@ def start_telemetry(kiosk: Kiosk, loop: asyncio.AbstractEventLoop,
 
         settings = dataclasses.replace(kiosk.settings, telemetry=tel)
         agent = TelemetryAgent.from_settings(settings)
+        builtins.install(agent)  # rebirth, selftest, logs
         link = TelemetryLink(kiosk, agent, loop, avatar)
         if hasattr(kiosk.engines.qa, "on_event"):
             kiosk.engines.qa.on_event = link.on_kiosk_event

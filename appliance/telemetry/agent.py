@@ -32,7 +32,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from appliance.settings import Settings, TelemetrySettings, state_dir
-from appliance.telemetry import builtins, link
+from appliance.telemetry import link
 from appliance.telemetry.agent_io import AgentIO, cert_path
 from appliance.telemetry.backoff import Backoff, LinkWatch
 from appliance.telemetry.commands import CommandHandler, CommandRouter
@@ -116,7 +116,6 @@ class TelemetryAgent(AgentIO):
         self.stats = {"reconnects": 0, "sent": 0, "acked": 0, "rejected": 0, "expired": 0,
                       "dead": 0, "unheard": 0, "reply_unheard": 0, "reply_dropped": 0,
                       "unrouted": 0, "last_error": ""}
-        builtins.install(self)
 
     @classmethod
     def from_settings(cls, settings: Settings, data_dir: Path | None = None) -> TelemetryAgent:

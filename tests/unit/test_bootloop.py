@@ -19,7 +19,7 @@ from appliance.system.bootloop import (
     GuardState,
     decide,
 )
-from appliance.telemetry import TelemetryAgent
+from appliance.telemetry import TelemetryAgent, builtins
 
 T0 = 1_800_000_000.0
 
@@ -119,6 +119,7 @@ def test_next_start_reports_out_of_service_once_through_the_outbox(root: Path) -
     bootloop.guard(now=T0 + 600)
     agent = TelemetryAgent(TelemetrySettings(enabled=True), site="s", device_id="dev-1",
                            data_dir=root / "var/lib/kiosk/telemetry")
+    builtins.install(agent)  # rebirth, selftest, logs
     try:
         daemon._report_out_of_service(agent.publish_event)
         daemon._report_out_of_service(agent.publish_event)  # taken once: not sent again

@@ -10,7 +10,7 @@ import pytest
 from fleet_helpers import FLEET_IDENTITIES, SITE, Pki, Recorder, agent_settings, broker_config
 
 from appliance.fleet.client import FleetClient
-from appliance.telemetry import TelemetryAgent
+from appliance.telemetry import TelemetryAgent, builtins
 from appliance.telemetry.mosquitto import MosquittoBroker
 from appliance.telemetry.pki import CertAuthority
 
@@ -58,6 +58,7 @@ def make_agent(broker: MosquittoBroker, pki: Pki,
              **overrides: Any) -> TelemetryAgent:
         agent = TelemetryAgent(agent_settings(broker, pki, device_id, **overrides), site=SITE,
                                device_id=device_id, data_dir=data_dir or tmp_path / device_id)
+        builtins.install(agent)  # rebirth, selftest, logs
         agents.append(agent)
         if start:
             agent.start()

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from appliance.settings import TelemetrySettings
-from appliance.telemetry import TelemetryAgent
+from appliance.telemetry import TelemetryAgent, builtins
 
 
 def main() -> None:
@@ -26,6 +26,7 @@ def main() -> None:
     cfg = json.loads(Path(sys.argv[1]).read_text())
     agent = TelemetryAgent(TelemetrySettings(**cfg["telemetry"]), site=cfg["site"],
                            device_id=cfg["device_id"], data_dir=Path(cfg["data_dir"]))
+    builtins.install(agent)  # rebirth, selftest, logs
     runs = Path(cfg["runs_file"])
 
     def sleep(args: dict[str, Any]) -> dict[str, Any]:

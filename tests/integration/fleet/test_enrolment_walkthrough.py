@@ -30,7 +30,7 @@ from appliance.fleet.client import BrokerConfig
 from appliance.fleet.ingest import Ingester
 from appliance.fleet.store import FleetStore
 from appliance.settings import Settings
-from appliance.telemetry import TelemetryAgent
+from appliance.telemetry import TelemetryAgent, builtins
 from appliance.telemetry.enrolment import effective_telemetry
 from appliance.telemetry.mosquitto import free_port
 
@@ -162,6 +162,7 @@ def test_from_an_empty_folder_to_an_enrolled_kiosk(
     assert telemetry is not None and telemetry.cert_file == ""
     agent = TelemetryAgent(telemetry, site=SITE, device_id=DEVICE,
                            data_dir=tmp_path / "spool")
+    builtins.install(agent)  # rebirth, selftest, logs
     agent.register_command("say", lambda args: {"said": args["text"]})
     agent.start()
     try:

@@ -16,7 +16,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from appliance.settings import TelemetrySettings
-from appliance.telemetry import TelemetryAgent
+from appliance.telemetry import TelemetryAgent, builtins
 
 DEVICE = "dev-fuzz"
 BASE = f"kiosk/v1/site/{DEVICE}"
@@ -82,6 +82,7 @@ def test_no_payload_crashes_the_agent() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         agent = TelemetryAgent(TelemetrySettings(log_file=str(Path(tmp) / "none.log")),
                                site="site", device_id=DEVICE, data_dir=Path(tmp))
+        builtins.install(agent)  # rebirth, selftest, logs
         agent.register_command("say", lambda args: {"echo": args.get("text")})
 
         def hook(config: dict[str, Any]) -> None:

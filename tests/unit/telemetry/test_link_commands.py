@@ -31,6 +31,7 @@ from appliance.telemetry.commands import Command
 def agent(kiosk_root: Path) -> Iterator[TelemetryAgent]:
     made = TelemetryAgent(TelemetrySettings(enabled=True), site="s", device_id="dev-1",
                           data_dir=kiosk_root / "telemetry")
+    builtins.install(made)  # rebirth, selftest, logs
     yield made
     made.stop()
 
