@@ -3,6 +3,7 @@
 Usage from the kiosk (all methods are thread-safe and never block on the network)::
 
     agent = TelemetryAgent.from_settings(settings)
+    builtins.install(agent)                        # rebirth, selftest, logs (telemetry.builtins)
     agent.set_health_source(lambda: {"engines": {...}, "conversation": {...}})
     agent.set_birth_source(lambda: {"engines": {...}, "models": {...}})
     agent.register_command("say", lambda args: speak(args["text"]))
