@@ -5,5 +5,5 @@ snapshot, the out-of-service report); ``behaviour`` wires the behaviour runner t
 the display, the live avatar and the staff commands; ``telemetry_link`` joins the kiosk to the
 telemetry agent (health, events, remote commands); ``fleet_config`` applies a config the fleet
 pushed, live or by a clean restart. It may import ``app``, ``avatar``, ``behavior``,
-``devices``, ``telemetry`` and everything below them; only ``cli`` and ``bench`` import it.
+``devices``, ``telemetry`` and everything below them; only ``cli`` imports it.
 """
