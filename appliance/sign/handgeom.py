@@ -19,7 +19,7 @@ import numpy as np
 from appliance.avatar import draw as d
 from appliance.sign.handshape import THUMB_BASE, Handshape, Vec3, finger_joints
 
-HAND_SCALE = 1.3
+HAND_SCALE = 1.5
 """Signing hands are drawn larger than the avatar's gesture hands: they must read at 2 m."""
 FINGER_R = (9.5, 9.8, 9.2, 8.2)
 PALM_TIPS_U = 128.0

@@ -106,7 +106,7 @@ T_SIDE: Vec3 = (64.0, 36.0, 8.0)
 """Alongside the index of a fist (A)."""
 T_UP: Vec3 = (96.0, 40.0, 2.0)
 """Straight up beside a fist (ten, thumbs up)."""
-T_OUT: Vec3 = (64.0, 92.0, 0.0)
+T_OUT: Vec3 = (60.0, 80.0, 0.0)
 """Stretched out from the palm (L, Y, 5)."""
 T_PARALLEL: Vec3 = (86.0, 50.0, 6.0)
 """Out and along the index (G, Q)."""

@@ -42,7 +42,7 @@ LOCATIONS: dict[str, tuple[float, float]] = {
     "chest": (0.0, 470.0), "chest_d": (110.0, 470.0), "chest_n": (-110.0, 470.0),
     "stomach": (0.0, 640.0), "neutral": (90.0, 560.0), "centre": (0.0, 560.0),
     "high": (130.0, 300.0), "side": (260.0, 520.0), "low": (80.0, 720.0),
-    "spell": (175.0, 270.0),
+    "spell": (205.0, 320.0),
 }
 """Named contact places in the signing frame (body units)."""
 
@@ -186,7 +186,7 @@ def parse(doc: dict[str, Any]) -> Lexicon:
 def load(language: str = "asl") -> Lexicon:
     """The packaged lexicon of ``language`` (``asl``), loaded once."""
     name = f"{language.lower()}.yaml"
-    res = resources.files("appliance.sign").joinpath("data", name)
+    res = resources.files("appliance.sign").joinpath("data").joinpath(name)
     if not res.is_file():
         raise FileNotFoundError(f"no sign lexicon for {language!r} (appliance/sign/data/{name})")
     with res.open("r", encoding="utf-8") as f:
