@@ -40,7 +40,7 @@ def test_accents_and_punctuation_are_dropped() -> None:
 
 
 def test_every_letter_is_a_distinct_hand() -> None:
-    seen = {}
+    seen: dict[tuple[object, ...], str] = {}
     for c in "abcdefghijklmnopqrstuvwxyz":
         (key,) = fingerspell.spell(c)
         sig = (SHAPES[key.dom.shape].vector(), key.dom.angle_deg, key.dom.turn_deg, key.move)
