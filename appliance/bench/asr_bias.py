@@ -50,7 +50,7 @@ QUESTIONS: tuple[str, ...] = (
 
 VOICES = ("en-us", "en-gb")
 _SPELLING = {"harbour": "harbor"}
-CACHE = Path(__file__).resolve().parents[1] / "build" / "asr_bias"
+CACHE = Path(__file__).resolve().parents[2] / "build" / "asr_bias"
 
 
 def _norm(text: str) -> str:

@@ -27,7 +27,7 @@ from appliance.frames import PhonemeTiming, VisemeCue
 
 SIZE = (1080, 1920)
 FPS = 30
-_FIXTURE = Path(__file__).resolve().parent.parent / "tests/fixtures/avatar/piper_reply.json"
+_FIXTURE = Path(__file__).resolve().parents[2] / "tests/fixtures/avatar/piper_reply.json"
 _TEXT = "Hello! Yes, the nearest toilet is on your left, just past the ticket gates."
 
 

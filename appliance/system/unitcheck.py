@@ -26,7 +26,7 @@ _EXPOSURE = re.compile(r"Overall exposure level for \S+:\s*([0-9.]+)")
 
 def units_dir() -> Path:
     """The ``systemd/`` folder of the source tree, else the installed unit folder."""
-    source = Path(__file__).resolve().parents[1] / "systemd"
+    source = Path(__file__).resolve().parents[2] / "systemd"
     return source if (source / "kiosk.service").exists() else HOST_UNITS
 
 
