@@ -18,7 +18,7 @@ from appliance.behavior.utterance import check_line
 from appliance.engines.nlu.keyword import KeywordNlu
 from appliance.engines.qa.events import KioskEvent
 from appliance.engines.qa.site_qa import SiteQa
-from appliance.engines.safety.cues import cue_verdict
+from appliance.engines.safety.cues import cue_verdict, is_foreign_cry
 from appliance.engines.safety.encoder import calibrate
 from appliance.engines.safety.fake import FakeSafety
 from appliance.engines.safety.keyword import KeywordSafety
@@ -54,6 +54,16 @@ def make_dialog(pack: SitePack, script: dict[str, Safety] | None = None,
 def test_cues_raise_a_question_never_an_alert(text: str) -> None:
     verdict = cue_verdict(text)
     assert verdict.action == "confirm" and verdict.cue
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("il y a un sac abandonné sur le quai", "suspicious_item"),
+    ("hay una mochila abandonada en el andén", "suspicious_item")])
+def test_a_danger_named_calmly_in_another_language_asks_with_its_category(
+        text: str, category: str) -> None:
+    verdict = cue_verdict(text)
+    assert verdict.action == "confirm" and verdict.category == category
+    assert is_foreign_cry(verdict.cue)  # the English encoder cannot read it: always ask
 
 
 @pytest.mark.parametrize("text", ["can you help me find the toilet", "where is the fire exit",

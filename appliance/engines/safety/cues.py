@@ -35,6 +35,15 @@ CRIES = {
     "brennt", "soccorso", "ambulanza", "aiutatemi", "mi segue", "coltello",
     "socorre", "ajuda", "me ajude", "fogo", "pomogite",
 }
+FOREIGN_DANGER = {
+    # a danger named in the visitor's own language, calmly, with no cry in it
+    "suspicious_item": {"sac abandonné", "bagage abandonné", "colis suspect",
+                        "colis abandonné", "bolsa abandonada", "mochila abandonada",
+                        "maleta abandonada", "paquete sospechoso", "herrenloser koffer",
+                        "herrenlose tasche", "verdächtiges paket", "borsa abbandonata",
+                        "valigia abbandonata", "pacco sospetto", "mala abandonada",
+                        "pacote suspeito"},
+}
 CRIES_CJK = {"救命", "帮帮我", "幫幫我", "救救我", "助けて", "たすけて", "도와주세요", "살려주세요",
              "살려줘"}
 DANGER_WORDS = {
@@ -60,8 +69,10 @@ DANGER_WORDS = {
     "self_harm": {"kill myself", "end my life", "want to die", "suicide", "suicidal",
                   "jump in front", "don't want to live", "hurt myself", "end it all"},
 }
+_FOREIGN = {c for words in FOREIGN_DANGER.values() for c in words}
 _WORD_CUES = [(c, "cry_for_help") for c in CRIES] + \
-    [(c, cat) for cat, words in DANGER_WORDS.items() for c in words]
+    [(c, cat) for table in (DANGER_WORDS, FOREIGN_DANGER) for cat, words in table.items()
+     for c in words]
 _RES = [(re.compile(rf"(?<![\w']){re.escape(c)}(?![\w'])"), c, cat) for c, cat in _WORD_CUES]
 _RES.sort(key=lambda r: r[2] == "cry_for_help")  # a named danger before a bare cry
 CUE_SCORE = 0.5
@@ -85,7 +96,7 @@ def find_cue(text: str) -> tuple[str, str] | None:
 
 def is_foreign_cry(cue: str) -> bool:
     """A cry the English sentence encoder cannot read: it asks whatever the model says."""
-    return cue in CRIES or cue in CRIES_CJK
+    return cue in CRIES or cue in CRIES_CJK or cue in _FOREIGN
 
 
 def cue_verdict(text: str) -> Safety:
