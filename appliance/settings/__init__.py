@@ -1,13 +1,22 @@
-"""Typed settings, one frozen dataclass per subsystem, one schema, one loader.
+"""Typed settings: one frozen dataclass per subsystem, declared in its own module; one loader.
 
-- :mod:`~appliance.settings.schema`: the dataclasses; each field's annotation
-  carries its type, range, allowed words or format.
+- One module per subsystem declares its kiosk.toml sections: :mod:`.audio`
+  (``[audio]``, ``[mic_array]``), :mod:`.speech` (``[vad]``, ``[asr]``, ``[tts]``,
+  ``[lipsync]``), :mod:`.nlu`, :mod:`.pipeline`, :mod:`.telemetry`, :mod:`.avatar`,
+  :mod:`.vision` (``[camera]``, ``[vision]``), :mod:`.display`, :mod:`.platform`,
+  :mod:`.behavior`. Each field's annotation carries its type, range, allowed
+  words or format, in the vocabulary of :mod:`~appliance.settings.fields`.
+- :mod:`~appliance.settings.schema`: :class:`Settings`, the whole file, assembled
+  from those sections (their order is the order ``config get`` prints).
 - :mod:`~appliance.settings.validate`: the one checker (pydantic), used by the
   file loader, ``kiosk-provision config set``, site overrides and the fleet's
   pushed config. :func:`validate_overrides` is its public entry point.
-- :mod:`~appliance.settings.layers`: effective settings from the layers
-  default < site < file < fleet, with each value's origin; never fails.
+- :mod:`~appliance.settings.layers`: the one loader: effective settings from the
+  layers default < site < file < fleet, with each value's origin; never fails.
 - :mod:`~appliance.settings.paths`: where every file lives (``KIOSK_ROOT``).
+
+The package imports only the standard library, pydantic and TOML readers: it sits
+one layer above ``hw``, beside ``errors``, ``frames`` and ``system``.
 
 A bad value never bricks the device: it is reported by key (with the value and
 what is allowed) and that key falls back to the layer below, the last good
@@ -16,6 +25,10 @@ kiosk.toml, or the default.
 
 from __future__ import annotations
 
+from appliance.settings.audio import AudioSettings, MicArraySettings
+from appliance.settings.avatar import AvatarSettings
+from appliance.settings.behavior import BehaviorSettings
+from appliance.settings.display import DisplaySettings
 from appliance.settings.layers import (
     LAYERS,
     EffectiveConfig,
@@ -26,6 +39,7 @@ from appliance.settings.layers import (
     remember_good,
     tomllib,
 )
+from appliance.settings.nlu import NluSettings
 from appliance.settings.paths import (
     config_path,
     default_log_path,
@@ -38,24 +52,11 @@ from appliance.settings.paths import (
     site_settings_path,
     state_dir,
 )
-from appliance.settings.schema import (
-    AsrSettings,
-    AudioSettings,
-    AvatarSettings,
-    BehaviorSettings,
-    CameraSettings,
-    DisplaySettings,
-    LipsyncSettings,
-    MicArraySettings,
-    NluSettings,
-    PipelineSettings,
-    PlatformSettings,
-    Settings,
-    TelemetrySettings,
-    TtsSettings,
-    VadSettings,
-    VisionSettings,
-)
+from appliance.settings.pipeline import PipelineSettings
+from appliance.settings.platform import PlatformSettings
+from appliance.settings.schema import Settings
+from appliance.settings.speech import AsrSettings, LipsyncSettings, TtsSettings, VadSettings
+from appliance.settings.telemetry import TelemetrySettings
 from appliance.settings.validate import (
     ConfigProblem,
     SettingsError,
@@ -66,6 +67,7 @@ from appliance.settings.validate import (
     leaf_keys,
     validate_overrides,
 )
+from appliance.settings.vision import CameraSettings, VisionSettings
 
 __all__ = [
     "LAYERS",

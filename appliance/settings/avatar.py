@@ -1,0 +1,32 @@
+"""``[avatar]``: the rendered face, its screen, stream and subtitles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from appliance.settings.fields import TABLE, Flag, Pixels, PortOrOff, rng
+
+
+@dataclass(frozen=True)
+class AvatarSettings:
+    __pydantic_config__ = TABLE
+
+    width: Pixels = 1080
+    """Screen width in pixels (native resolution; portrait 1080x1920 is the common kiosk)."""
+    height: Pixels = 1920
+    """Screen height in pixels."""
+    fps: Annotated[int, rng(1, 120)] = 30
+    """Frames per second the display loop paces to."""
+    window: Flag = True
+    """Show the fullscreen kiosk window (needs a display and a GUI build of OpenCV)."""
+    mjpeg_port: PortOrOff = 8090
+    """The avatar stream on 127.0.0.1:<port>, shown by `kiosk display` (and a technician's
+    preview); 0 = off (then the kiosk screen stays on "Starting...")."""
+    language: Literal["en", "zh", "ja", "ko", "zh-tw"] = "en"
+    """Subtitle face of the Noto CJK fonts (``en``, ``zh``, ``ja``, ``ko``, ``zh-tw``)."""
+    demo_width: Pixels = 1080
+    """Width of the demo's recorded out/demo.mp4."""
+    demo_height: Pixels = 1920
+    """Height of the demo's recorded out/demo.mp4."""
