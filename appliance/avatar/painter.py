@@ -87,11 +87,13 @@ class AvatarPainter:
 
     # --- the figure -----------------------------------------------------------
 
-    def paint(self, img: np.ndarray, pose: AvatarPose) -> None:
-        """Draw body, head, arms and hands."""
+    def paint(self, img: np.ndarray, pose: AvatarPose, arms: bool = True) -> None:
+        """Draw body, head, arms and hands (``arms=False``: the caller draws them later,
+        over something it puts on top of the figure)."""
         self._paint_body(img, pose)
         self._paint_head(img, pose)
-        self.paint_arms(img, pose)
+        if arms:
+            self.paint_arms(img, pose)
 
     def _paint_body(self, img: np.ndarray, pose: AvatarPose) -> None:
         b = pose.breath

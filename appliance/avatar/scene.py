@@ -1,7 +1,8 @@
 """The whole screen for time ``t``: background, avatar, answer media, subtitles, screens.
 
 :class:`Scene` owns an :class:`AvatarState` (the numbers) and draws it with an
-:class:`AvatarPainter`. Everything static is rendered once (background with its
+:class:`AvatarPainter` (the signing one, which draws signing arms while a reply is
+signed: :meth:`Scene.sign`). Everything static is rendered once (background with its
 halo, the subtitle panel, the media card, the subtitle pages, the out-of-service
 screen); a frame restores the stage from the cached background and paints only
 the figure and the subtitle highlight. Setters are thread-safe so the pipeline
@@ -20,13 +21,14 @@ import numpy as np
 
 from appliance.avatar import draw as d
 from appliance.avatar.layout import layout_for
-from appliance.avatar.painter import AvatarPainter
 from appliance.avatar.screens import attract_gestures, out_of_service_screen
 from appliance.avatar.subtitles import SubtitleTrack, render_line
 from appliance.avatar.text2action import GestureCue, gestures_from_reply, word_timings
 from appliance.avatar.timeline import AvatarState
 from appliance.avatar.visemes import Envelope
 from appliance.frames import PhonemeTiming, VisemeCue
+from appliance.sign.render import SigningPainter, face_pose
+from appliance.sign.reply import SignedReply
 from appliance.sitepack.screens import ScreenLines
 
 logger = logging.getLogger(__name__)
@@ -53,7 +55,8 @@ class Scene:
         self.layout = layout_for(*size)
         self.language = language
         self.state = AvatarState(seed)
-        self.painter = AvatarPainter(self.layout)
+        self.painter = SigningPainter(self.layout)
+        """The avatar's painter; it draws signing arms while a reply is signed."""
         self._lock = threading.Lock()
         self._bg = self._background()
         self._frame = self._bg.copy()
@@ -63,6 +66,7 @@ class Scene:
         self._media_path: str | None = None
         self._oos: np.ndarray | None = None
         self._attract_tracks: list[SubtitleTrack] = []
+        self._signed: tuple[SignedReply, SubtitleTrack] | None = None
 
     # --- static layers ------------------------------------------------------------
 
@@ -123,11 +127,36 @@ class Scene:
             self.state.speak(start, cues, planned, words, dur, text, envelope)
             self._subs = subs
 
+    def sign(self, start: float, text: str, language: str = "asl") -> float:
+        """Sign ``text`` from ``start`` as well as speaking it (see
+        :class:`SignedReply`): the arms sign, the face adds the sign's markers and the
+        subtitles follow the hands. Returns the scene time the hands are back at rest.
+        Asking again for the same start and text keeps the signing as it is."""
+        with self._lock:
+            cur = self._signed
+        if cur is not None and cur[0].start == start and cur[0].text == text \
+                and cur[0].language == language:
+            return cur[0].end
+        signed = SignedReply(text, start, language)  # built before the lock: a frame never waits
+        _, _, w, h = self.layout.subtitles
+        subs = SubtitleTrack(text, w, h, self.layout.font_px, self.language)
+        with self._lock:
+            self._signed = (signed, subs)
+        return signed.end
+
+    def stop_signing(self, t: float) -> None:
+        """The hands go back to rest from ``t`` (a new reply, a barge-in)."""
+        with self._lock:
+            if self._signed is not None:
+                self._signed[0].stop(t)
+
     def interrupt(self, t: float, heard: float | None = None) -> None:
-        """Barge-in: stop the lips and gestures now (``heard`` s into the reply, when the
-        audio clock knows), keep the words said so far."""
+        """Barge-in: stop the lips, gestures and signing now (``heard`` s into the reply,
+        when the audio clock knows), keep the words said so far."""
         with self._lock:
             self.state.interrupt(t, heard)
+            if self._signed is not None:
+                self._signed[0].stop(t)
 
     def heard(self, text: str) -> None:
         """Show what the avatar heard the visitor say."""
@@ -202,18 +231,28 @@ class Scene:
             attract = state.mode == "attract"
             card, subs, heard_strip = self._card, self._subs, self._heard
             tracks = self._attract_tracks
+            signed = self._signed if not attract else None
         frame = self._frame
         if oos is not None or pose is None:
             if oos is not None:
                 np.copyto(frame, oos)
             return frame
+        sign = signed[0].pose_at(t) if signed is not None else None
+        if signed is not None and sign is not None:
+            # signing: the face adds the sign's markers, the subtitles follow the hands
+            pose = face_pose(pose, sign)
+            word, subs = signed[0].word_at(t), signed[1]
+        self.painter.sign = sign
         _sx, sy, _sw, sh = self.layout.stage
         np.copyto(frame[sy : sy + sh], self._bg[sy : sy + sh])
-        self.painter.paint(frame, pose)
+        # signing hands go over the card (a sign hidden behind a map says nothing)
+        self.painter.paint(frame, pose, arms=sign is None or card is None or attract)
         if card is not None and not attract:
             # the card goes over the figure: a gesture never covers the map it is about
             img, cx, cy = card
             frame[cy : cy + img.shape[0], cx : cx + img.shape[1]] = img
+            if sign is not None:
+                self.painter.paint_arms(frame, pose)
         # the figure is painted past the stage; the safe margin below the subtitles is
         # kept bare, as the heard line and the subtitle band cover their own rows
         frame[self.height - self.layout.safe_bottom :] = d.PANEL

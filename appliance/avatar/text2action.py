@@ -92,6 +92,19 @@ def text_words(text: str) -> list[str]:
     return words
 
 
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """Character span of each word of :func:`text_words` (same order, same count), so a
+    span of the reply (the word being signed) maps onto a subtitle word."""
+    spans: list[tuple[int, int]] = []
+    for m in _WORD_RE.finditer(text):
+        if _CJK_RE.search(m.group()):
+            spans.extend((m.start() + i, m.start() + i + 1) for i, ch in enumerate(m.group())
+                         if not ch.isspace())
+        else:
+            spans.append(m.span())
+    return spans
+
+
 def phoneme_words(phonemes: Sequence[PhonemeTiming]) -> list[tuple[float, float]]:
     """(start, end) of each word in a Piper phoneme stream (sounds only)."""
     spans: list[tuple[float, float]] = []

@@ -78,12 +78,15 @@ def _placement(k: HandKey) -> HandPlacement:
     return HandPlacement(k.wrist, k.angle_deg, k.turn_deg, handshape.get(k.shape))
 
 
-def _ease(k: float) -> float:
+def ease(k: float) -> float:
+    """Smoothstep of ``k`` clamped to 0..1."""
     k = min(1.0, max(0.0, k))
     return k * k * (3.0 - 2.0 * k)
 
 
-def _lerp(a: HandPlacement, b: HandPlacement, k: float) -> HandPlacement:
+def lerp_hand(a: HandPlacement, b: HandPlacement, k: float) -> HandPlacement:
+    """``a`` moved ``k`` (0..1) of the way to ``b``: wrist, direction (the short way
+    round), palm turn and handshape."""
     da = (b.angle_deg - a.angle_deg + 180.0) % 360.0 - 180.0
     return HandPlacement((a.wrist[0] + (b.wrist[0] - a.wrist[0]) * k,
                           a.wrist[1] + (b.wrist[1] - a.wrist[1]) * k),
@@ -173,13 +176,13 @@ class SignTrack:
             dom, non = self._held(h, min(t, h.end))
         else:
             nxt = self._holds[i + 1]
-            k = _ease((t - h.end) / max(1e-6, nxt.start - h.end))
+            k = ease((t - h.end) / max(1e-6, nxt.start - h.end))
             d0, n0 = self._held(h, h.end)
             d1, n1 = self._held(nxt, nxt.start)
-            dom, non = _lerp(d0, d1, k), _lerp(n0, n1, k)
+            dom, non = lerp_hand(d0, d1, k), lerp_hand(n0, n1, k)
         brow = yaw = pitch = cheek = 0.0
         for face, s, e in self._faces:
-            w = _ease((t - s + FACE_RAMP_S) / FACE_RAMP_S) * _ease((e + FACE_RAMP_S - t)
+            w = ease((t - s + FACE_RAMP_S) / FACE_RAMP_S) * ease((e + FACE_RAMP_S - t)
                                                                    / FACE_RAMP_S)
             if w <= 0:
                 continue
