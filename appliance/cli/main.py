@@ -133,7 +133,7 @@ def _add_extensions(sub: argparse._SubParsersAction) -> None:  # type: ignore[ty
     """Sub-commands contributed by other subsystems (site packs, NLU, ...)."""
     import importlib
 
-    for module in ("appliance.cli.nlu", "appliance.system.bootloop"):
+    for module in ("appliance.cli.nlu", "appliance.cli.bench", "appliance.system.bootloop"):
         try:
             mod = importlib.import_module(module)
         except ImportError:
