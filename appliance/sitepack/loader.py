@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +120,7 @@ def _manifest(f: FileReader) -> tuple[Manifest | None, dict[str, str]]:
     m = f.mapping(f.data, (), "the manifest")
     f.unknown_keys(m, (), {"name", "title", "version", "format", "languages", "timezone",
                            "station", "currency", "operator", "staff_contact", "style",
-                           "feeds", "files", "media", "screens"})
+                           "feeds", "files", "media", "screens", "sign_language"})
     name = f.text(m, (), "name")
     if name and not re.match(r"^[a-z0-9][a-z0-9-]*$", name):
         f.error(("name",), f"name '{name}' must be lower-case letters, digits and dashes")
@@ -170,8 +171,28 @@ def _manifest(f: FileReader) -> tuple[Manifest | None, dict[str, str]]:
         operator=f.text(m, (), "operator", required=False),
         staff_contact=f.text(m, (), "staff_contact", required=False,
                              default="a member of staff"),
-        style=style, feeds=feeds, media=media, screens=_screens(f, m, languages))
+        style=style, feeds=feeds, media=media, screens=_screens(f, m, languages),
+        sign_language=_sign_language(f, m))
     return manifest, files
+
+
+def sign_languages() -> list[str]:
+    """The sign languages this kiosk can sign: the lexicon files shipped in
+    ``appliance/sign/data/`` (read as package data; the sign room's code is above this one)."""
+    data = resources.files("appliance").joinpath("sign").joinpath("data")
+    return sorted(p.name.removesuffix(".yaml") for p in data.iterdir()
+                  if p.name.endswith(".yaml"))
+
+
+def _sign_language(f: FileReader, m: dict[str, Any]) -> str:
+    """``sign_language:`` (optional): must name a lexicon the kiosk ships."""
+    name = f.text(m, (), "sign_language", required=False).lower()
+    known = sign_languages()
+    if name and name not in known:
+        f.error(("sign_language",), f"sign_language '{name}' has no lexicon in "
+                f"appliance/sign/data/ (one of {', '.join(known) or 'none'})")
+        return ""
+    return name
 
 
 def _screens(f: FileReader, m: dict[str, Any], languages: list[str]) -> dict[str, dict[str, str]]:

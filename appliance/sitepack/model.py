@@ -71,6 +71,9 @@ class Manifest:
     screens: dict[str, dict[str, str]] = field(default_factory=dict)
     """The pack's own screen lines, kind -> language -> text (``screens:``; see
     :mod:`appliance.sitepack.screens` for the kinds and the built-in defaults)."""
+    sign_language: str = ""
+    """The sign language the avatar signs replies in (``sign_language:``, a lexicon in
+    ``appliance/sign/data/``, e.g. ``asl``); empty: the kiosk does not sign."""
 
     def screen_lines(self) -> ScreenLines:
         """What the attract, out-of-service and starting screens say, in this pack's
