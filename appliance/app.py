@@ -15,9 +15,11 @@ from appliance.engines.factory import Engines
 from appliance.engines.qa.site_qa import SiteQa
 from appliance.errors import InputError
 from appliance.frames import (
+    Asked,
     AudioFrame,
     EndOfStream,
     Frame,
+    Interrupt,
     PlaybackStopped,
     Reply,
     SpeechAudio,
@@ -34,6 +36,7 @@ from appliance.pipeline.output_stage import OutputProcessor
 from appliance.pipeline.pipeline import Pipeline
 from appliance.pipeline.processor import WhenFull
 from appliance.pipeline.speech_stage import LipSyncProcessor, TtsProcessor
+from appliance.pipeline.typed import Question
 from appliance.pipeline.understanding_stage import DialogProcessor, NluProcessor
 from appliance.pipeline.vad_stage import VadProcessor
 from appliance.settings import Settings
@@ -51,6 +54,7 @@ class TurnRecord:
     turn_id: int
     transcript: str = ""
     asr_confidence: float = 0.0
+    asked: Asked = field(default_factory=Asked)
     understanding: Understanding | None = None
     reply: Reply | None = None
     latency_ms: dict[str, float] = field(default_factory=dict)
@@ -107,6 +111,7 @@ class TurnRecorder:
             rec.utterance_s = len(frame.audio) / 16_000
         elif isinstance(frame, Transcript) and frame.final:
             rec.transcript, rec.asr_confidence = frame.text, frame.confidence
+            rec.asked = frame.asked
             self.counters["turns"] += bool(frame.text)  # the visitor said something
         elif isinstance(frame, Understanding):
             rec.understanding = frame
@@ -166,10 +171,11 @@ class Kiosk:
             self.vad.when_full = WhenFull.BLOCK
         self.tts = TtsProcessor(engines.tts)
         self.dialog = _dialog(engines)
+        self.nlu = NluProcessor(engines.nlu, self.dialog)
         self.pipeline = Pipeline([
             self.vad,
             AsrProcessor(engines.asr, self.conversation),
-            NluProcessor(engines.nlu, self.dialog),
+            self.nlu,
             DialogProcessor(engines.qa, self.conversation, self.dialog),
             self.tts,
             LipSyncProcessor(engines.lipsync),
@@ -193,6 +199,22 @@ class Kiosk:
         turn = self.conversation.new_turn()
         self.conversation.pending_turn = turn
         await self.tts.queue_frame(Reply(text, "announcement", style, "operator", turn_id=turn))
+        return turn
+
+    async def ask(self, question: Question) -> int:
+        """A touched or typed question (see :func:`~appliance.pipeline.typed.check_question`):
+        a new turn whose final transcript enters understanding where the ASR's would.
+
+        Like speech, it interrupts a reply being prepared or played. Returns the turn id.
+        """
+        turn = self.conversation.new_turn()
+        if self.conversation.busy:
+            await self.pipeline.push(Interrupt(f"visitor {question.source}", turn_id=turn))
+        self.conversation.pending_turn = turn
+        logger.info("turn %d: %s question %r", turn, question.source, question.text)
+        await self.nlu.queue_frame(Transcript(question.text, asked=Asked(question.source,
+                                                                         question.sign),
+                                              turn_id=turn))
         return turn
 
     async def _feed(self) -> None:

@@ -123,15 +123,34 @@ class WordTiming:
     confidence: float = 1.0
 
 
+INPUT_SOURCES = ("voice", "touch", "text")
+"""How a question reached the kiosk: spoken, a suggestion button touched, or typed."""
+
+
+@dataclass
+class Asked:
+    """How the visitor asked: ``source`` (one of :data:`INPUT_SOURCES`) and whether they
+    want the reply signed (``sign``: the hook for sign-language output, carried from the
+    question to its :class:`Reply`)."""
+
+    source: str = "voice"
+    sign: bool = False
+
+
 @dataclass
 class Transcript(DataFrame):
-    """What the visitor said, partial (while speaking) or final."""
+    """What the visitor said, partial (while speaking) or final.
+
+    A touched or typed question is a final transcript too (``asked.source`` says which),
+    so understanding, safety and answers treat it exactly as speech.
+    """
 
     text: str
     final: bool = True
     confidence: float = 1.0
     language: str = "en"
     words: list[WordTiming] = field(default_factory=list)
+    asked: Asked = field(default_factory=Asked)
 
 
 @dataclass
@@ -188,6 +207,7 @@ class Understanding(DataFrame):
     language: str = "en"
     safety: Safety = field(default_factory=Safety)
     acts: list[str] = field(default_factory=list)
+    asked: Asked = field(default_factory=Asked)
 
 
 @dataclass
@@ -200,6 +220,9 @@ class Reply(DataFrame):
     source: str = ""
     media: list[str] = field(default_factory=list)
     emotion: Emotion = field(default_factory=Emotion)
+    asked: Asked = field(default_factory=Asked)
+    """How the question this answers was asked (touch/text replies are shown large;
+    ``asked.sign`` asks for the reply in sign language)."""
 
 
 # --- speech out ---------------------------------------------------------------

@@ -80,7 +80,8 @@ class NluProcessor(Processor):
                     result.safety.action, result.safety.category)
         await self.push(Understanding(frame.text, result.intent, result.confidence, result.slots,
                                       result.emotion, result.language, result.safety,
-                                      list(result.acts), turn_id=frame.turn_id))
+                                      list(result.acts), asked=frame.asked,
+                                      turn_id=frame.turn_id))
 
 
 class DialogProcessor(Processor):
@@ -132,7 +133,7 @@ class DialogProcessor(Processor):
         self._asked[frame.turn_id] = frame.text
         logger.info("turn %d: reply %r", frame.turn_id, text)
         await self.push(Reply(text, intent, style, source, list(media), frame.emotion,
-                              turn_id=frame.turn_id))
+                              asked=frame.asked, turn_id=frame.turn_id))
         pending = self.dialog.pending if self.dialog is not None else None
         if pending is not None and pending.kind == "confirm_danger":
             self._escalation = asyncio.create_task(self._escalate_later(),

@@ -28,6 +28,7 @@ from appliance.sitepack.model import (
     SitePack,
     SlotValue,
     Style,
+    Suggestion,
 )
 from appliance.sitepack.reader import IDENT, FileReader
 from appliance.sitepack.screens import SCREEN_KINDS, missing_lines
@@ -262,7 +263,8 @@ def _intents(f: FileReader, slots: dict[str, list[SlotValue]]) -> dict[str, Inte
     for i, item in enumerate(f.seq(top.get("intents"), ("intents",), "'intents'")):
         path: tuple[Any, ...] = ("intents", i)
         d = f.mapping(item, path, "an intent")
-        f.unknown_keys(d, path, {"name", "description", "keywords", "examples", "slots"})
+        f.unknown_keys(d, path, {"name", "description", "keywords", "examples", "slots",
+                                 "suggest"})
         name = f.text(d, path, "name")
         if name and not IDENT.match(name):
             f.error((*path, "name"), f"intent name '{name}' must be lower_snake_case")
@@ -293,11 +295,33 @@ def _intents(f: FileReader, slots: dict[str, list[SlotValue]]) -> dict[str, Inte
             seen_examples[norm] = name
         out[name] = Intent(name=name, description=f.text(d, path, "description", required=False),
                            examples=examples, keywords=f.texts(d, path, "keywords"),
-                           slots=intent_slots)
+                           slots=intent_slots, suggest=_suggestion(f, d, path))
     missing = [n for n in REQUIRED_INTENTS if n not in out]
     if missing:
         f.error(("intents",), "missing required intents: " + ", ".join(missing))
     return out
+
+
+SUGGEST_LABEL_CHARS = 24
+"""Longest suggestion label: it must fit a button on a portrait screen."""
+
+
+def _suggestion(f: FileReader, d: dict[Any, Any], path: tuple[Any, ...]) -> Suggestion | None:
+    """An intent's ``suggest: {label, question}`` (the touch screen's button), if any."""
+    if "suggest" not in d:
+        return None
+    at = (*path, "suggest")
+    s = f.mapping(d["suggest"], at, "'suggest'")
+    if not s:
+        return None
+    f.unknown_keys(s, at, {"label", "question"})
+    label, question = f.text(s, at, "label"), f.text(s, at, "question")
+    if len(label) > SUGGEST_LABEL_CHARS:
+        f.error((*at, "label"), f"suggestion label '{label}' is longer than "
+                f"{SUGGEST_LABEL_CHARS} characters (it must fit a button)")
+    if "{" in question:
+        f.error((*at, "question"), "a suggested question is asked as written: no {slots}")
+    return Suggestion(label, question) if label and question else None
 
 
 def _network(f: FileReader, slots: dict[str, list[SlotValue]]) -> Network | None:

@@ -81,6 +81,15 @@ class Manifest:
         return ScreenLines.for_languages(self.languages, self.screens)
 
 
+@dataclass(frozen=True)
+class Suggestion:
+    """A suggested question on the touch screen: a short button ``label`` and the
+    ``question`` a touch asks (an intent's optional ``suggest:`` key)."""
+
+    label: str
+    question: str
+
+
 @dataclass
 class Intent:
     name: str
@@ -88,6 +97,8 @@ class Intent:
     examples: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     slots: list[str] = field(default_factory=list)
+    suggest: Suggestion | None = None
+    """The touch screen's button for this intent, if the pack offers one."""
 
 
 @dataclass
