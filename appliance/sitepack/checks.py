@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from appliance.sitepack.model import Problem, SlotValue
+from appliance.sitepack.model import SAFETY_CATEGORIES, Problem, SlotValue
 from appliance.sitepack.reader import FileReader
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -45,8 +45,6 @@ def check_training_lines(root: Path, intents: dict[str, Any], problems: list[Pro
     ``safety`` of none/danger (warnings: a bad line is skipped, the pack still loads)."""
     import json
 
-    from appliance.engines.safety.base import CATEGORIES
-
     for path in sorted(root.glob("train/*.jsonl")):
         rel = str(path.relative_to(root))
         for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace")
@@ -68,7 +66,7 @@ def check_training_lines(root: Path, intents: dict[str, Any], problems: list[Pro
             elif not why and row.get("safety", "none") not in TRAIN_SAFETY:
                 why = f"safety must be one of {', '.join(TRAIN_SAFETY)}"
             elif not why and row.get("safety") == "danger" and row.get("category") not in \
-                    CATEGORIES:
-                why = f"danger needs a category: {', '.join(CATEGORIES)}"
+                    SAFETY_CATEGORIES:
+                why = f"danger needs a category: {', '.join(SAFETY_CATEGORIES)}"
             if why:
                 problems.append(Problem(rel, n, f"training line skipped: {why}", "warning"))

@@ -1,7 +1,7 @@
 """Facts a site pack states twice: the FAQ against the network, and against itself.
 
 The kiosk answers route, fare and train-time questions from ``network.yaml`` (through
-:mod:`appliance.engines.qa.network`) and everything else from ``faq.yaml``. When an FAQ
+:mod:`appliance.sitepack.network`) and everything else from ``faq.yaml``. When an FAQ
 answer states a number the network also knows - a journey's stops or minutes, a fare, a
 pass price, the card discount, a station's zone, a line's headway, first or last train -
 the two must agree, or the kiosk gives two answers to one question. Each disagreement is
@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from appliance.engines.qa import network as net
+from appliance.sitepack import network as net
 from appliance.sitepack.model import SitePack
 from appliance.sitepack.reader import FileReader
 

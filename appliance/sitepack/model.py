@@ -13,6 +13,11 @@ REQUIRED_INTENTS = (
 )
 """Intents the kiosk's dialogue and behaviour rely on: every site pack must define them."""
 
+SAFETY_CATEGORIES = ("threat_violence", "medical", "fire_smoke", "trapped_or_track",
+                     "suspicious_item", "lost_child", "harassment", "self_harm", "cry_for_help")
+"""What a danger can be: the ``category`` of a ``safety: danger`` training line, and the
+classes of the safety engines (``none`` is their safe class)."""
+
 
 @dataclass
 class Problem:

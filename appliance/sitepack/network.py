@@ -1,4 +1,8 @@
-"""Routes and fares over a site pack's metro network (Dijkstra with a transfer penalty)."""
+"""Routes and fares over a site pack's metro network (Dijkstra with a transfer penalty).
+
+Part of the pack, not of an engine: the QA engine answers with it and the pack's
+consistency check compares the FAQ against it.
+"""
 
 from __future__ import annotations
 

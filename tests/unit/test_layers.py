@@ -37,14 +37,6 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 )
 """Rooms from the bottom up; a room may import its own layer and those below."""
 
-KNOWN_UPWARD = frozenset({
-    # site-pack validation borrows two engine tables (the safety categories, the QA
-    # network's stations); they belong in sitepack, to be moved down with that work
-    "appliance.sitepack.checks -> appliance.engines.safety.base",
-    "appliance.sitepack.consistency -> appliance.engines.qa.network",
-})
-"""Upward imports that predate the layer test; none may be added, each should go."""
-
 Graph = Mapping[str, Iterable[str]]
 
 
@@ -195,8 +187,7 @@ def test_no_import_circles() -> None:
 
 def test_no_upward_imports() -> None:
     problems = upward_imports(import_graph(module_files()))
-    assert sorted(set(problems) - KNOWN_UPWARD) == []
-    assert sorted(KNOWN_UPWARD - set(problems)) == [], "gone: drop it from KNOWN_UPWARD"
+    assert sorted(problems) == []
 
 
 def test_nothing_imports_the_cli_room() -> None:

@@ -18,10 +18,10 @@ import numpy as np
 
 from appliance.engines.nlu.base import NluResult
 from appliance.engines.nlu.sentence import SentenceEncoder
-from appliance.engines.qa import network as net
 from appliance.engines.qa.base import Answer, DialogContext, QaEngine
 from appliance.engines.qa.events import EVENT_INTENTS, EventHook, KioskEvent
 from appliance.engines.qa.retrieval import FaqIndex, Hit
+from appliance.sitepack import network as net
 from appliance.sitepack.live import LiveData, LiveFeed
 from appliance.sitepack.model import SitePack
 from appliance.sitepack.templating import render

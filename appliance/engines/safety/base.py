@@ -13,10 +13,11 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from appliance.frames import Safety
+from appliance.sitepack.model import SAFETY_CATEGORIES
 
-CATEGORIES = ("threat_violence", "medical", "fire_smoke", "trapped_or_track", "suspicious_item",
-              "lost_child", "harassment", "self_harm", "cry_for_help")
-"""What a danger can be; ``none`` is the safe class."""
+CATEGORIES = SAFETY_CATEGORIES
+"""What a danger can be; ``none`` is the safe class. The site pack's vocabulary (its
+training lines name these), so the pack checker knows them without the engines."""
 NONE = "none"
 
 
