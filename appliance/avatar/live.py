@@ -86,6 +86,7 @@ class LiveAvatar:
         """Where the speaker is in the reply (fed by :meth:`on_block_played`)."""
         self.output = AvatarOutput(self.scene, clock=lambda: self._now,
                                    heard=lambda: self.audio.position(self._now))
+        self.output.sign_replies = settings.sign_replies
         self.sinks = list(open_live_sinks(settings) if sinks is None else sinks)
         self.display = DisplayLoop(self.scene, self.sinks, fps=settings.fps, clock=clock,
                                    heard=self.heard_at)
@@ -110,6 +111,10 @@ class LiveAvatar:
             pack = kiosk.engines.qa.pack
             self.scene.set_screens(pack.manifest.screen_lines())
             self.output.direction_of = lambda source: direction_from_source(source, pack)
+            self.output.sign_language = pack.manifest.sign_language
+        if self.settings.sign_replies and not self.output.sign_language:
+            logger.warning("avatar.sign_replies is on but the site pack names no "
+                           "sign_language: replies are not signed")
         kiosk.pipeline.on_frame(self.on_frame)
         speaker = kiosk.speaker
 

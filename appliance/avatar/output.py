@@ -54,6 +54,13 @@ class AvatarOutput:
         """Reply source -> where to point (the site pack's exit ``directions``; set by
         the live avatar once the kiosk's pack is known)."""
         self._direction: str | None = None
+        self.sign_language = ""
+        """The site pack's sign language (``asl``); empty: replies are never signed."""
+        self.sign_replies = False
+        """Sign every reply (the ``avatar.sign_replies`` setting)."""
+        self.sign_next = False
+        """Sign the next reply only (a visitor asked: the touch screen's sign button)."""
+        self._signing = False
 
     def playback_started(self, at: float | None = None) -> None:
         """The speaker started the current reply at clock time ``at`` (default now)."""
@@ -83,6 +90,9 @@ class AvatarOutput:
             self.reply_start = None
             self.scene.set_emotion(frame.emotion.valence, frame.emotion.arousal, now)
             self.scene.show_media(frame.media[0] if frame.media else None)
+            self.scene.stop_signing(now)  # the last reply's hands go back to rest
+            self._signing = bool(self.sign_language) and (self.sign_replies or self.sign_next)
+            self.sign_next = False
         elif isinstance(frame, SpeechAudio):
             # phonemes and cues are already on the reply's clock (the speech and
             # lip-sync stages add the chunk's offset): adding it again pushed every
@@ -105,6 +115,10 @@ class AvatarOutput:
     def _update(self) -> None:
         if self.reply_start is None or not self._cues:
             return
+        if self._signing and self._reply is not None:
+            # the whole reply is signed from its first sample (the same start and text
+            # again keep the signing as it is); the hands may go on after the voice
+            self.scene.sign(self.reply_start, self._reply.text, self.sign_language)
         self.scene.speak(self.reply_start, self._cues, self._text, self._phonemes,
                          duration=self._duration, envelope=self._envelope,
                          direction=self._direction)

@@ -49,12 +49,15 @@ def render_reply_video(
     bearing_deg: float | None = None,
     language: str = "en",
     lead_in_s: float = LEAD_IN_S,
+    sign_language: str = "",
 ) -> Path:
     """Render the avatar speaking one reply and mux it with its audio into ``out_path``.
 
     ``cues`` and ``phonemes`` are on the reply's clock (seconds from its first
     sample); the video starts ``lead_in_s`` earlier with silence, so the audio is
-    padded by the same amount and the two stay in sync from frame 0.
+    padded by the same amount and the two stay in sync from frame 0. ``sign_language``
+    (``asl``) has the avatar sign the reply as well; the video then runs until the hands
+    are back at rest (a sign track may be longer than the speech).
     """
     cv2.setNumThreads(1)
     pcm = np.asarray(audio_pcm, dtype=np.int16).reshape(-1)
@@ -62,11 +65,12 @@ def render_reply_video(
     lead_samples = round(lead * sample_rate)
     lead = lead_samples / sample_rate
     duration = len(pcm) / sample_rate
-    total = lead + duration + TAIL_S
+    scene = Scene(size, language=language)
+    end = scene.sign(lead, text, sign_language) if sign_language and text else 0.0
+    total = max(lead + duration, end) + TAIL_S
     n_frames = max(1, math.ceil(total * fps))
     tail = max(0, round(n_frames / fps * sample_rate) - lead_samples - len(pcm))
     padded = np.concatenate([np.zeros(lead_samples, np.int16), pcm, np.zeros(tail, np.int16)])
-    scene = Scene(size, language=language)
     emo = emotion or Emotion()
     scene.set_emotion(emo.valence, emo.arousal, 0.0)
     scene.look_at(bearing_deg, 0.0)

@@ -68,6 +68,7 @@ def run_demo(args: argparse.Namespace) -> int:
     # bad input is one clear line, said before anything else is read or loaded
     question = check_question_wav(Path(args.wav)) if args.wav else None
     settings, _warnings = load()  # the loader logs each one
+    sign_language = _sign_language(settings, bool(args.sign))
     quiet = bool(args.json)
     out = Path(args.out)
     _status("loading models (VAD, ASR, NLU, TTS)...", quiet)
@@ -86,7 +87,8 @@ def run_demo(args: argparse.Namespace) -> int:
     files.update(_write_outputs(turn, out))
     if turn.audio and not args.no_video:
         _status("rendering the avatar video...", quiet)
-        files["video_mp4"] = str(_render_video(settings, turn, out / "demo.mp4"))
+        video = out / ("demo-sign.mp4" if args.sign else "demo.mp4")
+        files["video_mp4"] = str(_render_video(settings, turn, video, sign_language))
         from appliance.avatar.sheet import write_contact_sheet
 
         files["avatar_sheet_png"] = str(write_contact_sheet(out / "avatar-sheet.png"))
@@ -110,8 +112,28 @@ def _write_outputs(turn: TurnRecord, out: Path) -> dict[str, str]:
     return files
 
 
-def _render_video(settings: Settings, turn: TurnRecord, path: Path) -> Path:
-    """The avatar answering, muxed with the reply audio (``out/demo.mp4``)."""
+def _sign_language(settings: Settings, asked: bool) -> str:
+    """The sign language the demo signs in ("" for none): the site pack's, when ``--sign``
+    asks for it or ``avatar.sign_replies`` is on; ``--sign`` with a pack that names none
+    is bad input, said before any model loads."""
+    if not asked and not settings.avatar.sign_replies:
+        return ""
+    from appliance.sitepack import default_sitepack_dir
+    from appliance.sitepack.loader import read_manifest
+
+    pack = default_sitepack_dir(settings.nlu.sitepack)
+    manifest = read_manifest(pack)
+    language = manifest.sign_language if manifest is not None else ""
+    if asked and not language:
+        raise InputError(f"--sign: the site pack {pack} names no sign_language in its "
+                         "manifest.yaml (e.g. sign_language: asl)")
+    return language
+
+
+def _render_video(settings: Settings, turn: TurnRecord, path: Path,
+                  sign_language: str = "") -> Path:
+    """The avatar answering, muxed with the reply audio (``out/demo.mp4``; signed too
+    when ``sign_language`` is given: ``out/demo-sign.mp4``)."""
     from appliance.avatar.video import render_reply_video
     from appliance.sitepack import default_sitepack_dir
 
@@ -125,7 +147,8 @@ def _render_video(settings: Settings, turn: TurnRecord, path: Path) -> Path:
         text=reply.text if reply else "", heard_text=turn.transcript,
         emotion=reply.emotion if reply else None,
         size=(settings.avatar.demo_width, settings.avatar.demo_height),
-        fps=settings.avatar.fps, media=media, language=settings.avatar.language)
+        fps=settings.avatar.fps, media=media, language=settings.avatar.language,
+        sign_language=sign_language)
 
 
 def _print_human(r: dict[str, Any]) -> None:

@@ -42,6 +42,9 @@ def _add_demo(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
                    help="skip rendering the avatar video (out/demo.mp4)")
     p.add_argument("--question", default=None,
                    help="text of the built-in question to synthesize when no --wav is given")
+    p.add_argument("--sign", action="store_true",
+                   help="the avatar signs the reply too, in the site pack's sign_language: "
+                   "out/demo-sign.mp4 instead of out/demo.mp4")
     p.set_defaults(func=run_demo)
 
 

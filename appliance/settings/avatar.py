@@ -30,3 +30,6 @@ class AvatarSettings:
     """Width of the demo's recorded out/demo.mp4."""
     demo_height: Pixels = 1920
     """Height of the demo's recorded out/demo.mp4."""
+    sign_replies: Flag = False
+    """Sign every reply as well as speaking it, in the site pack's ``sign_language`` (a
+    pack without one: no signing). A visitor can also ask for one reply signed."""
