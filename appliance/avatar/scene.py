@@ -144,6 +144,12 @@ class Scene:
             self._signed = (signed, subs)
         return signed.end
 
+    @property
+    def signing(self) -> SignedReply | None:
+        """The reply being signed (or last signed), if any."""
+        with self._lock:
+            return self._signed[0] if self._signed is not None else None
+
     def stop_signing(self, t: float) -> None:
         """The hands go back to rest from ``t`` (a new reply, a barge-in)."""
         with self._lock:

@@ -1,8 +1,10 @@
 """A contact sheet of the avatar, drawn by the renderer itself: what reviewers look at.
 
-Rows: neutral and each emotion; every gesture at its stroke; the mouth shapes of
-a pangram (one tile per viseme as the co-articulated track reaches it). Each tile
-is a crop of the head and upper body from a real :class:`Scene` render.
+Rows: neutral and each emotion; every gesture at its stroke; a few station signs
+at their stroke (the reply signed through :meth:`Scene.sign`; the full sign sheet is
+``python -m appliance.sign.sheet``); the mouth shapes of a pangram (one tile per viseme
+as the co-articulated track reaches it). Each tile is a crop of the head and upper body
+from a real :class:`Scene` render.
 
     python -m appliance.avatar.sheet out/avatar-sheet.png
 """
@@ -35,6 +37,12 @@ PANGRAM_VISEMES = ("TH", "E", "kk", "U", "I", "kk", "PP", "RR", "aa", "nn", "FF"
                    "kk", "SS", "CH", "E", "PP", "SS", "O", "FF", "E", "nn", "E", "I",
                    "DD", "O", "kk")
 
+SIGN_POSES: tuple[tuple[str, str], ...] = (
+    ("toilet", "TOILET"), ("exit", "EXIT"), ("help", "HELP"), ("thank you", "THANK-YOU"),
+    ("left", "LEFT"), ("ticket", "TICKET"),
+)
+"""(reply text, label) of each sign tile."""
+
 TILE = (270, 330)
 """Tile width, height in pixels (from a 540x960 render)."""
 
@@ -63,6 +71,18 @@ def _grid(tiles: list[np.ndarray], columns: int) -> np.ndarray:
     return np.vstack(rows)
 
 
+def _sign_tile(size: tuple[int, int], text: str, label: str) -> np.ndarray:
+    """``text`` signed through the scene, at the stroke of its last keyframe."""
+    scene = Scene(size)
+    scene.set_mode("idle")
+    scene.sign(0.0, text)
+    signed = scene.signing
+    assert signed is not None
+    start, end = signed.track.holds(0)[-1]
+    t = signed.track_start + start + 0.6 * (end - start)
+    return _tile(scene.render(t).copy(), scene, f"sign {label}")
+
+
 def contact_sheet(size: tuple[int, int] = (540, 960), columns: int = 6) -> np.ndarray:
     """The sheet as one BGR image."""
     tiles: list[np.ndarray] = []
@@ -76,6 +96,8 @@ def contact_sheet(size: tuple[int, int] = (540, 960), columns: int = 6) -> np.nd
         scene.set_mode("idle")
         scene.perform(gesture, 0.0)
         tiles.append(_tile(scene.render(0.9).copy(), scene, gesture))
+    for text, label in SIGN_POSES:
+        tiles.append(_sign_tile(size, text, label))
     cue_s = 0.25
     cues = [VisemeCue(v, 0.5 + i * cue_s, 0.5 + (i + 1) * cue_s)
             for i, v in enumerate(PANGRAM_VISEMES)]
@@ -87,7 +109,8 @@ def contact_sheet(size: tuple[int, int] = (540, 960), columns: int = 6) -> np.nd
                            face_only=True))
     sheet = _grid(tiles, columns)
     title = np.full((44, sheet.shape[1], 3), 255, np.uint8)
-    cv2.putText(title, f"kiosk avatar - emotions, gestures, mouth shapes of '{PANGRAM}'",
+    cv2.putText(title, "kiosk avatar - emotions, gestures, signs (ASL), mouth shapes of "
+                f"'{PANGRAM}'",
                 (10, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (40, 40, 40), 1, cv2.LINE_AA)
     return np.vstack([title, sheet])
 

@@ -153,3 +153,10 @@ def test_output_signs_when_the_site_or_the_visitor_asks() -> None:
     _reply_through(out, "Exit B.")
     assert scene._signed is not None and scene._signed[0].text == "Exit B."
     assert not out.sign_next
+
+
+def test_contact_sheet_sign_tiles_show_the_named_signs() -> None:
+    from appliance.avatar.sheet import SIGN_POSES
+
+    for text, label in SIGN_POSES:
+        assert SignedReply(text, 0.0).gloss == label
