@@ -36,6 +36,7 @@ from appliance.pipeline.output_stage import OutputProcessor
 from appliance.pipeline.pipeline import Pipeline
 from appliance.pipeline.processor import WhenFull
 from appliance.pipeline.speech_stage import LipSyncProcessor, TtsProcessor
+from appliance.pipeline.turn_model import judge_for
 from appliance.pipeline.typed import Question
 from appliance.pipeline.understanding_stage import DialogProcessor, NluProcessor
 from appliance.pipeline.vad_stage import VadProcessor
@@ -166,7 +167,10 @@ class Kiosk:
         self.recorder = TurnRecorder()
         self.output = OutputProcessor(speaker, self.conversation)
         self.output.viseme_listeners.append(self.recorder.on_visemes)
-        self.vad = VadProcessor(engines.vad, self.conversation, settings.vad, settings.pipeline)
+        # the end of turn judged by the site pack's learned model (the words rule without one)
+        pack = engines.qa.pack if isinstance(engines.qa, SiteQa) else None
+        self.vad = VadProcessor(engines.vad, self.conversation, settings.vad, settings.pipeline,
+                                judge=judge_for(pack))
         if not mic.live:  # a WAV read unpaced (kiosk demo --fast): wait for the VAD, drop nothing
             self.vad.when_full = WhenFull.BLOCK
         self.tts = TtsProcessor(engines.tts)

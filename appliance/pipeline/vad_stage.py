@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 
 import numpy as np
 
@@ -43,15 +44,20 @@ class VadProcessor(Processor):
     Only audio inside an utterance (plus ``pad_ms`` before it) travels on.
     Speech that starts while a reply is pending or playing interrupts it: at
     once while the kiosk is thinking, after ``interrupt_min_speech_ms`` while it
-    talks (so a cough does not cut it off).
+    talks (so a cough does not cut it off). ``judge`` says whether the ASR's guess
+    during a pause is a finished sentence (the site pack's learned model,
+    :mod:`appliance.pipeline.turn_model`); without one the rule of
+    :func:`~appliance.pipeline.turn_end.words_complete` judges.
     """
 
     name = "vad"
 
     def __init__(self, engine: VadEngine, conversation: Conversation,
                  settings: VadSettings | None = None,
-                 pipeline: PipelineSettings | None = None) -> None:
+                 pipeline: PipelineSettings | None = None,
+                 judge: Callable[[str], bool | None] | None = None) -> None:
         super().__init__(queue_size=100, when_full=WhenFull.DROP_OLDEST)
+        self.judge = judge or words_complete
         s = settings or VadSettings()
         p = pipeline or PipelineSettings()
         self.engine = engine
@@ -163,7 +169,7 @@ class VadProcessor(Processor):
         if heard is None or heard[0] != self.conversation.turn_id:
             return
         turn, last_voice, text = heard
-        complete = words_complete(text)
+        complete = self.judge(text)
         logger.debug("turn %d: %r is %s", turn, text,
                      {True: "complete", False: "open", None: "unjudged"}[complete])
         self.endpointer.judge(complete, last_voice)
