@@ -36,8 +36,9 @@ $(STAMP): pyproject.toml $(APT_STAMP)
 	@$(PY) -m pip install -q -e '.[dev,audio]'
 	@touch $@
 
+# make run SIGN=1: the avatar signs the reply too (out/demo-sign.mp4 instead of out/demo.mp4)
 run: setup
-	$(PY) -m appliance.cli demo --out out
+	$(PY) -m appliance.cli demo --out out $(if $(SIGN),--sign)
 
 # The suite, then ruff + mypy (types checked against Python 3.10, JetPack 6's Python).
 test: setup

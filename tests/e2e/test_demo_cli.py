@@ -110,3 +110,21 @@ def test_announce_speaks_a_service_notice(tmp_path: Path) -> None:
     assert "Line 3" in report["text"] and report["duration_s"] > 5
     assert report["played_on"] == "none"
     assert Path(report["files"]["visemes_json"]).exists()
+
+
+def test_demo_sign_writes_a_signed_reply_video(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = kiosk("demo", "--sign", "--out", str(out), "--json", "--fast", root=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    video = Path(report["files"]["video_mp4"])
+    assert video == out / "demo-sign.mp4" and video.stat().st_size > 10_000
+    assert not (out / "demo.mp4").exists()
+    from hw.audio_util import read_wav
+
+    audio, rate = read_wav(Path(report["files"]["reply_wav"]))
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration",
+                            "-of", "csv=p=0", str(video)], capture_output=True, text=True,
+                           check=True)
+    # the video runs until the hands are back at rest: at least as long as the speech
+    assert float(probe.stdout) >= len(audio) / rate
