@@ -59,7 +59,8 @@ class AvatarOutput:
         self.sign_replies = False
         """Sign every reply (the ``avatar.sign_replies`` setting)."""
         self.sign_next = False
-        """Sign the next reply only (a visitor asked: the touch screen's sign button)."""
+        """Sign the next reply only (a visitor asked: the touch screen's sign button); a
+        reply whose question asked for it (``Reply.asked.sign``) is signed too."""
         self._signing = False
 
     def playback_started(self, at: float | None = None) -> None:
@@ -91,7 +92,8 @@ class AvatarOutput:
             self.scene.set_emotion(frame.emotion.valence, frame.emotion.arousal, now)
             self.scene.show_media(frame.media[0] if frame.media else None)
             self.scene.stop_signing(now)  # the last reply's hands go back to rest
-            self._signing = bool(self.sign_language) and (self.sign_replies or self.sign_next)
+            asked = self.sign_replies or self.sign_next or frame.asked.sign
+            self._signing = bool(self.sign_language) and asked
             self.sign_next = False
         elif isinstance(frame, SpeechAudio):
             # phonemes and cues are already on the reply's clock (the speech and

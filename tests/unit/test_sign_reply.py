@@ -9,7 +9,7 @@ import numpy as np
 from appliance.avatar.output import AvatarOutput
 from appliance.avatar.scene import Scene
 from appliance.avatar.text2action import text_words, word_spans
-from appliance.frames import PhonemeTiming, Reply, SpeechAudio, VisemeCue, Visemes
+from appliance.frames import Asked, PhonemeTiming, Reply, SpeechAudio, VisemeCue, Visemes
 from appliance.sign.reply import EASE_S, SignedReply, avatar_rest
 from appliance.sitepack import bundled_sitepack_dir
 
@@ -153,6 +153,13 @@ def test_output_signs_when_the_site_or_the_visitor_asks() -> None:
     _reply_through(out, "Exit B.")
     assert scene._signed is not None and scene._signed[0].text == "Exit B."
     assert not out.sign_next
+    out.handle(Reply("Lift."))  # not asked: the last reply's hands go back to rest
+    assert scene._signed is not None and scene._signed[0].end <= 50.0 + EASE_S
+    reply = Reply("Exit D.", asked=Asked("touch", sign=True))  # the question asked for it
+    out.handle(reply)
+    out.handle(Visemes([VisemeCue("aa", 0.2, 0.8)], offset=0.0))
+    out.playback_started(at=60.0)
+    assert scene._signed is not None and scene._signed[0].text == "Exit D."
 
 
 def test_contact_sheet_sign_tiles_show_the_named_signs() -> None:
