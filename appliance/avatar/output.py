@@ -21,6 +21,7 @@ from appliance.frames import (
     Presence,
     Reply,
     SpeechAudio,
+    SpeechPaused,
     StageError,
     Transcript,
     VisemeCue,
@@ -80,6 +81,10 @@ class AvatarOutput:
                 self.scene.set_mode("attract")
             elif frame.faces and self.scene.state.mode == "attract":
                 self.scene.set_mode("idle")
+        elif isinstance(frame, SpeechPaused):
+            # the visitor paused: a small nod says "I'm following" (the VAD stage
+            # sends this at every pause, the last one before the turn ends included)
+            self.scene.acknowledge(now)
         elif isinstance(frame, Transcript) and frame.final:
             self.scene.heard(frame.text)
             self.scene.set_mode("listening")

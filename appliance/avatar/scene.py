@@ -188,6 +188,12 @@ class Scene:
         with self._lock:
             self.state.perform(gesture, t)
 
+    def acknowledge(self, t: float) -> bool:
+        """The visitor paused mid-question: a small listening nod from ``t`` (see
+        :meth:`AvatarState.acknowledge`); returns whether the avatar nods."""
+        with self._lock:
+            return self.state.acknowledge(t)
+
     def set_emotion(self, valence: float, arousal: float, t: float) -> None:
         with self._lock:
             self.state.set_emotion(valence, arousal, t)

@@ -90,6 +90,16 @@ PERFORM_S: dict[str, float] = {
 HEAD_GESTURES = frozenset({"nod", "slow_nod", "lean_in"})
 
 EXPRESSION_EASE_S = 0.6
+ACK_NOD_S = 0.6
+"""A listening nod (the visitor paused): down and back up in this long."""
+ACK_NOD_PITCH = 0.45
+"""Its depth (``head_pitch`` at the bottom): smaller than a decided ``nod`` (1.0)."""
+ACK_GAP_S = 1.2
+"""At most one listening nod per this long: a nod at every breath reads as a tic."""
+LISTEN_BROW = 0.12
+"""Brows a little up while listening: interest."""
+LISTEN_LEAN = 0.006
+"""Head a little lower and forward while listening (in head widths)."""
 GAZE_EYES_S = 0.09
 GAZE_HEAD_S = 0.7
 
@@ -108,6 +118,7 @@ class AvatarState:
         self._gaze_eyes = Ease(0.0, 0.0, 0.0, 0.0)
         self._gaze_head = Ease(0.0, 0.0, 0.0, 0.0)
         self._performed: GestureCue | None = None
+        self._ack_t: float | None = None  # start of the last listening nod
 
     # --- events ------------------------------------------------------------
 
@@ -148,6 +159,25 @@ class AvatarState:
         gx = 0.0 if bearing_deg is None else gaze_from_bearing(bearing_deg)
         self._gaze_eyes = self._gaze_eyes.retarget(gx, t, GAZE_EYES_S)
         self._gaze_head = self._gaze_head.retarget(gx, t, GAZE_HEAD_S)
+
+    def acknowledge(self, t: float) -> bool:
+        """The visitor paused while speaking: a small nod from ``t`` (a listener's "mm").
+
+        Only while listening or idle (never over its own reply), and at most one per
+        :data:`ACK_GAP_S`. Its own channel: a ``lean_in`` the behaviour tree decided
+        stays. Returns whether the avatar nods.
+        """
+        if self.mode not in ("listening", "idle"):
+            return False
+        if self._ack_t is not None and 0.0 <= t - self._ack_t < ACK_GAP_S:
+            return False
+        self._ack_t = t
+        return True
+
+    def _ack_pitch(self, t: float) -> float:
+        if self._ack_t is None or not 0.0 < t - self._ack_t < ACK_NOD_S:
+            return 0.0
+        return ACK_NOD_PITCH * math.sin(math.pi * (t - self._ack_t) / ACK_NOD_S)
 
     def set_mode(self, mode: str) -> None:
         if mode not in MODES:
@@ -249,13 +279,18 @@ class AvatarState:
         if nod_weight > 0:
             x = clamp((nod_since + 0.22) / 0.6)
             pitch += math.sin(math.pi * x) * nod_weight
+        pitch += self._ack_pitch(t)
         sac_x, sac_y = saccade_at(t, self.seed)
+        if self.mode == "listening":  # eyes stay on the visitor: smaller saccades
+            sac_x, sac_y = 0.4 * sac_x, 0.4 * sac_y
         gaze_x = self._gaze_eyes.at(t) + sac_x
         gaze_y = 0.08 * my + sac_y
         head_yaw = 0.45 * self._gaze_head.at(t)
         brow = 0.0
-        if self.mode == "listening":
+        if self.mode == "listening":  # a slight tilt, lean and raised brows: attentive
             roll += 3.0
+            head_y += LISTEN_LEAN
+            brow = LISTEN_BROW
             if p_kind == "lean_in":
                 head_y += 0.01 * p_weight
         elif self.mode == "thinking":  # eyes up and aside, a slight tilt: working it out
