@@ -211,6 +211,34 @@ class Understanding(DataFrame):
 
 
 @dataclass
+class ShowLeg:
+    """One ride of a route to draw: the ``line`` id and every station it stops at, in the
+    order travelled (the first is where the visitor boards, the last where they alight)."""
+
+    line: str
+    stations: list[str]
+
+
+@dataclass
+class Show:
+    """What an answer draws for the visitor, as data (the avatar never re-reads the text).
+
+    A route: ``legs`` in order and the ``changes`` (stations where the visitor changes
+    line); a place: ``place``, the id of a place on the site pack's station plan. Ids are
+    the pack's own (station, line and place ids).
+    """
+
+    legs: list[ShowLeg] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
+    place: str = ""
+
+    @property
+    def kind(self) -> str:
+        """``route``, ``place`` or empty (nothing to draw)."""
+        return "route" if self.legs else "place" if self.place else ""
+
+
+@dataclass
 class Reply(DataFrame):
     """What the avatar will say, with the style to say it in."""
 
@@ -223,6 +251,9 @@ class Reply(DataFrame):
     asked: Asked = field(default_factory=Asked)
     """How the question this answers was asked (touch/text replies are shown large;
     ``asked.sign`` asks for the reply in sign language)."""
+    show: Show | None = None
+    """What to draw for the answer (a route on the network map, a place on the station
+    plan); drawn in place of the ``media`` image."""
 
 
 # --- speech out ---------------------------------------------------------------

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from appliance.avatar.answer_map import AnswerMaps
 from appliance.avatar.audioclock import AudioClock
 from appliance.avatar.output import FATAL_CODES, AvatarOutput
 from appliance.avatar.pacer import DisplayLoop
@@ -111,6 +112,7 @@ class LiveAvatar:
             pack = kiosk.engines.qa.pack
             self.scene.set_screens(pack.manifest.screen_lines())
             self.output.direction_of = lambda source: direction_from_source(source, pack)
+            self.output.answer_maps = AnswerMaps(pack)
             self.output.sign_language = pack.manifest.sign_language
         if self.settings.sign_replies and not self.output.sign_language:
             logger.warning("avatar.sign_replies is on but the site pack names no "

@@ -44,6 +44,11 @@ def _phonemes(items: Sequence[PhonemeTiming | tuple[str, float, float]]) -> list
     return [p if isinstance(p, PhonemeTiming) else PhonemeTiming(*p) for p in items]
 
 
+def card_border(width: int) -> int:
+    """The answer card's frame, in pixels, for a card ``width`` wide."""
+    return max(4, width // 90)
+
+
 class Scene:
     """Renders the kiosk screen; ``render(t)`` returns the frame buffer (reused)."""
 
@@ -85,6 +90,13 @@ class Scene:
         return render_line(text, w, h, int(self.layout.font_px * 0.7), self.language,
                            prefix=prefix)
 
+    @property
+    def media_size(self) -> tuple[int, int]:
+        """The answer card's inner size: an image drawn at it is shown unscaled."""
+        _x, _y, w, h = self.layout.media
+        border = card_border(w)
+        return w - 2 * border, h - 2 * border
+
     def _media_card(self, path: str | None) -> tuple[np.ndarray, int, int] | None:
         """The answer image as a framed card and where it goes (or None)."""
         if not path:
@@ -93,8 +105,12 @@ class Scene:
         if img is None:
             logger.warning("answer media %s cannot be read; not shown", path)
             return None
+        return self._card_of(img)
+
+    def _card_of(self, img: np.ndarray) -> tuple[np.ndarray, int, int]:
+        """A BGR image framed as the answer card, and where the card goes."""
         x, y, w, h = self.layout.media
-        border = max(4, w // 90)
+        border = card_border(w)
         k = min((w - 2 * border) / img.shape[1], (h - 2 * border) / img.shape[0])
         iw, ih = max(1, int(img.shape[1] * k)), max(1, int(img.shape[0] * k))
         card = np.empty((ih + 2 * border, iw + 2 * border, 3), np.uint8)
@@ -176,6 +192,14 @@ class Scene:
         card = self._media_card(p)
         with self._lock:
             self._media_path = p
+            self._card = card
+
+    def show_image(self, img: np.ndarray | None) -> None:
+        """Show a drawn answer (BGR, best at :attr:`media_size`) beside the avatar; None
+        hides it."""
+        card = self._card_of(img) if img is not None else None
+        with self._lock:
+            self._media_path = None
             self._card = card
 
     def look_at(self, bearing_deg: float | None, t: float) -> None:

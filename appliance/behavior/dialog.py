@@ -286,7 +286,8 @@ class Dialog:
         joined = f"{first.answer.text} {turns[1].answer.text}"
         slots = {**turns[1].nlu.slots, **first.nlu.slots}
         answer = Answer(joined, f"{first.answer.source}+{turns[1].answer.source}",
-                        first.answer.media + turns[1].answer.media, first.answer.style)
+                        first.answer.media + turns[1].answer.media, first.answer.style,
+                        show=first.answer.show or turns[1].answer.show)
         return Turn(text, replace(first.nlu, slots=slots, acts=nlu.acts), answer, first.prosody)
 
     def resolve(self, text: str, nlu: NluResult) -> NluResult:

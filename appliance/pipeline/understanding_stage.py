@@ -123,9 +123,11 @@ class DialogProcessor(Processor):
                 answer = await self.run_blocking(self.engine.answer, frame.text, nlu,
                                                  self.context)
             text, style, source, media = answer.text, answer.style, answer.source, answer.media
+            show = answer.show
         except KioskError as exc:
             await self.push(StageError(self.name, exc.code, str(exc), turn_id=frame.turn_id))
             text, style, source, media = APOLOGY, "apologetic", "fallback", []
+            show = None
         await self.timing(frame.turn_id, started)
         if self.dialog is None:
             self.context.last_answer = text
@@ -133,7 +135,7 @@ class DialogProcessor(Processor):
         self._asked[frame.turn_id] = frame.text
         logger.info("turn %d: reply %r", frame.turn_id, text)
         await self.push(Reply(text, intent, style, source, list(media), frame.emotion,
-                              asked=frame.asked, turn_id=frame.turn_id))
+                              asked=frame.asked, show=show, turn_id=frame.turn_id))
         pending = self.dialog.pending if self.dialog is not None else None
         if pending is not None and pending.kind == "confirm_danger":
             self._escalation = asyncio.create_task(self._escalate_later(),

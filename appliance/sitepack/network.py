@@ -10,6 +10,7 @@ import heapq
 import itertools
 from dataclasses import dataclass
 
+from appliance.frames import Show, ShowLeg
 from appliance.sitepack.model import SitePack
 
 
@@ -90,6 +91,20 @@ def plan_route(pack: SitePack, origin: str, dest: str) -> Route | None:
             i, j = info.stations.index(leg.board), info.stations.index(leg.alight)
             leg.towards = info.stations[-1] if j > i else info.stations[0]
     return Route(legs=legs, minutes=best[end])
+
+
+def route_show(pack: SitePack, route: Route) -> Show:
+    """The route as something to draw: each leg's stations in travel order, and the
+    stations where the visitor changes line."""
+    legs = []
+    for leg in route.legs:
+        info = pack.network.line(leg.line)
+        if info is None:
+            continue
+        i, j = info.stations.index(leg.board), info.stations.index(leg.alight)
+        stations = info.stations[min(i, j) : max(i, j) + 1]
+        legs.append(ShowLeg(leg.line, stations if j >= i else stations[::-1]))
+    return Show(legs=legs, changes=[leg.alight for leg in route.legs[:-1]])
 
 
 def describe_route(pack: SitePack, route: Route) -> str:

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 from appliance.engines.nlu.base import NluResult
+from appliance.frames import Show
 
 
 @dataclass
@@ -17,6 +18,8 @@ class Answer:
     fit: float = 1.0
     """How well the answer fits the question (the retrieval score of an FAQ answer; 1.0
     for an answer computed from the network or live data with every slot it needs)."""
+    show: Show | None = None
+    """What to draw: the route on the network map or a place on the station plan."""
 
 
 @dataclass

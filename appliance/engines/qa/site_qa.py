@@ -21,8 +21,10 @@ from appliance.engines.nlu.sentence import SentenceEncoder
 from appliance.engines.qa.base import Answer, DialogContext, QaEngine
 from appliance.engines.qa.events import EVENT_INTENTS, EventHook, KioskEvent
 from appliance.engines.qa.retrieval import FaqIndex, Hit
+from appliance.frames import Show
 from appliance.sitepack import network as net
 from appliance.sitepack.live import LiveData, LiveFeed
+from appliance.sitepack.maps import load_maps
 from appliance.sitepack.model import SitePack
 from appliance.sitepack.templating import render
 
@@ -50,6 +52,8 @@ class SiteQa(QaEngine):
         self.on_event = on_event
         self.clock = clock
         self.feeds = [LiveFeed(pack.root, f, pack.slots) for f in pack.manifest.feeds]
+        self.plan = load_maps(pack).plan
+        """The station plan whose places answers show (None: the pack has none)."""
 
     # --- helpers -------------------------------------------------------------------
 
@@ -125,6 +129,10 @@ class SiteQa(QaEngine):
                 unsure = self._say("out_of_scope", "unsure")
                 unsure.fit = round(top.score, 3) if top is not None else 0.0
                 return unsure
+        if answer.show is None and answer.source.startswith("faq:") and self.plan is not None:
+            place = self.plan.for_intent(intent)  # "where are the toilets": show them
+            if place is not None:
+                answer.show = Show(place=place.id)
         if intent == "find_elevator":  # a lift out of service changes every lift answer
             data = self.live()
             outages = data.notices_for(facility_prefix="lift") if data.ok else []
@@ -222,6 +230,7 @@ class SiteQa(QaEngine):
                                            notices=" ".join(notices)).text
         answer.media = [self.pack.manifest.media["network_map"]] \
             if "network_map" in self.pack.manifest.media else []
+        answer.show = net.route_show(self.pack, route)
         return answer
 
     def _fare_values(self, station: str) -> dict[str, Any] | None:
@@ -265,6 +274,9 @@ class SiteQa(QaEngine):
                            exit_name=value.name, exit_directions=value.attrs["directions"])
         if "exits_map" in self.pack.manifest.media:
             answer.media = [self.pack.manifest.media["exits_map"]]
+        place = self.plan.for_exit(exit_id) if self.plan is not None else None
+        if place is not None:
+            answer.show = Show(place=place.id)
         return answer
 
 
