@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from appliance.avatar.answer_map import AnswerMaps
 from appliance.avatar.scene import Scene
 from appliance.avatar.visemes import Envelope
 from appliance.frames import (
@@ -55,6 +56,9 @@ class AvatarOutput:
         """Reply source -> where to point (the site pack's exit ``directions``; set by
         the live avatar once the kiosk's pack is known)."""
         self._direction: str | None = None
+        self.answer_maps: AnswerMaps | None = None
+        """Draws what a reply shows (a route, a place) from the site pack; set by the
+        live avatar once the pack is known. Without it the reply's media image shows."""
         self.sign_language = ""
         """The site pack's sign language (``asl``); empty: replies are never signed."""
         self.sign_replies = False
@@ -67,7 +71,7 @@ class AvatarOutput:
     def playback_started(self, at: float | None = None) -> None:
         """The speaker started the current reply at clock time ``at`` (default now)."""
         self.reply_start = self.clock() if at is None else at
-        if self._reply is not None and self._reply.media:
+        if self._reply is not None and (self._reply.media or self._reply.show):
             # the answer shows a map or picture: a glance and a point toward it
             self.scene.perform("point_screen", self.reply_start + 0.2)
         self._update()
@@ -95,7 +99,12 @@ class AvatarOutput:
             self._envelope = Envelope()
             self.reply_start = None
             self.scene.set_emotion(frame.emotion.valence, frame.emotion.arousal, now)
-            self.scene.show_media(frame.media[0] if frame.media else None)
+            drawn = self.answer_maps.draw(frame.show, self.scene.media_size) \
+                if frame.show is not None and self.answer_maps is not None else None
+            if drawn is not None:
+                self.scene.show_image(drawn)
+            else:
+                self.scene.show_media(frame.media[0] if frame.media else None)
             self.scene.stop_signing(now)  # the last reply's hands go back to rest
             asked = self.sign_replies or self.sign_next or frame.asked.sign
             self._signing = bool(self.sign_language) and asked
