@@ -33,6 +33,17 @@ MOUTH: Color = (62, 44, 118)
 TONGUE: Color = (128, 116, 234)
 TEETH: Color = (252, 252, 252)
 LIP: Color = (104, 104, 196)
+"""The lower lip (lit from above)."""
+LIP_UPPER: Color = (92, 88, 176)
+"""The upper lip faces down, away from the light: darker."""
+LIP_LINE: Color = (88, 80, 150)
+"""Where the lips meet (kept far from MOUTH: the lip-sync check counts cavity pixels)."""
+SKIN_DARK: Color = (128, 158, 214)
+"""Form shadow on the face: jaw, cheek side, under the brow."""
+LID: Color = (150, 176, 226)
+"""The upper eyelid's fold."""
+SCLERA_SHADE: Color = (222, 224, 232)
+"""The lid's shadow on the top of the eye."""
 IRIS: Color = (60, 78, 104)
 PUPIL: Color = (30, 26, 30)
 SCLERA: Color = (255, 255, 255)
@@ -122,6 +133,36 @@ def blend_patch(img: np.ndarray, x0: int, y0: int, patch: np.ndarray, alpha: np.
     src = patch[ys - y0 : y1 - y0, xs - x0 : x1 - x0].astype(np.uint16)
     dst = img[ys:y1, xs:x1]
     dst[:] = ((src * a + dst.astype(np.uint16) * (255 - a) + 127) // 255).astype(np.uint8)
+
+
+def blend_color(img: np.ndarray, x0: int, y0: int, color: Color, weight: np.ndarray) -> None:
+    """Blend ``color`` into ``img`` at (x0, y0) with float32 ``weight`` (HxW, 0..1).
+
+    OpenCV's blendLinear: about ten times quicker than :func:`blend_patch`'s numpy, for
+    the soft face shading drawn every frame.
+    """
+    h, w = weight.shape
+    x1, y1 = min(img.shape[1], x0 + w), min(img.shape[0], y0 + h)
+    xs, ys = max(0, x0), max(0, y0)
+    if x1 <= xs or y1 <= ys:
+        return
+    wt = weight[ys - y0 : y1 - y0, xs - x0 : x1 - x0]
+    dst = img[ys:y1, xs:x1]  # a view: OpenCV reads and writes the rows in place
+    cv2.blendLinear(_solid(color, dst.shape), dst, wt, 1.0 - wt, dst=dst)
+
+
+_SOLID: dict[Color, np.ndarray] = {}
+
+
+def _solid(color: Color, shape: tuple[int, ...]) -> np.ndarray:
+    """A view of a cached image filled with ``color``, at least ``shape`` big."""
+    buf = _SOLID.get(color)
+    if buf is None or buf.shape[0] < shape[0] or buf.shape[1] < shape[1]:
+        h = max(shape[0], 0 if buf is None else buf.shape[0])
+        w = max(shape[1], 0 if buf is None else buf.shape[1])
+        buf = _SOLID[color] = np.empty((h, w, 3), np.uint8)
+        buf[:] = color
+    return buf[: shape[0], : shape[1]]
 
 
 def vertical_gradient(width: int, height: int, top: Color, bottom: Color) -> np.ndarray:

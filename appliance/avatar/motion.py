@@ -55,9 +55,10 @@ def expression_for(valence: float, arousal: float) -> Expression:
     """
     v = clamp(valence, -1.0, 1.0)
     a = clamp(arousal)
-    smile = 0.18 + 0.75 * v if v >= 0 else 0.18 + 0.45 * v
+    # the negative side reads as concern: corners a little down, inner brows well up
+    smile = 0.18 + 0.75 * v
     brow_raise = 0.5 * (a - 0.35) + (0.25 * v if v > 0 else 0.0)
-    brow_inner = clamp(-v * 0.9)
+    brow_inner = clamp(-v * 1.2)
     eye_open = 0.85 + 0.35 * a
     cheek = clamp(v * 0.9)
     return Expression(clamp(smile, -1.0, 1.0), clamp(brow_raise, -1.0, 1.0), brow_inner,

@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from appliance.avatar.affect import reply_affect
 from appliance.avatar.answer_map import AnswerMaps
 from appliance.avatar.scene import Scene
 from appliance.avatar.visemes import Envelope
@@ -98,7 +99,7 @@ class AvatarOutput:
             self._cues, self._phonemes, self._text, self._duration = [], [], "", 0.0
             self._envelope = Envelope()
             self.reply_start = None
-            self.scene.set_emotion(frame.emotion.valence, frame.emotion.arousal, now)
+            self.scene.set_emotion(*reply_affect(frame), now)  # concerned for danger
             drawn = self.answer_maps.draw(frame.show, self.scene.media_size) \
                 if frame.show is not None and self.answer_maps is not None else None
             if drawn is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+import cv2
 import numpy as np
 
 from appliance.avatar import draw as d
@@ -57,6 +58,27 @@ _LAPEL_L = np.array([[-74, 266], [-112, 300], [-36, 470], [0, 430]], dtype=np.fl
 _LAPEL_R = _LAPEL_L * np.array([-1.0, 1.0])
 _SCARF = np.array([[-44, 270], [44, 270], [0, 330]], dtype=np.float64)
 _NECK = np.array([[-62, 120], [62, 120], [70, 290], [0, 310], [-70, 290]], dtype=np.float64)
+
+
+_LIT = d.ellipse(-24.0, -44.0, 150.0, 196.0)
+"""The lit part of the face (light from the upper left): outside it the skin turns
+toward :data:`draw.SKIN_DARK` over a soft edge (jaw, right cheek, temples)."""
+SHADE_STRENGTH = 0.55
+"""How dark the form shadow gets at the face's edge (0..1 of SKIN -> SKIN_DARK)."""
+SHADE_DOWNSAMPLE = 8
+"""The shadow's mask is drawn and blurred at 1/8 size: soft anyway, and cheap."""
+_CHIN_SHADOW = np.array([[-63, 150], [63, 150], [67, 232], [0, 262], [-67, 232]],
+                        dtype=np.float64)
+"""The head's shadow on the neck (the head is drawn over its top)."""
+
+
+def _tapered(pts: np.ndarray, w0: float, w1: float) -> np.ndarray:
+    """A polygon around the polyline ``pts``, ``w0`` wide at its start, ``w1`` at its end."""
+    tangent = np.gradient(pts, axis=0)
+    tangent /= np.maximum(np.linalg.norm(tangent, axis=1, keepdims=True), 1e-9)
+    normal = np.stack([-tangent[:, 1], tangent[:, 0]], axis=1)
+    half = np.linspace(w0, w1, len(pts))[:, None] / 2.0
+    return np.concatenate([pts + normal * half, (pts - normal * half)[::-1]])
 
 
 class AvatarPainter:
@@ -118,7 +140,11 @@ class AvatarPainter:
             ear = d.ellipse(side * 186, 18, 30, 46)
             d.fill(img, self._head(ear, pose, -0.5), d.SKIN)
             d.fill(img, self._head(d.ellipse(side * 190, 20, 14, 26), pose, -0.5), d.SKIN_SHADE)
-        d.fill(img, self._head(_OUTLINE, pose), d.SKIN)
+        b = pose.breath
+        d.fill(img, self._body(_CHIN_SHADOW, b), d.SKIN_DARK)
+        outline = self._head(_OUTLINE, pose)
+        d.fill(img, outline, d.SKIN)
+        self._shade_face(img, pose, outline)
         self._paint_cheeks(img, pose)
         d.fill(img, self._head(_FRINGE, pose, 0.2), d.HAIR)
         shine = d.bezier((40, -208), (70, -210), (100, -200), (125, -182), 8)
@@ -126,9 +152,42 @@ class AvatarPainter:
         for side in (-1, 1):
             self._paint_eye(img, pose, side)
             self._paint_brow(img, pose, side)
-        nose = d.bezier((-13, 60), (-6, 72), (6, 72), (13, 60), 8)
-        d.stroke(img, self._head(nose, pose, 1.0), d.SKIN_SHADE, 6 * s)
+        self._paint_nose(img, pose)
         self._paint_mouth(img, pose)
+
+    def _shade_face(self, img: np.ndarray, pose: AvatarPose, outline: np.ndarray) -> None:
+        """Soft form shadow inside the face outline, away from the light (upper left).
+
+        The mask is drawn and blurred at 1/8 size, scaled up, clipped by the outline
+        and blended in one OpenCV call.
+        """
+        x0, y0 = np.floor(outline.min(axis=0)).astype(int) - 2
+        x1, y1 = np.ceil(outline.max(axis=0)).astype(int) + 3
+        w, h = int(x1 - x0), int(y1 - y0)
+        if w <= 0 or h <= 0:
+            return
+        k = SHADE_DOWNSAMPLE
+        o = np.array([x0, y0], dtype=np.float64)
+        small = np.full((h // k + 1, w // k + 1), 255, np.uint8)
+        d.fill(small, (self._head(_LIT, pose, 0.5) - o) / k, (0, 0, 0))
+        soft = cv2.GaussianBlur(small, (0, 0), max(1.0, 34.0 * self.s / k))
+        shade = cv2.resize(soft, (w, h), interpolation=cv2.INTER_LINEAR)
+        inside = np.zeros((h, w), np.uint8)
+        d.fill(inside, outline - o, (255, 255, 255))
+        weight = cv2.multiply(shade, inside, scale=SHADE_STRENGTH / (255.0 * 255.0),
+                              dtype=cv2.CV_32F)
+        d.blend_color(img, int(x0), int(y0), d.SKIN_DARK, weight)
+
+    def _paint_nose(self, img: np.ndarray, pose: AvatarPose) -> None:
+        """The shadow side of the bridge, nostrils and the tip's underside."""
+        s = self.s
+        bridge = d.bezier((14, 22), (17, 34), (20, 44), (22, 54), 6)
+        d.stroke(img, self._head(bridge, pose, 0.9), d.SKIN_SHADE, 4 * s)
+        for side in (-1, 1):
+            d.dot(img, tuple(self._head(np.array([[side * 11.0, 65.0]]), pose, 1.0)[0]),
+                  3.0 * s, d.SKIN_SHADE)
+        tip = d.bezier((-16, 60), (-7, 74), (7, 74), (16, 60), 8)
+        d.stroke(img, self._head(tip, pose, 1.0), d.SKIN_DARK, 5 * s)
 
     def _paint_cheeks(self, img: np.ndarray, pose: AvatarPose) -> None:
         alpha = int(60 + 90 * max(0.0, pose.expression.cheek))
@@ -152,7 +211,8 @@ class AvatarPainter:
         if pose.mode == "out_of_service":
             close = 0.85
         up = ry * e.eye_open * (1 - close) - 0.3 * ry * close
-        low = 0.8 * ry * (1 - close) + 0.3 * ry * close
+        # a smile that reaches the eyes pushes the lower lids up (the cheeks rise)
+        low = 0.8 * ry * (1 - 0.3 * max(0.0, e.cheek)) * (1 - close) + 0.3 * ry * close
         xs = np.linspace(-rx, rx, 24)
         arc = np.sqrt(np.clip(1 - (xs / rx) ** 2, 0, 1))
         upper = np.stack([cx + xs, cy - up * arc], axis=1)
@@ -164,6 +224,8 @@ class AvatarPainter:
             patch = np.empty((y1 - y0, x1 - x0, 3), np.uint8)
             patch[:] = d.SCLERA
             o = np.array([x0, y0], dtype=np.float64)
+            # the upper lid's shadow on the white of the eye
+            d.stroke(patch, self._head(upper, pose, 1.0) - o, d.SCLERA_SHADE, 12 * s)
             ix = cx + pose.gaze_x * 16.0
             iy = cy + pose.gaze_y * 8.0 + pose.head_pitch * 5.0
             ic = self._head(np.array([[ix, iy], [ix - 7, iy - 8]]), pose, 1.0) - o
@@ -173,6 +235,12 @@ class AvatarPainter:
             mask = np.zeros(patch.shape[:2], np.uint8)
             d.fill(mask, opening - o, (255, 255, 255))
             d.blend_patch(img, int(x0), int(y0), patch, mask)
+        if up + low > 1.0:
+            d.stroke(img, self._head(lower[2:-2], pose, 1.0), d.SKIN_SHADE, 2.5 * s)
+        # the lid's fold, above the lashes: it follows the lid up and down
+        fold = np.stack([cx + xs[3:-3] * 0.92, cy - (up + 13 + 4 * e.eye_open) * arc[3:-3]
+                         * 0.95 - 2], axis=1)
+        d.stroke(img, self._head(fold, pose, 1.0), d.LID, 4 * s)
         lash = self._head(upper, pose, 1.0)
         d.stroke(img, lash, d.INK, 6 * s)
         if up > 4:
@@ -183,32 +251,53 @@ class AvatarPainter:
 
     def _paint_brow(self, img: np.ndarray, pose: AvatarPose, side: int) -> None:
         e = pose.expression
-        base = -64.0 - 14.0 * e.brow_raise
-        inner = (side * 38.0, base + 4 - 16.0 * e.brow_inner)
-        outer = (side * 122.0, base + 8 + 6.0 * e.brow_inner)
-        c1 = (side * 62.0, base - 8 - 6.0 * e.brow_inner)
-        c2 = (side * 100.0, base - 10)
-        pts = d.bezier(inner, c1, c2, outer, 12)
-        d.stroke(img, self._head(pts, pose, 0.9), d.HAIR, 12 * self.s)
+        base = -66.0 - 20.0 * e.brow_raise
+        # inner ends up and together, outer ends down: worry, sympathy, an apology
+        inner = (side * (38.0 - 4.0 * e.brow_inner), base + 4 - 30.0 * e.brow_inner)
+        outer = (side * 122.0, base + 8 + 12.0 * e.brow_inner)
+        c1 = (side * 62.0, base - 8 - 14.0 * e.brow_inner)
+        c2 = (side * 100.0, base - 10 + 2.0 * e.brow_inner)
+        pts = d.bezier(inner, c1, c2, outer, 14)
+        brow = self._head(_tapered(pts, 15.0, 6.0), pose, 0.9)  # thick inner end
+        d.fill(img, brow, d.HAIR)
+        d.dot(img, tuple((brow[0] + brow[-1]) / 2),
+              7.5 * self.s, d.HAIR)
 
     def _paint_mouth(self, img: np.ndarray, pose: AvatarPose) -> None:
+        """Two lips (the upper darker, a cupid's bow) around the seam or the open mouth;
+        the corners follow the expression's smile, up or down."""
         m, e, s = pose.mouth, pose.expression, self.s
         cy = 132.0
         w = 100.0 * (1 + 0.3 * m.wide) * (1 + 0.08 * e.smile) * (1 - 0.1 * m.press)
         h = 80.0 * m.open
-        corner = cy - 12.0 * e.smile
+        corner = cy - 18.0 * e.smile
         rnd = max(0.0, -m.wide)
         k = 0.45 + 0.4 * rnd
         left, right = (-w / 2, corner), (w / 2, corner)
+        thin = 1.0 - 0.55 * m.press  # pressed lips (p, b, m) roll in
+        self._paint_smile_lines(img, pose, w, corner)
         if h < 3.0:
-            dip = cy + 3 + 12.0 * max(0.0, e.smile) - 6 * max(0.0, -e.smile)
-            line = d.bezier(left, (-w / 4, dip), (w / 4, dip), right, 14)
-            d.stroke(img, self._head(line, pose, 1.0), d.LIP, (7 + 3 * m.press) * s)
+            dip = cy + 3 + 10.0 * max(0.0, e.smile) - 7.0 * max(0.0, -e.smile)
+            seam = d.bezier(left, (-w / 4, dip), (w / 4, dip), right, 14)
+            upper_edge = self._upper_lip_edge(left, right, dip - 3, 10.0 * thin)
+            lower_edge = d.bezier(right, (w * 0.28, dip + 15 * thin), (-w * 0.28, dip + 15 * thin),
+                                  left, 14)
+            d.fill(img, self._head(np.concatenate([seam, lower_edge[1:-1]]), pose, 1.0), d.LIP)
+            d.fill(img, self._head(np.concatenate([upper_edge, seam[::-1][1:-1]]), pose, 1.0),
+                   d.LIP_UPPER)
+            d.stroke(img, self._head(seam, pose, 1.0), d.LIP_LINE, (3 + 2 * m.press) * s)
             return
         top = cy - h * 0.3 - 3
         bottom = cy + h * 0.7 + 4 + 6 * max(0.0, e.smile)
         upper = d.bezier(left, (-w * k, top), (w * k, top), right, 16)
         lower = d.bezier(right, (w * k, bottom), (-w * k, bottom), left, 16)
+        upper_edge = self._upper_lip_edge(left, right, top - 2, 10.0 * thin)
+        lower_edge = d.bezier(right, (w * k, bottom + 15 * thin), (-w * k, bottom + 15 * thin),
+                              left, 16)
+        d.fill(img, self._head(np.concatenate([upper_edge, lower_edge[1:-1]]), pose, 1.0),
+               d.LIP)
+        d.fill(img, self._head(np.concatenate([upper_edge, upper[::-1][1:-1]]), pose, 1.0),
+               d.LIP_UPPER)
         cavity = self._head(np.concatenate([upper, lower[1:-1]]), pose, 1.0)
         x0, y0 = np.floor(cavity.min(axis=0)).astype(int) - 2
         x1, y1 = np.ceil(cavity.max(axis=0)).astype(int) + 3
@@ -225,7 +314,35 @@ class AvatarPainter:
         mask = np.zeros(patch.shape[:2], np.uint8)
         d.fill(mask, cavity - o, (255, 255, 255))
         d.blend_patch(img, int(x0), int(y0), patch, mask)
-        d.stroke(img, cavity, d.LIP, 5 * s, closed=True)
+        d.stroke(img, cavity, d.LIP_LINE, 3 * s, closed=True)
+
+    @staticmethod
+    def _upper_lip_edge(left: tuple[float, float], right: tuple[float, float], y: float,
+                        thick: float) -> np.ndarray:
+        """The upper lip's top edge, corner to corner, with a cupid's bow at the middle."""
+        w = right[0] - left[0]
+        peak, mid = y - thick - 2, y - thick + 2
+        a = d.bezier(left, (left[0] + w * 0.2, y - thick * 0.6), (-w * 0.16, peak),
+                     (-w * 0.06, peak), 8)
+        b = d.bezier((-w * 0.06, peak), (-w * 0.03, peak), (-w * 0.02, mid), (0.0, mid), 4)
+        half = np.concatenate([a, b[1:]])
+        other = half[::-1][1:] * np.array([-1.0, 1.0])
+        other[-1] = right
+        return np.concatenate([half, other])
+
+    def _paint_smile_lines(self, img: np.ndarray, pose: AvatarPose, w: float,
+                           corner: float) -> None:
+        """Creases beside the corners of a smile (none for a sad mouth: on this face
+        they read as age)."""
+        smile = pose.expression.smile
+        if smile < 0.3:
+            return
+        for side in (-1, 1):
+            x = side * (w / 2 + 10)
+            crease = d.bezier((x + side * 4, corner - 30), (x + side * 12, corner - 14),
+                              (x + side * 10, corner - 2), (x, corner + 6), 6)
+            d.stroke(img, self._head(crease, pose, 1.0), d.SKIN_SHADE,
+                     (2 + 2.5 * min(1.0, smile)) * self.s)
 
     # --- arms and hands ------------------------------------------------------------
 

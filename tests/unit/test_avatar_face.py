@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+
+import numpy as np
+import pytest
+
+from appliance.avatar import draw as d
+from appliance.avatar.affect import is_concerned, reply_affect
+from appliance.avatar.motion import expression_for
 from appliance.avatar.output import AvatarOutput
 from appliance.avatar.scene import Scene
 from appliance.avatar.timeline import ACK_GAP_S, ACK_NOD_S, AvatarState
-from appliance.frames import SpeechPaused
+from appliance.engines.nlu.emotion import AROUSAL, VALENCE
+from appliance.frames import Emotion, Reply, SpeechPaused
 
 
 def _peak_pitch(state: AvatarState, t0: float, t1: float) -> float:
@@ -61,3 +70,65 @@ def test_speech_paused_frames_make_the_scene_nod() -> None:
     assert scene.state.pose_at(t).head_pitch > 0.3
     nodding, level = scene.render(t).copy(), still.render(t).copy()
     assert (abs(level.astype(int) - nodding.astype(int)).sum(axis=2) > 40).sum() > 100
+
+
+# --- expression by emotion ------------------------------------------------------------
+
+NLU_EMOTIONS = ("neutral", "happy", "frustrated", "anxious", "sad", "confused")
+
+
+def _face(scene: Scene, frame: np.ndarray) -> np.ndarray:
+    hx, hy = scene.layout.head
+    s = scene.layout.scale
+    return frame[int(hy - 150 * s) : int(hy + 250 * s), int(hx - 200 * s) : int(hx + 200 * s)]
+
+
+def _render_face(valence: float, arousal: float) -> np.ndarray:
+    scene = Scene((540, 960))
+    scene.set_mode("idle")
+    scene.set_emotion(valence, arousal, 0.0)
+    return _face(scene, scene.render(2.0)).astype(np.int16)
+
+
+def test_each_nlu_emotion_shows_a_different_face() -> None:
+    faces = {e: _render_face(VALENCE[e], AROUSAL[e]) for e in NLU_EMOTIONS}
+    for a, b in itertools.combinations(NLU_EMOTIONS, 2):
+        changed = (np.abs(faces[a] - faces[b]).sum(axis=2) > 60).sum()
+        assert changed > 150, f"{a} and {b} look the same ({changed} px differ)"
+
+
+def test_the_face_is_shaded_not_flat() -> None:
+    face = _render_face(0.0, 0.3)
+    skin = np.abs(face - np.array(d.SKIN, np.int16)).sum(axis=2)
+    shaded = (np.abs(face - np.array(d.SKIN_DARK, np.int16)).sum(axis=2) < 40).sum()
+    assert shaded > 500, "no form shadow on the face"
+    assert (skin < 10).sum() > 2000, "no lit skin left"
+    lips = sum((np.abs(face - np.array(c, np.int16)).sum(axis=2) < 12).sum()
+               for c in (d.LIP, d.LIP_UPPER))
+    assert lips > 100, "no lips"
+
+
+def _reply(intent: str, style: str, source: str, label: str) -> Reply:
+    return Reply("Sorry about that.", intent, style, source, [],
+                 Emotion(label, VALENCE[label], AROUSAL[label]))
+
+
+@pytest.mark.parametrize("reply", [
+    _reply("emergency", "urgent", "safety:alert/fire", "neutral"),
+    _reply("lost_item", "clear", "safety:confirm", "happy"),  # a calmly reported bag
+    _reply("refund", "apologetic", "template:refund", "happy"),  # "great, broken again"
+    _reply("help_human", "apologetic", "template:help_human", "frustrated"),
+])
+def test_danger_and_complaint_replies_get_the_concerned_face_never_a_grin(reply: Reply) -> None:
+    scene = Scene((540, 960))
+    AvatarOutput(scene, clock=lambda: 0.0).handle(reply)
+    expr = scene.state.expression_at(2.0)
+    assert is_concerned(expr), expr
+    happy = _render_face(VALENCE["happy"], AROUSAL["happy"])
+    face = _face(scene, scene.render(2.0)).astype(np.int16)
+    assert (np.abs(face - happy).sum(axis=2) > 60).sum() > 150
+
+
+def test_a_happy_visitors_plain_answer_smiles() -> None:
+    v, a = reply_affect(_reply("find_toilet", "cheerful", "slot:toilet", "happy"))
+    assert expression_for(v, a).smile > 0.4
