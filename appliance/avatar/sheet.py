@@ -18,6 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from appliance.avatar.affect import CONCERNED
 from appliance.avatar.arms import GESTURES
 from appliance.avatar.scene import Scene
 from appliance.avatar.visemes import ANTICIPATION_S
@@ -26,10 +27,12 @@ from appliance.frames import VisemeCue
 logger = logging.getLogger(__name__)
 
 EMOTIONS: tuple[tuple[str, float, float], ...] = (
-    ("neutral", 0.2, 0.3), ("happy", 0.8, 0.6), ("sad", -0.7, 0.2),
-    ("frustrated", -0.6, 0.7), ("anxious", -0.4, 0.8), ("surprised", 0.2, 0.95),
+    ("neutral", 0.0, 0.3), ("happy", 0.7, 0.6), ("frustrated", -0.6, 0.75),
+    ("anxious", -0.45, 0.8), ("sad", -0.65, 0.2), ("confused", -0.2, 0.45),
+    ("concerned (danger)", *CONCERNED),
 )
-"""(label, valence, arousal) of each face row."""
+"""(label, valence, arousal) of each face tile: the visitor emotions the NLU gives (its
+valence and arousal) and the concerned face a danger or complaint reply is said with."""
 
 PANGRAM = "The quick brown fox jumps over the lazy dog"
 # the pangram's sounds as visemes (one per sound, enough to show every shape it uses)
@@ -91,6 +94,10 @@ def contact_sheet(size: tuple[int, int] = (540, 960), columns: int = 6) -> np.nd
         scene.set_mode("idle")
         scene.set_emotion(valence, arousal, 0.0)
         tiles.append(_tile(scene.render(2.0).copy(), scene, label, face_only=True))
+    scene = Scene(size)
+    scene.set_mode("listening")
+    scene.acknowledge(1.0)
+    tiles.append(_tile(scene.render(1.3).copy(), scene, "listening nod", face_only=True))
     for gesture in GESTURES:
         scene = Scene(size)
         scene.set_mode("idle")
