@@ -44,8 +44,9 @@ logger = logging.getLogger(__name__)
 
 def _builders() -> dict[str, Builder]:
     from appliance.runtime.encoder_recipe import build_sentence_encoder
+    from appliance.runtime.parts_recipe import build_concat_parts
 
-    return {"sentence-encoder": build_sentence_encoder}
+    return {"sentence-encoder": build_sentence_encoder, "concat-parts": build_concat_parts}
 
 
 @contextlib.contextmanager
@@ -182,7 +183,8 @@ def main(argv: list[str] | None = None) -> int:
             folder = ensure_built(spec, say, force=args.force)
             side = read_sidecar(folder) or {}
             summary[spec.name] = {"path": str(folder), "validation": side.get("validation")}
-            summary[spec.name]["engines"] = build_engines_for(spec, say)
+            if spec.format == "onnx":  # TensorRT builds ONNX models only
+                summary[spec.name]["engines"] = build_engines_for(spec, say)
     except (ManifestError, ModelNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
