@@ -56,6 +56,9 @@ class AsrSettings:
     window_s: Annotated[float, rng(10, 30)] = 30.0
     """Whisper only: seconds of audio its encoder sees. 30 = Whisper's own window; 15
     decodes ~2x faster here but cost 1-2 WER points on the bench (README)."""
+    retry_below: Annotated[float, rng(0, 1)] = 0.6
+    """Whisper only, with ``window_s`` under 30: a decode less confident than this
+    (mean token probability) is done again on Whisper's full 30 s window. 0 = never."""
     bias: Flag = True
     """Bias recognition to the site pack's station, line, exit and place names:
     Whisper gets them as its prompt, Vosk (without ``grammar``) a grammar of the

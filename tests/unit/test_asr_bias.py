@@ -123,6 +123,7 @@ def test_hallucination_filter_decides_on_the_audio(said: str) -> None:
     """Whisper's stock phrases go on near-silence; "Thank you."/"Bye." stay on speech."""
     asr = object.__new__(WhisperAsr)
     asr.language, asr.initial_prompt, asr.hotwords = "en", None, None
+    asr._model, asr.retry_below = SimpleNamespace(), 0.0  # no model: Whisper's full window
     segment = SimpleNamespace(text=f" {said}", no_speech_prob=0.1, avg_logprob=-0.2,
                               compression_ratio=1.0)
     asr._segments = lambda audio, prompt, hot: [segment]  # type: ignore[method-assign]
@@ -136,6 +137,7 @@ def test_hallucination_filter_decides_on_the_audio(said: str) -> None:
 def test_a_looping_biased_decode_is_decoded_again_without_the_prompt() -> None:
     asr = object.__new__(WhisperAsr)
     asr.language, asr.initial_prompt, asr.hotwords = "en", "Northgate.", None
+    asr._model, asr.retry_below = SimpleNamespace(), 0.0  # no model: Whisper's full window
     calls: list[str | None] = []
 
     def segments(audio: np.ndarray, prompt: str | None, hot: str | None) -> list[Any]:

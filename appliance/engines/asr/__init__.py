@@ -26,4 +26,5 @@ def create_asr(settings: AsrSettings, vocabulary: SiteVocabulary | None = None) 
     return WhisperAsr(settings.model or None, language=settings.language,
                       device=settings.device, compute_type=settings.compute_type,
                       beam_size=settings.beam_size, threads=settings.threads,
-                      vocabulary=vocab, window_s=settings.window_s)
+                      vocabulary=vocab, window_s=settings.window_s,
+                      retry_below=settings.retry_below)

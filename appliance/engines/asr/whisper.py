@@ -98,7 +98,7 @@ class _BufferedStream(AsrStream):
         return self._engine.decode(self._audio())
 
     def peek(self) -> AsrResult | None:
-        return self._engine.decode(self._audio())
+        return self._engine.decode(self._audio(), retry=False)  # a guess: never twice
 
     def _audio(self) -> np.ndarray:
         return np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int16)
@@ -131,8 +131,9 @@ class WhisperAsr(AsrEngine):
     def __init__(self, model_dir: str | Path | None = None, *, language: str = "en",
                  device: str = "cpu", compute_type: str = "int8", beam_size: int = 1,
                  threads: int = 2, vocabulary: SiteVocabulary | None = None,
-                 window_s: float = WINDOW_S) -> None:
-        """``window_s``: seconds of audio the encoder sees (30 = Whisper's own window)."""
+                 window_s: float = WINDOW_S, retry_below: float = 0.0) -> None:
+        """``window_s``: seconds of audio the encoder sees (30 = Whisper's own window);
+        ``retry_below``: a shorter window's decode under this confidence is redone on 30 s."""
         path = Path(model_dir) if model_dir else default_model_dir()
         if not (path / "model.bin").exists():
             raise EngineLoadError(f"no Whisper model at {path}")
@@ -144,6 +145,9 @@ class WhisperAsr(AsrEngine):
             raise EngineLoadError(f"cannot load Whisper from {path}: {exc}") from exc
         self.language = language
         self.beam_size = beam_size
+        self.retry_below = retry_below
+        self.retries = 0
+        """Decodes redone on the full window (health and the bench read it)."""
         self.model_dir = path
         self.hotwords: str | None = None
         self.initial_prompt: str | None = None
@@ -173,10 +177,26 @@ class WhisperAsr(AsrEngine):
         except (RuntimeError, ValueError) as exc:
             raise EngineError(f"whisper failed: {exc}", code="asr-failed") from exc
 
-    def decode(self, pcm: np.ndarray) -> AsrResult:
+    def decode(self, pcm: np.ndarray, *, retry: bool = True) -> AsrResult:
         if len(pcm) < self.sample_rate // 10:
             return AsrResult("", True, 0.0, self.language)
         audio = pcm.astype(np.float32) / 32768.0
+        result = self._decode(pcm, audio)
+        short = getattr(self._model, "window_frames", _FULL_FRAMES) < _FULL_FRAMES
+        if retry and short and result.confidence < self.retry_below:
+            # The short window is right most of the time and ~2x cheaper; where Whisper
+            # itself is unsure, its own 30 s window decides (bench: WER no worse than 30 s).
+            self._model.window_frames = _FULL_FRAMES
+            try:
+                result = self._decode(pcm, audio)
+            finally:
+                # back to the class's short window (a refused short window would have
+                # set the full one on the instance already, and there is no retry then)
+                del self._model.window_frames
+            self.retries += 1
+        return result
+
+    def _decode(self, pcm: np.ndarray, audio: np.ndarray) -> AsrResult:
         segs = self._segments(audio, self.initial_prompt, self.hotwords)
         if (self.initial_prompt or self.hotwords) and any(
                 s.compression_ratio > _LOOP_COMPRESSION for s in segs):
