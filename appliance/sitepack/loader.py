@@ -18,6 +18,7 @@ from appliance.sitepack.consistency import check_consistency
 from appliance.sitepack.model import (
     REQUIRED_INTENTS,
     FaqEntry,
+    FaqText,
     Fares,
     Feed,
     Intent,
@@ -29,6 +30,7 @@ from appliance.sitepack.model import (
     SlotValue,
     Style,
     Suggestion,
+    Translation,
 )
 from appliance.sitepack.reader import IDENT, FileReader
 from appliance.sitepack.screens import SCREEN_KINDS, missing_lines
@@ -93,6 +95,8 @@ def check_sitepack(root: Path | str) -> tuple[SitePack | None, list[Problem]]:
     faq = _faq(faq_f, intents, root)
     tpl_f = FileReader(root, files["templates"], problems, required=False)
     templates = _templates(tpl_f, intents)
+    translations = _translations(root, manifest.languages if manifest else [], intents, faq,
+                                 problems)
     if manifest is not None:
         if manifest.station and slots.get("station") is not None and not any(
                 v.id == manifest.station for v in slots["station"]):
@@ -108,7 +112,7 @@ def check_sitepack(root: Path | str) -> tuple[SitePack | None, list[Problem]]:
     if any(p.severity == "error" for p in problems) or manifest is None or network is None:
         return None, problems
     pack = SitePack(root=root, manifest=manifest, intents=intents, slots=slots,
-                    network=network, faq=faq, templates=templates)
+                    network=network, faq=faq, templates=templates, translations=translations)
     check_consistency(pack, faq_f, net_f)  # warnings: FAQ facts the network contradicts
     checks.check_training_lines(root, intents, problems)
     return pack, problems
@@ -422,6 +426,39 @@ def _faq(f: FileReader, intents: dict[str, Intent], root: Path) -> list[FaqEntry
         out.append(FaqEntry(id=fid, intent=intent, question=f.text(d, path, "question"),
                             answer=answer, alternatives=f.texts(d, path, "alternatives"),
                             media=media))
+    return out
+
+
+def _translations(root: Path, languages: list[str], intents: dict[str, Intent],
+                  faq: list[FaqEntry], problems: list[Problem]) -> dict[str, Translation]:
+    """``lang/<code>.yaml`` for each language after the first (optional; a language without
+    one is understood and answered in the first language's words)."""
+    out: dict[str, Translation] = {}
+    faq_ids = {e.id for e in faq}
+    for lang in languages[1:]:
+        f = FileReader(root, f"lang/{lang}.yaml", problems, required=False)
+        if not f.ok:
+            continue
+        top = f.mapping(f.data, (), "a translation file")
+        f.unknown_keys(top, (), {"intents", "templates", "faq"})
+        examples: dict[str, list[str]] = {}
+        for intent in f.mapping(top.get("intents", {}), ("intents",), "'intents'"):
+            if intent not in intents:
+                f.error(("intents", intent), f"examples for unknown intent '{intent}'")
+                continue
+            examples[str(intent)] = f.texts(top["intents"], ("intents",), intent)
+        texts: dict[str, FaqText] = {}
+        for fid, item in f.mapping(top.get("faq", {}), ("faq",), "'faq'").items():
+            path: tuple[Any, ...] = ("faq", fid)
+            if fid not in faq_ids:
+                f.error(path, f"translation of unknown FAQ id '{fid}'")
+                continue
+            d = f.mapping(item, path, "a translated FAQ entry")
+            f.unknown_keys(d, path, {"answer", "questions"})
+            texts[str(fid)] = FaqText(answer=f.text(d, path, "answer"),
+                                      questions=f.texts(d, path, "questions"))
+        out[lang] = Translation(language=lang, examples=examples, faq=texts,
+                                templates=_templates(f, intents) if "templates" in top else {})
     return out
 
 

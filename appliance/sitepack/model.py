@@ -161,6 +161,30 @@ class FaqEntry:
 
 
 @dataclass
+class FaqText:
+    """One FAQ entry in another language: how visitors ask it and what the kiosk says."""
+
+    answer: str = ""
+    questions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Translation:
+    """The pack in one more of its languages (``lang/<code>.yaml``).
+
+    ``examples``: intent -> visitors' phrasings in this language (they train the intent
+    head with the first language's); ``templates``: intent -> case -> text, as
+    ``templates.yaml``; ``faq``: FAQ id -> :class:`FaqText`. Whatever a translation leaves
+    out is said in the pack's first language.
+    """
+
+    language: str
+    examples: dict[str, list[str]] = field(default_factory=dict)
+    templates: dict[str, dict[str, str]] = field(default_factory=dict)
+    faq: dict[str, FaqText] = field(default_factory=dict)
+
+
+@dataclass
 class SitePack:
     """Everything one kiosk serves."""
 
@@ -171,6 +195,22 @@ class SitePack:
     network: Network
     faq: list[FaqEntry]
     templates: dict[str, dict[str, str]]
+    translations: dict[str, Translation] = field(default_factory=dict)
+    """Language -> the pack's text in it, for each language after the first that has a
+    ``lang/<code>.yaml`` (the first language is the pack's own files)."""
+
+    @property
+    def language(self) -> str:
+        """The pack's first language: the one its own files are written in."""
+        return self.manifest.languages[0] if self.manifest.languages else "en"
+
+    def templates_for(self, language: str) -> dict[str, dict[str, str]]:
+        """Answer templates in ``language``: its translated cases over the first language's."""
+        tr = self.translations.get(language)
+        if tr is None:
+            return self.templates
+        return {intent: {**cases, **tr.templates.get(intent, {})}
+                for intent, cases in {**{k: {} for k in tr.templates}, **self.templates}.items()}
 
     def slot_value(self, slot_type: str, value_id: str) -> SlotValue | None:
         return next((v for v in self.slots.get(slot_type, []) if v.id == value_id), None)
@@ -187,7 +227,8 @@ class SitePack:
         import hashlib
 
         digest = hashlib.sha256()
-        for path in [*sorted(self.root.glob("*.yaml")), *sorted(self.root.glob("train/*.jsonl"))]:
+        for path in [*sorted(self.root.glob("*.yaml")), *sorted(self.root.glob("lang/*.yaml")),
+                     *sorted(self.root.glob("train/*.jsonl"))]:
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
         return digest.hexdigest()[:16]

@@ -25,6 +25,7 @@ out-of-service screen, and "Starting..." while the orchestrator loads."""
 BUILTIN_LINES: dict[str, dict[str, str]] = {
     "attract": {
         "en": "Hello! Ask me anything.",
+        "es": "¡Hola! Pregúnteme lo que quiera.",
         "zh": "您好！有什么可以帮您？",
         "zh-tw": "您好！有什麼可以幫您？",
         "ja": "こんにちは！何でも聞いてください。",
@@ -32,6 +33,7 @@ BUILTIN_LINES: dict[str, dict[str, str]] = {
     },
     "out_of_service": {
         "en": "Please ask a member of staff for help.",
+        "es": "Fuera de servicio. Pida ayuda a un empleado.",
         "zh": "暂停服务，请联系工作人员",
         "zh-tw": "暫停服務，請聯絡工作人員",
         "ja": "ただいま休止中です。係員にお声がけください",
@@ -39,6 +41,7 @@ BUILTIN_LINES: dict[str, dict[str, str]] = {
     },
     "starting": {
         "en": "One moment, please.",
+        "es": "Un momento, por favor.",
         "zh": "正在启动，请稍候",
         "zh-tw": "正在啟動，請稍候",
         "ja": "起動中です。少々お待ちください",

@@ -51,9 +51,15 @@ def intent_examples(pack: SitePack, *, copies: int = 3, seed: int = 7,
             for text in expand(ex, pack, rng, copies):
                 texts.append(text)
                 labels.append(intent.name)
+    for tr in pack.translations.values():  # the pack's other languages (lang/<code>.yaml)
+        for name, lines in tr.examples.items():
+            texts += lines
+            labels += [name] * len(lines)
     if with_faq:
         for entry in pack.faq:
-            for text in entry.phrasings:
+            asked = [q for tr in pack.translations.values()
+                     for q in (tr.faq[entry.id].questions if entry.id in tr.faq else [])]
+            for text in [*entry.phrasings, *asked]:
                 texts.append(text)
                 labels.append(entry.intent)
     for row in pack.training_lines():
