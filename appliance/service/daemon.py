@@ -24,6 +24,7 @@ from typing import Any
 
 from appliance.app import Kiosk
 from appliance.avatar.live import LiveAvatar
+from appliance.avatar.touch.desk import mount_touch
 from appliance.devices.audio import choose_audio
 from appliance.engines.factory import create_engines, warm_up
 from appliance.service.behaviour import start_behaviour
@@ -100,6 +101,7 @@ async def serve(settings: Settings, duration: float | None = None,
     kiosk.degraded = list(audio.degraded)
     avatar = LiveAvatar(settings.avatar)
     avatar.attach(kiosk)
+    mount_touch(kiosk, avatar.sinks)  # questions from the screen, next to the stream
     avatar.start()
     link = start_telemetry(kiosk, loop, avatar)
     if link is not None:

@@ -2,7 +2,8 @@
 
 ``GET /`` (or ``/stream.mjpg``) streams ``multipart/x-mixed-replace`` JPEGs of the
 latest frame; ``GET /frame.jpg`` returns one. Frames are JPEG-encoded on the
-server thread, at most ``max_fps`` per second and downscaled to ``width``.
+server thread, at most ``max_fps`` per second and downscaled to ``width``. Other
+paths go to ``routes`` when set (the touch desk: :mod:`appliance.avatar.touch`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -20,6 +22,19 @@ from appliance.avatar.sinks.base import DisplayError, FrameSink
 
 logger = logging.getLogger(__name__)
 BOUNDARY = b"kioskframe"
+MAX_BODY = 4096
+"""Largest request body a route is given; a longer one is refused unread."""
+
+HttpAnswer = tuple[int, str, bytes]
+"""(status, content type, body) of a route's answer."""
+
+
+class Routes(Protocol):
+    """More paths on the stream's server; ``None`` from either means "not mine" (404)."""
+
+    def get(self, path: str) -> HttpAnswer | None: ...
+
+    def post(self, path: str, ctype: str, body: bytes) -> HttpAnswer | None: ...
 
 
 class MjpegPreview(FrameSink):
@@ -34,6 +49,7 @@ class MjpegPreview(FrameSink):
         self._frame: np.ndarray | None = None
         self._seq = 0
         self._encoded: tuple[int, bytes | None] = (-1, None)
+        self.routes: Routes | None = None
         preview = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -53,7 +69,8 @@ class MjpegPreview(FrameSink):
                     self.wfile.write(jpg)
                     return
                 if self.path not in ("/", "/stream.mjpg"):
-                    self.send_error(404)
+                    routes = preview.routes
+                    self.answer(routes.get(self.path) if routes is not None else None)
                     return
                 self.send_response(200)
                 self.send_header("Content-Type",
@@ -61,6 +78,32 @@ class MjpegPreview(FrameSink):
                 self.end_headers()
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     preview.stream(self.wfile)
+
+            def do_POST(self) -> None:
+                routes = preview.routes
+                try:
+                    length = int(self.headers.get("Content-Length", "0"))
+                except ValueError:
+                    length = -1
+                if routes is None:
+                    self.answer(None)
+                elif not 0 <= length <= MAX_BODY:
+                    self.send_error(413 if length > MAX_BODY else 411)
+                else:
+                    self.answer(routes.post(self.path, self.headers.get("Content-Type", ""),
+                                            self.rfile.read(length)))
+
+            def answer(self, got: HttpAnswer | None) -> None:
+                if got is None:
+                    self.send_error(404)
+                    return
+                status, ctype, body = got
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "no-store")
+                self.end_headers()
+                self.wfile.write(body)
 
         try:
             self._server = ThreadingHTTPServer((host, port), Handler)

@@ -1,0 +1,120 @@
+"""The orchestrator's touch desk: questions from the screen in, the latest reply out.
+
+Mounted on the avatar's MJPEG server (``127.0.0.1:<avatar.mjpeg_port>`` unless the
+stream is bound elsewhere), next to the stream:
+
+- ``GET /touch``: the browser preview's page (:mod:`appliance.avatar.touch.page`);
+- ``GET /touch/suggestions``: the pack's suggested questions and the longest question;
+- ``POST /touch/ask`` (``application/json``: ``{"text", "source": "touch"|"text",
+  "sign": bool}``): 202 ``{"turn"}``, or 400 ``{"error"}`` with one line for the screen;
+- ``GET /touch/reply``: the latest reply to a touched or typed question.
+
+The HTTP threads never touch the pipeline: a checked question is handed to the kiosk's
+asyncio loop with ``run_coroutine_threadsafe``. Requiring JSON makes a browser ask a
+CORS preflight for any cross-site post, which this server never grants.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from appliance.avatar.sinks.base import FrameSink
+from appliance.avatar.sinks.mjpeg import HttpAnswer, MjpegPreview
+from appliance.avatar.touch.page import PAGE
+from appliance.errors import InputError
+from appliance.frames import Frame, Reply, Transcript
+from appliance.pipeline.typed import MAX_CHARS, check_question
+from appliance.sitepack.model import Suggestion
+
+if TYPE_CHECKING:
+    from appliance.app import Kiosk
+
+logger = logging.getLogger(__name__)
+
+
+
+def _json(status: int, body: dict[str, Any]) -> HttpAnswer:
+    return status, "application/json", json.dumps(body).encode()
+
+
+class TouchDesk:
+    """Routes for :class:`MjpegPreview`: ``get(path)`` / ``post(path, ctype, body)``."""
+
+    def __init__(self, kiosk: Kiosk, loop: asyncio.AbstractEventLoop,
+                 suggestions: Sequence[Suggestion] = ()) -> None:
+        self.kiosk, self.loop = kiosk, loop
+        self.suggestions = list(suggestions)
+        self._lock = threading.Lock()
+        self._latest: dict[str, Any] = {"turn": 0}
+        self._asked: dict[int, str] = {}
+        kiosk.pipeline.on_frame(self.on_frame)
+
+    def on_frame(self, frame: Frame) -> None:
+        """Keep the latest reply to a question from the screen (the pipeline's end)."""
+        if not isinstance(frame, (Transcript, Reply)) or frame.asked.source == "voice":
+            return
+        if isinstance(frame, Transcript):  # reaches the end before its reply
+            self._asked = {frame.turn_id: frame.text}
+            return
+        with self._lock:
+            self._latest = {"turn": frame.turn_id, "question": self._asked.get(frame.turn_id, ""),
+                            "reply": frame.text, "source": frame.asked.source,
+                            "sign": frame.asked.sign}
+
+    def get(self, path: str) -> HttpAnswer | None:
+        if path in ("/touch", "/touch/"):
+            return 200, "text/html; charset=utf-8", PAGE.encode()
+        if path == "/touch/suggestions":
+            return _json(200, {"suggestions": [asdict(s) for s in self.suggestions],
+                               "max_chars": MAX_CHARS})
+        if path == "/touch/reply":
+            with self._lock:
+                return _json(200, dict(self._latest))
+        return None
+
+    def post(self, path: str, ctype: str, body: bytes) -> HttpAnswer | None:
+        if path != "/touch/ask":
+            return None
+        if ctype.split(";")[0].strip().lower() != "application/json":
+            return _json(415, {"error": "send the question as application/json"})
+        try:
+            data = json.loads(body.decode("utf-8"))
+            if not isinstance(data, dict):
+                raise InputError("the request must be a JSON object")
+            question = check_question(data.get("text"), data.get("source", "text"),
+                                      data.get("sign", False))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return _json(400, {"error": "the request is not JSON"})
+        except InputError as exc:
+            return _json(400, {"error": str(exc)})
+        future = asyncio.run_coroutine_threadsafe(self.kiosk.ask(question), self.loop)
+        try:
+            turn = future.result(timeout=5)
+        except Exception:  # the loop is stopping or stuck: the screen says so
+            logger.exception("touch: cannot hand the question to the kiosk")
+            return _json(503, {"error": "The kiosk cannot take questions right now."})
+        return _json(202, {"turn": turn})
+
+
+def mount_touch(kiosk: Kiosk, sinks: Sequence[FrameSink]) -> TouchDesk | None:
+    """Serve the touch desk next to the avatar stream (call on the kiosk's loop); None
+    when no stream runs (``avatar.mjpeg_port = 0``): then no screen can take questions."""
+    from appliance.engines.qa.site_qa import SiteQa
+    from appliance.sitepack.suggest import suggestions
+
+    stream = next((s for s in sinks if isinstance(s, MjpegPreview)), None)
+    if stream is None:
+        logger.info("touch and text off: no avatar stream to serve them next to")
+        return None
+    qa = kiosk.engines.qa
+    shown = suggestions(qa.pack) if isinstance(qa, SiteQa) else []
+    desk = TouchDesk(kiosk, asyncio.get_running_loop(), shown)
+    stream.routes = desk
+    logger.info("touch and text on %stouch (%d suggested questions)", stream.url, len(shown))
+    return desk
