@@ -254,6 +254,9 @@ class Reply(DataFrame):
     show: Show | None = None
     """What to draw for the answer (a route on the network map, a place on the station
     plan); drawn in place of the ``media`` image."""
+    language: str = "en"
+    """The language the reply is in (the visitor's, as the ASR heard it): the voice that
+    says it (:meth:`TtsEngine.for_language`)."""
 
 
 # --- speech out ---------------------------------------------------------------

@@ -139,10 +139,15 @@ class Dialog:
 
     # --- answering ---------------------------------------------------------------------
 
-    def turn(self, text: str, voice: VoiceFeatures | None = None) -> Turn:
-        """Understand, answer and style one visitor utterance."""
+    def turn(self, text: str, voice: VoiceFeatures | None = None,
+             language: str | None = None) -> Turn:
+        """Understand, answer and style one visitor utterance (said in ``language``, as
+        the ASR's language ID tells; default: the pack's first language)."""
         t0 = time.perf_counter()
-        result = self.respond(text, self.understand(text, voice))
+        nlu = self.understand(text, voice)
+        if language:
+            nlu = replace(nlu, language=language)
+        result = self.respond(text, nlu)
         result.latency_ms = (time.perf_counter() - t0) * 1000
         return result
 
@@ -266,7 +271,7 @@ class Dialog:
             answer.style = style
             return Turn(text, nlu, answer, prosody_for(style))  # one line, never restyled
         style = choose_style(nlu.emotion, nlu.intent, said=text)
-        if nlu.intent != "repeat":
+        if nlu.intent != "repeat" and nlu.language.startswith("en"):  # English lead-ins
             answer.text = rewrite(answer.text, style, nlu.intent)
         answer.style = style
         return Turn(text, nlu, answer, prosody_for(style))

@@ -53,6 +53,8 @@ def add_commands(subparsers: Any) -> None:
         p.add_argument("--energy", type=float, default=None, help="voice energy in dBFS")
         p.add_argument("--pitch", type=float, default=None, help="voice pitch in Hz")
         p.add_argument("--rate", type=float, default=None, help="speaking rate, words/s")
+        p.add_argument("--language", default="", help="the visitor's language (one of the "
+                       "pack's; default: its first), as the ASR's language ID would say")
         p.set_defaults(func=func)
 
     ch = subparsers.add_parser(
@@ -180,7 +182,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     dialog = Dialog.create(_pack_dir(args.sitepack), engine=args.engine)
     for _, line in _lines(args.text):
-        turn = dialog.turn(line, _voice(args))
+        turn = dialog.turn(line, _voice(args), language=args.language or None)
         row = {"text": line, "intent": turn.nlu.intent, "reply": turn.answer.text,
                "source": turn.answer.source, "slots": turn.nlu.slots,
                "style": turn.answer.style, "media": turn.answer.media,

@@ -65,9 +65,11 @@ def create_engines(settings: Settings) -> Engines:
     nlu, qa = create_nlu_qa(settings)
     if settings.nlu.engine != "keyword" and nlu.name == "keyword":
         notes.append("nlu fell back to keywords (no encoder model)")
-    return Engines(vad=vad, asr=create_asr(settings.asr, _site_vocabulary(settings, qa)),
+    languages = _site_languages(qa)
+    return Engines(vad=vad, asr=create_asr(settings.asr, _site_vocabulary(settings, qa),
+                                           languages),
                    nlu=nlu, qa=qa,
-                   tts=create_tts(settings.tts),
+                   tts=create_tts(settings.tts, languages),
                    lipsync=PhonemeLipSync(settings.lipsync.min_cue_ms / 1000), notes=notes,
                    safety=_safety(qa, nlu))
 
@@ -79,6 +81,14 @@ def _safety(qa: QaEngine, nlu: NluEngine) -> SafetyEngine:
 
     pack = getattr(qa, "pack", None)
     return make_safety(pack, nlu) if isinstance(pack, SitePack) else KeywordSafety()
+
+
+def _site_languages(qa: QaEngine) -> list[str]:
+    """The languages of the site pack the QA serves, its first language first."""
+    from appliance.sitepack import SitePack
+
+    pack = getattr(qa, "pack", None)
+    return list(pack.manifest.languages) if isinstance(pack, SitePack) else []
 
 
 def _site_vocabulary(settings: Settings, qa: QaEngine) -> SiteVocabulary | None:

@@ -50,7 +50,8 @@ class TtsProcessor(Processor):
         offset = 0.0
         first = True
         try:
-            chunks = await self.run_blocking(self.engine.synthesize, frame.text, prosody)
+            voice = self.engine.for_language(frame.language)  # the reply's own language
+            chunks = await self.run_blocking(voice.synthesize, frame.text, prosody)
             while (chunk := await self.run_blocking(_next, chunks)) is not None:
                 if first:
                     ms = (time.monotonic() - started) * 1000

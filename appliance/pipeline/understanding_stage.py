@@ -74,6 +74,7 @@ class NluProcessor(Processor):
         except KioskError as exc:
             await self.push(StageError(self.name, exc.code, str(exc), turn_id=frame.turn_id))
             result = NluResult("out_of_scope", 0.0)
+        result.language = frame.language  # the ASR's language ID: the answer's language
         await self.timing(frame.turn_id, started)
         logger.info("turn %d: intent %s (%.2f), emotion %s, safety %s %s", frame.turn_id,
                     result.intent, result.confidence, result.emotion.label,
@@ -135,7 +136,8 @@ class DialogProcessor(Processor):
         self._asked[frame.turn_id] = frame.text
         logger.info("turn %d: reply %r", frame.turn_id, text)
         await self.push(Reply(text, intent, style, source, list(media), frame.emotion,
-                              asked=frame.asked, show=show, turn_id=frame.turn_id))
+                              asked=frame.asked, show=show, language=frame.language,
+                              turn_id=frame.turn_id))
         pending = self.dialog.pending if self.dialog is not None else None
         if pending is not None and pending.kind == "confirm_danger":
             self._escalation = asyncio.create_task(self._escalate_later(),

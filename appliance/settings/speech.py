@@ -59,6 +59,11 @@ class AsrSettings:
     retry_below: Annotated[float, rng(0, 1)] = 0.6
     """Whisper only, with ``window_s`` under 30: a decode less confident than this
     (mean token probability) is done again on Whisper's full 30 s window. 0 = never."""
+    multilingual: Flag = False
+    """Whisper only: tell each utterance's language among the site pack's ``languages``
+    (Whisper's language ID) and transcribe it in that language, with the multilingual
+    Whisper base (``whisper-base``, unless ``model`` names another multilingual model).
+    ``false`` = Whisper tiny.en, English only (faster)."""
     bias: Flag = True
     """Bias recognition to the site pack's station, line, exit and place names:
     Whisper gets them as its prompt, Vosk (without ``grammar``) a grammar of the

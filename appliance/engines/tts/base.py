@@ -39,3 +39,7 @@ class TtsEngine(ABC):
     @abstractmethod
     def synthesize(self, text: str, prosody: Prosody | None = None) -> Iterator[TtsChunk]:
         """Yield one chunk per sentence, the first as soon as it is ready."""
+
+    def for_language(self, language: str) -> TtsEngine:
+        """The voice to say text in ``language`` with (a one-voice engine: itself)."""
+        return self
