@@ -14,6 +14,8 @@ APT_PACKAGES := python3-venv python3-dev build-essential espeak-ng sox ffmpeg \
 APT_PACKAGES += libsystemd-dev pkg-config systemd
 # The fleet console's PostgreSQL store: tests start a throwaway cluster (initdb + pg_ctl).
 APT_PACKAGES += postgresql
+# The touch page's tests: a real browser, driven over the DevTools protocol.
+APT_PACKAGES += chromium-headless-shell
 
 .PHONY: setup run test test-fast bench lint clean models
 
