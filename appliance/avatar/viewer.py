@@ -8,7 +8,9 @@ stream is not there (the orchestrator loading models or restarting) the screen s
 
 :class:`MjpegReader` (a thread: connect, parse ``multipart/x-mixed-replace``, decode,
 reconnect) and :class:`Viewer` (frames or the waiting screens into any
-:class:`FrameSink`) are separate so tests run them without a display.
+:class:`FrameSink`) are separate so tests run them without a display. When the
+stream's server has a touch desk, the viewer draws the touch panel under the avatar
+and the SDL window's touches go to it (:mod:`appliance.avatar.touch.screen`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ import numpy as np
 from appliance.avatar.screens import DEFAULT_LINES, out_of_service_screen, starting_screen
 from appliance.avatar.sinks.base import DisplayError, FrameSink
 from appliance.avatar.sinks.choose import display_problem, open_window
+from appliance.avatar.sinks.sdl import SdlWindowSink
+from appliance.avatar.touch.client import TouchClient
+from appliance.avatar.touch.screen import TouchScreen
 from appliance.errors import KioskError
 from appliance.settings import load
 from appliance.sitepack.screens import ScreenLines
@@ -153,8 +158,10 @@ class Viewer:
     def __init__(self, reader: MjpegReader, sink: FrameSink, size: tuple[int, int],
                  stale_s: float = 2.0, out_of_service_after_s: float = 120.0,
                  clock: Callable[[], float] = time.monotonic,
-                 lines: ScreenLines = DEFAULT_LINES) -> None:
+                 lines: ScreenLines = DEFAULT_LINES, touch: TouchScreen | None = None) -> None:
         self.reader, self.sink, self.size = reader, sink, size
+        self.touch = touch
+        """The touch panel under the stream (None: the avatar only)."""
         self.lines = lines
         """The waiting screens' lines (the site pack's languages, :func:`site_screen_lines`)."""
         self.stale_s, self.out_of_service_after_s = stale_s, out_of_service_after_s
@@ -178,6 +185,7 @@ class Viewer:
         start = self.clock()
         last_seq, last_frame_at, down_since = 0, -1e9, start
         frame: np.ndarray | None = None
+        connects = 0
         while not (stop is not None and stop.is_set()):
             now = self.clock()
             if duration is not None and now - start >= duration:
@@ -197,6 +205,14 @@ class Viewer:
             if kind != self.showing:
                 logger.info("screen: %s", kind.replace("_", " "))
                 self.showing = kind
+            if self.touch is not None:
+                if self.reader.connects != connects:  # a (new) server: has it a desk?
+                    connects = self.reader.connects
+                    self.touch.connected()
+                if kind == "stream":
+                    image = self.touch.compose(image)
+                else:
+                    self.touch.hide()
             self.sink.write(image, now)  # also keeps the window's event loop alive
             self.shown[kind] += 1
             if getattr(self.sink, "closed", False):
@@ -240,10 +256,14 @@ def run_display(args: argparse.Namespace) -> int:
     size = (avatar.width, avatar.height)
     sink = open_window("kiosk", fullscreen=not args.windowed,
                        size=(size[0] // 2, size[1] // 2))
+    touch = None
+    if isinstance(sink, SdlWindowSink) and not getattr(args, "no_touch", False):
+        touch = TouchScreen(TouchClient(reader.url))
+        sink.on_press = touch.press
     reader.start()
     try:
-        Viewer(reader, sink, size, lines=site_screen_lines(settings.nlu.sitepack)).run(
-            args.duration)
+        Viewer(reader, sink, size, lines=site_screen_lines(settings.nlu.sitepack),
+               touch=touch).run(args.duration)
     finally:
         reader.stop()
         sink.close()

@@ -105,11 +105,15 @@ def _add_display(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
                        "on tty1): shows the avatar that `kiosk run` streams on "
                        "http://127.0.0.1:<avatar.mjpeg_port>/stream.mjpg, full screen. Says "
                        "\"Starting...\" while the orchestrator loads or restarts, and shows the "
-                       "out-of-service screen if it stays away. Esc closes the window.")
+                       "out-of-service screen if it stays away. When `kiosk run` serves the "
+                       "touch desk, suggested questions and an on-screen keyboard are drawn "
+                       "under the avatar and touches ask them. Esc closes the window.")
     p.add_argument("--url", help="the MJPEG stream to show (default: the local orchestrator's, "
                    "from avatar.mjpeg_port)")
     p.add_argument("--config", help="settings file (default: $KIOSK_ROOT/etc/kiosk/kiosk.toml)")
     p.add_argument("--windowed", action="store_true", help="a normal window, not full screen")
+    p.add_argument("--no-touch", action="store_true",
+                   help="the avatar only: no touch panel even if the server has a desk")
     p.add_argument("--duration", type=float, default=None,
                    help="stop after this many seconds (for tests)")
     p.set_defaults(func=run_display)

@@ -1,0 +1,252 @@
+"""The touch panel of ``kiosk display``: suggestion buttons or a keyboard below the avatar.
+
+The screen (``size``, the avatar stream's frame size, 1080x1920 on the kiosk) is split:
+the avatar frame is fitted into the top, the panel fills the bottom
+:data:`PANEL_SHARE` of the height. Below the avatar rather than over it, so the
+avatar's own subtitles and answer card stay visible. The panel has two modes:
+
+- ``suggest``: a notice line, a button per suggested question (two columns, at most
+  eight), "Type a question" and a "Sign" toggle;
+- ``keyboard``: the notice line, the text line and :mod:`~appliance.avatar.touch.keyboard`.
+
+Everything is in screen pixels; :meth:`TouchPanel.press` takes a point (the window
+maps its events back to these pixels) and returns what to ask, if anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw
+
+from appliance.avatar.fonts import load_font
+from appliance.avatar.touch.keyboard import COMMAND_ROW, KEY_ROWS, TextLine
+from appliance.pipeline.typed import MAX_CHARS
+from appliance.sitepack.model import Suggestion
+
+PANEL_SHARE = 0.36
+"""The panel's share of the screen height (the rest shows the avatar)."""
+MAX_SUGGESTIONS = 8
+
+RGB = tuple[int, int, int]
+# the browser page's colours, so both screens look alike
+PANEL_RGB: RGB = (17, 17, 17)
+BUTTON_RGB: RGB = (42, 93, 176)
+KEY_RGB: RGB = (68, 68, 68)
+LINE_RGB: RGB = (240, 240, 240)
+TEXT_RGB: RGB = (238, 238, 238)
+DIM_RGB: RGB = (120, 120, 120)
+NOTICE_RGB: RGB = (255, 204, 102)
+SIGN_ON_RGB: RGB = (40, 150, 90)
+
+
+@dataclass(frozen=True)
+class Button:
+    """A touch target in screen pixels: ``kind`` ``suggest`` (``value`` is the question),
+    ``key`` (a character or keyboard command) or ``mode`` (``keyboard``/``sign``)."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+    kind: str
+    value: str
+    label: str
+
+    def contains(self, x: float, y: float) -> bool:
+        return self.x <= x < self.x + self.w and self.y <= y < self.y + self.h
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        return self.x + self.w / 2, self.y + self.h / 2
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question the panel wants posted to ``/touch/ask``."""
+
+    text: str
+    source: str  # "touch" for a suggestion button, "text" for the keyboard line
+    sign: bool = False
+
+
+class TouchPanel:
+    """Layout, hit-testing, state and drawing of the panel (used by one thread)."""
+
+    def __init__(self, size: tuple[int, int], suggestions: Sequence[Suggestion] = (),
+                 max_chars: int = MAX_CHARS) -> None:
+        self.size = size
+        self.suggestions = list(suggestions)[:MAX_SUGGESTIONS]
+        self.mode = "suggest"
+        self.sign = False
+        self.line = TextLine(max_chars=max_chars)
+        self.notice = ""
+        """One line above the buttons: the server's refusal, or what was asked."""
+        self._drawn: tuple[tuple[object, ...], np.ndarray] | None = None
+        self._composed: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    # -- layout -------------------------------------------------------------------------
+
+    @property
+    def top(self) -> int:
+        """The panel's first row of pixels."""
+        return self.size[1] - round(self.size[1] * PANEL_SHARE)
+
+    def _rows(self) -> tuple[int, int, int]:
+        """(margin, notice height, first y below the notice)."""
+        w, h = self.size
+        margin = max(4, round(w * 0.015))
+        notice_h = round((h - self.top) * 0.12)
+        return margin, notice_h, self.top + margin + notice_h
+
+    def buttons(self) -> list[Button]:
+        """The touch targets of the current mode."""
+        return self._keyboard() if self.mode == "keyboard" else self._suggest()
+
+    def _suggest(self) -> list[Button]:
+        w, h = self.size
+        m, notice_h, y0 = self._rows()
+        bottom_h = round(notice_h * 1.3)
+        grid_h = h - m - bottom_h - m - y0
+        row_h = (grid_h - 3 * m) // 4
+        col_w = (w - 3 * m) // 2
+        out = []
+        for i, s in enumerate(self.suggestions):
+            row, col = divmod(i, 2)
+            out.append(Button(m + col * (col_w + m), y0 + row * (row_h + m), col_w, row_h,
+                              "suggest", s.question, s.label))
+        yb = h - m - bottom_h
+        type_w = round((w - 3 * m) * 0.7)
+        out.append(Button(m, yb, type_w, bottom_h, "mode", "keyboard", "Type a question"))
+        out.append(Button(2 * m + type_w, yb, w - 3 * m - type_w, bottom_h, "mode", "sign",
+                          "Sign: on" if self.sign else "Sign: off"))
+        return out
+
+    def text_box(self) -> tuple[int, int, int, int]:
+        """(x, y, w, h) of the typed line in keyboard mode."""
+        w, _h = self.size
+        m, notice_h, y0 = self._rows()
+        return m, y0, w - 2 * m, round(notice_h * 1.2)
+
+    def _keyboard(self) -> list[Button]:
+        w, h = self.size
+        m = self._rows()[0]
+        bx, by, _bw, bh = self.text_box()
+        y0 = by + bh + m
+        rows = len(KEY_ROWS) + 1
+        gap = max(2, m // 2)
+        key_h = (h - m - y0 - (rows - 1) * gap) // rows
+        col = (w - 2 * m + gap) / 10  # ten columns, each a key and its gap
+        out = []
+        for r, keys in enumerate(KEY_ROWS):
+            y = y0 + r * (key_h + gap)
+            for c, ch in enumerate(keys):
+                out.append(Button(round(bx + c * col), y, round(col - gap), key_h, "key", ch, ch))
+        y, c = y0 + len(KEY_ROWS) * (key_h + gap), 0
+        for command, label, span in COMMAND_ROW:
+            out.append(Button(round(bx + c * col), y, round(span * col - gap), key_h, "key",
+                              command, label))
+            c += span
+        return out
+
+    # -- input --------------------------------------------------------------------------
+
+    def hit(self, x: float, y: float) -> Button | None:
+        """The button under screen point (x, y), if any."""
+        return next((b for b in self.buttons() if b.contains(x, y)), None)
+
+    def press(self, x: float, y: float) -> Asked | None:
+        """Apply a touch at screen point (x, y); what to ask when it asks something."""
+        button = self.hit(x, y)
+        if button is None:
+            return None
+        if button.kind == "suggest":
+            return Asked(button.value, "touch", self.sign)
+        if button.kind == "mode":
+            if button.value == "sign":
+                self.sign = not self.sign
+            else:
+                self.mode, self.notice = "keyboard", ""
+            return None
+        if button.value == "back":
+            self.mode = "suggest"
+            return None
+        typed = self.line.press(button.value)
+        return None if typed is None else Asked(typed, "text", self.sign)
+
+    # -- drawing ------------------------------------------------------------------------
+
+    def draw(self) -> np.ndarray:
+        """The panel (BGR, the screen's width by the panel's height); cached per state."""
+        state = (self.size, self.mode, self.sign, self.line.text, self.notice,
+                 tuple(self.suggestions))
+        if self._drawn is not None and self._drawn[0] == state:
+            return self._drawn[1]
+        w, h = self.size
+        top = self.top
+        img = Image.new("RGB", (w, h - top), PANEL_RGB)
+        draw = ImageDraw.Draw(img)
+        m, notice_h, _y0 = self._rows()
+        if self.notice:
+            _fit_text(draw, (m, m, w - 2 * m, notice_h), self.notice, NOTICE_RGB, top=0,
+                      centre=False)
+        if self.mode == "keyboard":
+            x, y, bw, bh = self.text_box()
+            draw.rounded_rectangle((x, y - top, x + bw, y - top + bh), radius=m, fill=LINE_RGB)
+            shown = self.line.text + "|"
+            colour: RGB = (20, 20, 20)
+            if not self.line.text:
+                shown, colour = "Type your question", DIM_RGB
+            _fit_text(draw, (x + m, y, bw - 2 * m, bh), shown, colour, top=top, centre=False,
+                      keep_end=True)
+        for b in self.buttons():
+            fill = (BUTTON_RGB if b.kind != "key" or b.value == "ask" else KEY_RGB)
+            if b.value == "sign" and self.sign:
+                fill = SIGN_ON_RGB
+            draw.rounded_rectangle((b.x, b.y - top, b.x + b.w, b.y - top + b.h),
+                                   radius=max(4, m), fill=fill)
+            _fit_text(draw, (b.x + m // 2, b.y, b.w - m, b.h), b.label, TEXT_RGB, top=top)
+        panel = cv2.cvtColor(np.asarray(img), cv2.COLOR_RGB2BGR)
+        self._drawn = (state, panel)
+        return panel
+
+    def compose(self, frame: np.ndarray) -> np.ndarray:
+        """The screen: ``frame`` fitted into the area above the panel, the panel below."""
+        panel = self.draw()
+        done = self._composed
+        # the viewer shows one stream frame several times: fit it once (~10 ms at 1080p)
+        if done is not None and done[0] is frame and done[1] is panel:
+            return done[2]
+        w, h = self.size
+        top = self.top
+        screen = np.empty((h, w, 3), np.uint8)
+        screen[:top] = PANEL_RGB[::-1]
+        fh, fw = frame.shape[:2]
+        k = min(w / fw, top / fh)
+        nw, nh = max(1, round(fw * k)), max(1, round(fh * k))
+        x, y = (w - nw) // 2, (top - nh) // 2
+        screen[y:y + nh, x:x + nw] = cv2.resize(frame, (nw, nh), interpolation=cv2.INTER_AREA)
+        screen[top:] = panel
+        self._composed = (frame, panel, screen)
+        return screen
+
+
+def _fit_text(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], text: str,
+              fill: RGB, top: int, centre: bool = True, keep_end: bool = False) -> None:
+    """Draw ``text`` in ``box`` (screen y; ``top`` is the panel's) as large as the box's
+    height allows, smaller or shortened with an ellipsis when too wide."""
+    x, y, bw, bh = box
+    size = max(8, round(bh * 0.5))
+    font = load_font(size)
+    while draw.textlength(text, font=font) > bw and size > max(8, bh * 0.3):
+        size = round(size * 0.9)
+        font = load_font(size)
+    while draw.textlength(text, font=font) > bw and len(text) > 2:
+        # typed text keeps its end (where the caret is), labels keep their start
+        text = "…" + text[2:] if keep_end else text[:-2] + "…"
+    tw = draw.textlength(text, font=font)
+    tx = x + (bw - tw) / 2 if centre else x
+    draw.text((tx, y - top + bh / 2), text, font=font, fill=fill, anchor="lm")
