@@ -27,10 +27,9 @@ def test_an_unsure_decode_is_redone_on_the_full_window_and_the_short_one_stays(
     first = asr.decode(question)
     assert asr.retries == 1 and "toilet" in first.text.lower()
     assert asr._model.window_frames == short == 1500  # the next decode is short again
-    stream = asr.stream()  # a guess during a pause is never decoded twice
+    stream = asr.stream()  # a guess at a pause is often the final result: the same policy
     stream.accept(question)
-    assert stream.peek() is not None and asr.retries == 1
-    assert "toilet" in stream.finish().text.lower() and asr.retries == 2
+    assert stream.peek() is not None and asr.retries == 2
 
 
 def test_a_sure_decode_or_the_full_window_never_retries(question: np.ndarray) -> None:

@@ -113,7 +113,8 @@ class _BufferedStream(AsrStream):
         return self._engine.decode(self._audio())
 
     def peek(self) -> AsrResult | None:
-        return self._engine.decode(self._audio(), retry=False)  # a guess: never twice
+        # the same decode as finish(): when the visitor says no more, this guess is the result
+        return self._engine.decode(self._audio())
 
     def _audio(self) -> np.ndarray:
         return np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int16)
