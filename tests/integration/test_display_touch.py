@@ -1,0 +1,220 @@
+"""Touch and text in ``kiosk display``: real SDL input events to ``POST /touch/ask``.
+
+Real parts: the avatar's MJPEG server with the real touch desk mounted (its kiosk is a
+stand-in that records the questions handed to it), the viewer reading the stream over
+HTTP, and an SDL window on SDL's off-screen driver. Touches and clicks are pushed into
+SDL's event queue (``pygame.event.post`` is ``SDL_PushEvent``) at the buttons' places.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pytest
+
+from appliance.avatar.sinks.mjpeg import MjpegPreview
+from appliance.avatar.touch.client import TouchClient
+from appliance.avatar.touch.desk import TouchDesk
+from appliance.avatar.touch.screen import TouchScreen
+from appliance.avatar.viewer import MjpegReader, Viewer, stream_url
+from appliance.pipeline.typed import Question
+from appliance.sitepack.model import Suggestion
+
+pg = pytest.importorskip("pygame")
+
+SIZE = (270, 480)  # the stream's frames; the window shows them at half size
+SUGGESTIONS = [Suggestion("Toilets", "Where are the toilets?"),
+               Suggestion("Lift", "Where is the lift?")]
+
+
+@dataclass
+class StandInKiosk:
+    """What the desk needs of a kiosk: ``pipeline.on_frame`` and ``ask``; records asks."""
+
+    asked: list[Question] = field(default_factory=list)
+
+    @property
+    def pipeline(self) -> StandInKiosk:
+        return self
+
+    def on_frame(self, _callback: Callable[..., None]) -> None:
+        pass
+
+    async def ask(self, question: Question) -> int:
+        self.asked.append(question)
+        return len(self.asked)
+
+
+@dataclass
+class Server:
+    stream: MjpegPreview
+    kiosk: StandInKiosk
+
+
+def until(check: Callable[[], bool], timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def serve(desk: bool) -> Iterator[Server]:
+    """The stream, with or without the desk (``kiosk run`` before touch had none)."""
+    loop = asyncio.new_event_loop()
+    looper = threading.Thread(target=loop.run_forever, daemon=True)
+    looper.start()
+    stream = MjpegPreview(port=0, max_fps=20, width=SIZE[0])
+    kiosk = StandInKiosk()
+    if desk:
+        stream.routes = TouchDesk(kiosk, loop, SUGGESTIONS)  # type: ignore[arg-type]
+    stop = threading.Event()
+
+    def frames() -> None:  # the avatar: grey, with a white band at the bottom
+        frame = np.full((SIZE[1], SIZE[0], 3), 90, np.uint8)
+        frame[-60:] = 255
+        while not stop.is_set():
+            stream.write(frame, time.monotonic())
+            stop.wait(0.05)
+
+    writer = threading.Thread(target=frames, daemon=True)
+    writer.start()
+    try:
+        yield Server(stream, kiosk)
+    finally:
+        stop.set()
+        writer.join(timeout=2)
+        stream.close()
+        loop.call_soon_threadsafe(loop.stop)
+        looper.join(timeout=2)
+        loop.close()
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    yield from serve(desk=True)
+
+
+@pytest.fixture
+def old_server() -> Iterator[Server]:
+    yield from serve(desk=False)
+
+
+@pytest.fixture
+def window(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")  # SDL's off-screen video driver
+    from appliance.avatar.sinks.sdl import SdlWindowSink
+
+    sink = SdlWindowSink(fullscreen=False, size=(SIZE[0] // 2, SIZE[1] // 2))
+    yield sink
+    sink.close()
+
+
+def run_display(server: Server, window: Any,
+                visitor: Callable[[TouchScreen], None]) -> TouchScreen:
+    """What ``kiosk display`` runs, on this thread (the window's); ``visitor`` touches
+    the screen from another thread, then the display stops."""
+    url = stream_url(server.stream.port)
+    reader = MjpegReader(url, timeout_s=2.0, retry_s=0.1)
+    touch = TouchScreen(TouchClient(url))
+    window.on_press = touch.press
+    stop = threading.Event()
+    failed: list[BaseException] = []
+
+    def act() -> None:
+        try:
+            visitor(touch)
+        except BaseException as exc:  # re-raised on the test's thread
+            failed.append(exc)
+        finally:
+            stop.set()
+
+    reader.start()
+    acting = threading.Thread(target=act, daemon=True)
+    acting.start()
+    try:
+        Viewer(reader, window, SIZE, stale_s=2.0, touch=touch).run(duration=60, stop=stop)
+    finally:
+        stop.set()
+        acting.join(timeout=5)
+        reader.stop()
+    if failed:
+        raise failed[0]
+    return touch
+
+
+def where(window: Any, touch: TouchScreen, label: str) -> tuple[float, float]:
+    """The window point of the panel's button ``label``."""
+    assert touch.panel is not None
+    button = next(b for b in touch.panel.buttons() if b.label == label)
+    return window.to_window(*button.centre)  # type: ignore[no-any-return]
+
+
+def finger(window: Any, touch: TouchScreen, label: str) -> None:
+    x, y = where(window, touch, label)
+    w, h = window._screen.get_size()
+    pg.event.post(pg.event.Event(pg.FINGERDOWN, touch_id=1, finger_id=0, x=x / w, y=y / h,
+                                 dx=0.0, dy=0.0, pressure=1.0))
+
+
+def click(window: Any, touch: TouchScreen, label: str) -> None:
+    x, y = where(window, touch, label)
+    pg.event.post(pg.event.Event(pg.MOUSEBUTTONDOWN, pos=(round(x), round(y)), button=1,
+                                 touch=False))
+
+
+def test_a_touched_suggestion_reaches_the_desk_as_a_touch(server: Server, window: Any) -> None:
+    def visitor(touch: TouchScreen) -> None:
+        assert until(lambda: touch.visible)
+        finger(window, touch, "Lift")
+        assert until(lambda: len(server.kiosk.asked) == 1)
+        assert until(lambda: touch.panel is not None and "You asked" in touch.panel.notice)
+        # SDL's mouse copy of a touch is not a second press
+        x, y = where(window, touch, "Toilets")
+        pg.event.post(pg.event.Event(pg.MOUSEBUTTONDOWN, pos=(round(x), round(y)), button=1,
+                                     touch=True))
+
+    touch = run_display(server, window, visitor)
+    assert server.kiosk.asked == [Question("Where is the lift?", "touch", False)]
+    assert touch.desk == "yes"
+
+
+def test_a_typed_question_reaches_the_desk_and_a_refusal_is_shown(
+        server: Server, window: Any) -> None:
+    def visitor(touch: TouchScreen) -> None:
+        assert until(lambda: touch.visible)
+        click(window, touch, "Sign: off")
+        click(window, touch, "Type a question")
+        assert until(lambda: touch.panel is not None and touch.panel.mode == "keyboard")
+        for key in ("e", "x", "i", "t", "?", "Ask"):
+            click(window, touch, key)
+        assert until(lambda: len(server.kiosk.asked) == 1)
+        panel = touch.panel
+        assert panel is not None
+        assert until(lambda: panel.notice == "You asked: exit?" and panel.line.text == "")
+        click(window, touch, "Ask")  # nothing typed: the server's line comes back
+        assert until(lambda: panel.notice == "Please type a question first.")
+
+    run_display(server, window, visitor)
+    assert server.kiosk.asked == [Question("exit?", "text", True)]
+
+
+def test_an_old_server_without_a_desk_gets_the_avatar_only(
+        old_server: Server, window: Any) -> None:
+    def visitor(touch: TouchScreen) -> None:
+        assert until(lambda: touch.desk == "none")
+        w, h = window._screen.get_size()
+        pg.event.post(pg.event.Event(pg.FINGERDOWN, touch_id=1, finger_id=0, x=0.5, y=0.9,
+                                     dx=0.0, dy=0.0, pressure=1.0))
+        # the bottom of the avatar (its white band) is on screen, not a panel
+        assert until(lambda: min(pg.display.get_surface().get_at((w // 2, h - 5))[:3]) > 230)
+
+    touch = run_display(old_server, window, visitor)
+    assert touch.panel is None and not touch.visible
