@@ -221,14 +221,14 @@ class WhisperAsr(AsrEngine):
         except (RuntimeError, ValueError) as exc:
             raise EngineError(f"whisper failed: {exc}", code="asr-failed") from exc
 
-    def decode(self, pcm: np.ndarray, *, retry: bool = True) -> AsrResult:
+    def decode(self, pcm: np.ndarray) -> AsrResult:
         if len(pcm) < self.sample_rate // 10:
             return AsrResult("", True, 0.0, self.language)
         audio = pcm.astype(np.float32) / 32768.0
         language, _p = self.detect(audio)
         result = self._decode(pcm, audio, language)
         short = getattr(self._model, "window_frames", _FULL_FRAMES) < _FULL_FRAMES
-        if retry and short and result.confidence < self.retry_below:
+        if short and result.confidence < self.retry_below:
             # The short window is right most of the time and ~2x cheaper; where Whisper
             # itself is unsure, its own 30 s window decides (bench: WER no worse than 30 s).
             self._model.window_frames = _FULL_FRAMES
