@@ -40,7 +40,7 @@ def _ask(setup: tuple[object, Engines], pcm: np.ndarray, rate: int) -> TurnRecor
 
 def test_a_spanish_question_is_answered_in_spanish_by_the_spanish_voice(
         engines: tuple[object, Engines]) -> None:
-    visitor = EspeakTts("es", length_scale=1.3)  # a slow, clear visitor (see the bench)
+    visitor = EspeakTts("es")
     pcm = np.concatenate([c.pcm for c in visitor.synthesize("¿Dónde están los baños?")])
     turn = _ask(engines, pcm, visitor.sample_rate)
     print("heard:", turn.transcript, "->", turn.reply.text if turn.reply else None)

@@ -61,3 +61,14 @@ def test_each_language_gets_its_voice_and_any_other_the_default() -> None:
     assert voices.for_language("ES") is es
     assert voices.for_language("en") is en and voices.for_language("fr") is en
     assert en.for_language("es") is en  # a one-voice engine is its own voice
+
+
+def test_a_spanish_utterance_is_prompted_with_the_packs_spanish_questions() -> None:
+    from appliance.engines.asr.vocabulary import SiteVocabulary
+    from appliance.sitepack import bundled_sitepack_dir, load_sitepack
+
+    vocab = SiteVocabulary.from_pack(load_sitepack(bundled_sitepack_dir()))
+    prompt = vocab.language_prompt("es", max_tokens=40)
+    assert prompt.startswith("Dónde están los baños.")
+    assert len(prompt.split()) <= 40
+    assert vocab.language_prompt("en") == ""  # the first language keeps the names glossary

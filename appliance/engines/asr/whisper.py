@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -145,6 +146,8 @@ class WhisperAsr(AsrEngine):
     name = "whisper"
     languages: Sequence[str] = ()
     """The languages told apart per utterance (none or one: :attr:`language` only)."""
+    prompts: Mapping[str, str] = MappingProxyType({})
+    """Language -> Whisper's prompt for an utterance in it (else :attr:`initial_prompt`)."""
 
     def __init__(self, model_dir: str | Path | None = None, *, language: str = "en",
                  device: str = "cpu", compute_type: str = "int8", beam_size: int = 1,
@@ -179,9 +182,15 @@ class WhisperAsr(AsrEngine):
         self.model_dir = path
         self.hotwords: str | None = None
         self.initial_prompt: str | None = None
+        prompts: dict[str, str] = {}
         if vocabulary:
             self.initial_prompt = vocabulary.whisper_prompt(count_tokens=self.count_tokens)
             logger.info("asr biased to the site: %r", self.initial_prompt)
+            for lang in self.languages if multilingual else []:
+                prompt = vocabulary.language_prompt(lang, count_tokens=self.count_tokens)
+                if prompt:
+                    prompts[lang] = prompt
+        self.prompts = prompts
 
     def count_tokens(self, text: str) -> int:
         """Whisper tokens of ``text`` (as a prompt: with a leading space)."""
@@ -242,8 +251,9 @@ class WhisperAsr(AsrEngine):
         return result
 
     def _decode(self, pcm: np.ndarray, audio: np.ndarray, language: str) -> AsrResult:
-        segs = self._segments(audio, self.initial_prompt, self.hotwords, language)
-        if (self.initial_prompt or self.hotwords) and any(
+        prompt = self.prompts.get(language, self.initial_prompt)
+        segs = self._segments(audio, prompt, self.hotwords, language)
+        if (prompt or self.hotwords) and any(
                 s.compression_ratio > _LOOP_COMPRESSION for s in segs):
             # A prompt can throw Whisper into repeating a name; the audio decides alone.
             logger.debug("biased decode looped (%r); decoding without the prompt",
