@@ -72,3 +72,12 @@ def test_a_spanish_utterance_is_prompted_with_the_packs_spanish_questions() -> N
     assert prompt.startswith("Dónde están los baños.")
     assert len(prompt.split()) <= 40
     assert vocab.language_prompt("en") == ""  # the first language keeps the names glossary
+
+
+def test_the_speaking_rate_is_set_on_every_voice() -> None:
+    en, es = FakeTts(), FakeTts()
+    en.length_scale = es.length_scale = 1.0  # type: ignore[attr-defined]
+    voices = LanguageVoices(en, {"es": es})
+    voices.length_scale = 1.15
+    assert en.length_scale == es.length_scale == 1.15  # type: ignore[attr-defined]
+    assert voices.length_scale == 1.15

@@ -20,6 +20,17 @@ class LanguageVoices(TtsEngine):
         self.name = default.name
         self.sample_rate = default.sample_rate
 
+    @property
+    def length_scale(self) -> float:
+        """The speaking rate (the fleet sets it hot): the default voice's."""
+        return float(getattr(self.default, "length_scale", 1.0))
+
+    @length_scale.setter
+    def length_scale(self, value: float) -> None:
+        for voice in (self.default, *self.voices.values()):
+            if hasattr(voice, "length_scale"):
+                voice.length_scale = value
+
     def for_language(self, language: str) -> TtsEngine:
         """The voice for ``language`` (the default voice for any other)."""
         return self.voices.get(language.lower(), self.default)
