@@ -58,7 +58,8 @@ def test_cues_raise_a_question_never_an_alert(text: str) -> None:
 
 @pytest.mark.parametrize(("text", "category"), [
     ("il y a un sac abandonné sur le quai", "suspicious_item"),
-    ("hay una mochila abandonada en el andén", "suspicious_item")])
+    ("hay una mochila abandonada en el andén", "suspicious_item"),
+    ("mi hijo se perdió, tiene seis años", "lost_child")])
 def test_a_danger_named_calmly_in_another_language_asks_with_its_category(
         text: str, category: str) -> None:
     verdict = cue_verdict(text)
@@ -66,7 +67,9 @@ def test_a_danger_named_calmly_in_another_language_asks_with_its_category(
     assert is_foreign_cry(verdict.cue)  # the English encoder cannot read it: always ask
 
 
-@pytest.mark.parametrize("text", ["can you help me find the toilet", "where is the fire exit",
+@pytest.mark.parametrize("text", ["he perdido mi cartera", "se me ha perdido la cartera",
+                                  "mi hijo quiere ir al zoo", "can you help me find the toilet",
+                                  "where is the fire exit",
                                   "where's the police station", "help desk opening hours please"])
 def test_ordinary_requests_have_no_cue(text: str) -> None:
     assert cue_verdict(text).action == "none"

@@ -28,7 +28,7 @@ CRIES = {
     "médico", "medico", "ambulancia", "ambulância", "ambulance vite", "policía", "policia",
     "polizei", "fuego", "incendio", "incêndio", "feu", "feuer", "desmayado", "desmayada",
     "desmayó", "se ha desmayado", "inconsciente", "no respira", "sangre", "sangrando",
-    "perdió", "perdido", "perdida", "se perdió", "mi hijo", "mi hija", "pegando",
+    "pegando",
     "cuchillo", "pistola", "no quiero vivir", "quiero morir", "me siguen", "me está siguiendo",
     "urgence", "pompiers", "un médecin", "il est tombé", "elle est tombée", "on me suit",
     "couteau", "notarzt", "krankenwagen", "verfolgt", "messer", "ich will nicht mehr leben",
@@ -37,6 +37,13 @@ CRIES = {
 }
 FOREIGN_DANGER = {
     # a danger named in the visitor's own language, calmly, with no cry in it
+    # (a child, never a bare "perdido": "he perdido mi cartera" is lost property)
+    "lost_child": {"mi hijo se perdió", "mi hija se perdió", "se perdió mi hijo",
+                   "se perdió mi hija", "perdí a mi hijo", "perdí a mi hija",
+                   "he perdido a mi hijo", "he perdido a mi hija", "no encuentro a mi hijo",
+                   "no encuentro a mi hija", "niño perdido", "niña perdida",
+                   "j'ai perdu mon fils", "j'ai perdu ma fille", "ich finde mein kind nicht",
+                   "mein kind ist weg"},
     "suspicious_item": {"sac abandonné", "bagage abandonné", "colis suspect",
                         "colis abandonné", "bolsa abandonada", "mochila abandonada",
                         "maleta abandonada", "paquete sospechoso", "herrenloser koffer",
