@@ -5,7 +5,9 @@
 ("say that again slowly"), ``correction`` ("no, I meant Northgate") and
 ``second_question`` (two requests in one utterance: see :func:`split_questions`).
 
-Acts are a closed, tiny vocabulary, so they are read from the words; what an act
+Acts are a closed, tiny vocabulary, so they are read from the words (English, and
+Spanish for a pack's second language: "sí", "claro", "no gracias", "olvídalo",
+"repítelo más despacio"); what an act
 *means* depends on the pending question, which :mod:`appliance.behavior.dialog` holds.
 """
 
@@ -31,10 +33,25 @@ DENY = {"no", "nope", "nah", "no thanks", "no thank you", "not now", "i'm fine",
 NEVER_MIND = {"never mind", "nevermind", "forget it", "forget about it", "cancel",
               "doesn't matter", "it doesn't matter", "don't worry about it", "skip it",
               "leave it"}
+# Spanish (a pack's second language): the same acts in the words a visitor says
+AFFIRM |= {"claro", "claro que sí", "claro que si", "vale", "por favor", "sí por favor",
+           "si por favor", "sí sí", "si si", "de acuerdo", "sí claro", "sí llame", "llame",
+           "llámelos", "llame al personal", "sí ahora", "rápido", "sí rápido", "correcto",
+           "eso es", "exacto"}
+DENY |= {"no gracias", "no muchas gracias", "no hace falta", "estoy bien", "estamos bien",
+         "todo bien", "no pasa nada", "nadie", "no nadie", "falsa alarma", "era broma",
+         "es broma", "no es nada"}
+NEVER_MIND |= {"da igual", "olvídalo", "olvidalo", "olvídelo", "olvidelo", "déjalo", "dejalo",
+               "no importa", "no se preocupe", "nada", "cancelar"}
+UNSURE = {"no sé", "no se", "no lo sé", "no lo se", "no estoy seguro", "no estoy segura"}
+"""Not a no: "I don't know" answering "is someone in danger?" is unclear (it escalates)."""
 ORDINALS = {"first": 1, "1st": 1, "one": 1, "second": 2, "2nd": 2, "two": 2, "third": 3,
             "3rd": 3, "three": 3, "last": -1}
 SLOW = re.compile(r"\b(slow(er|ly)?|more slowly)\b")
 REPEAT = re.compile(r"\b(again|repeat|say that|pardon|come again|what did you say)\b")
+SLOW_ES = re.compile(r"\b(m[aá]s despacio|despacio|m[aá]s lento|lentamente)\b")
+REPEAT_ES = re.compile(r"\b(rep[ií]telo|rep[ií]talo|rep[ií]ta(me)?lo|repita|otra vez|de nuevo)\b")
+"""A short Spanish "repeat it" is asked slower: "repítelo", "otra vez", "más despacio"."""
 CORRECTION = re.compile(r"^(no|sorry|actually|i mean|i meant|not)\b.*\b(i mean|i meant|"
                         r"i said|actually|instead|rather)\b|^(i meant|i mean|i said)\b")
 SPLIT = re.compile(r"\s*(?:\?|;|\balso\b|\band also\b|\bplus\b|\band then\b|\band\b(?= (?:"
@@ -54,8 +71,12 @@ def detect(text: str) -> list[str]:
     norm = normalize(text)
     core = _core(text)
     acts: list[str] = []
-    if SLOW.search(norm) and (REPEAT.search(norm) or len(norm.split()) <= 4):
+    short = len(norm.split()) <= 4
+    if (SLOW.search(norm) and (REPEAT.search(norm) or short)) or (
+            short and (SLOW_ES.search(norm) or REPEAT_ES.search(norm))):
         acts.append("repeat_slow")
+    if norm in UNSURE or core in UNSURE:
+        return acts
     if core in NEVER_MIND or norm in NEVER_MIND or any(
             norm.startswith(p + " ") for p in NEVER_MIND):
         acts.append("never_mind")

@@ -12,6 +12,7 @@ import re
 
 from rapidfuzz import fuzz, process
 
+from appliance.behavior import lines
 from appliance.engines.nlu.base import NluResult
 from appliance.engines.nlu.text import normalize
 from appliance.sitepack.model import SitePack
@@ -68,7 +69,9 @@ class Clarifier:
             and bool(_ROUTE.search(normalize(text)))
 
     def question(self, text: str, nlu: NluResult) -> tuple[str, list[str]] | None:
-        """(the question, the station ids it offers), or None when nothing is missing."""
+        """(the question, the station ids it offers), or None when nothing is missing;
+        the question is in the visitor's language (``nlu.language``)."""
+        lang = nlu.language
         if nlu.slots.get("station"):
             return None
         place = self.unknown_place(text)
@@ -81,19 +84,21 @@ class Clarifier:
             if hit is not None:
                 station = self.names[hit[2]][1]
                 name = self.pack.slot_name("station", station)
-                return (f"I don't know a stop called {shown}. Did you mean {name}?", [station])
-            return (f"I don't know a stop called {shown}. {self.network_line()}", [])
+                return (f"{lines.line(self.pack, lang, 'unknown_stop', place=shown)} "
+                        f"{lines.line(self.pack, lang, 'did_you_mean', station=name)}", [station])
+            return (f"{lines.line(self.pack, lang, 'unknown_stop', place=shown)} "
+                    f"{self.network_line(lang)}", [])
         if nlu.intent in ASK_INTENTS and len(normalize(text).split()) <= 8:
-            return ("Which station would you like to go to?", [])
+            return (lines.line(self.pack, lang, "which_station"), [])
         return None
 
-    def network_line(self) -> str:
+    def network_line(self, language: str = "en") -> str:
         """What the network covers, for a visitor whose place is not on it."""
         stations = self.pack.slots.get("station", [])
-        lines = self.pack.slots.get("line", [])
+        metro_lines = self.pack.slots.get("line", [])
         examples = ", ".join(v.name for v in stations[:3])
-        return (f"The metro has {len(lines)} lines and {len(stations)} stations, for example "
-                f"{examples}. Which station would you like?")
+        return lines.line(self.pack, language, "network", lines=len(metro_lines),
+                          stations=len(stations), examples=examples)
 
     @staticmethod
     def chosen(text: str, nlu: NluResult, options: list[str]) -> str:

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from appliance.behavior import acts as act
-from appliance.behavior import emergency
+from appliance.behavior import emergency, lines
 from appliance.behavior.clarify import Clarifier
 from appliance.engines.nlu.base import NluEngine, NluResult, VoiceFeatures
 from appliance.engines.nlu.slots import SlotExtractor
@@ -51,9 +51,11 @@ FOLLOW_INTENTS = {"fare_inquiry", "route_planning", "next_train", "ticket_purcha
 FOLLOW_CUES = {"it", "there", "that", "and", "also", "same", "then", "about", "instead",
                "one", "after", "before", "next", "what"}
 MAX_FOLLOW_WORDS = 8
+MAX_ACT_WORDS = 3
+"""An answer to the kiosk's question this short is a bare act, said in the question's
+language whatever the language ID heard."""
 CONFIRM_TIMEOUT_S = 12.0
 """Silence this long after the danger question (spoken ~4 s) escalates to an alert."""
-OFFER_STAFF = "If you need a person, I can call a member of staff to come here. Shall I?"
 SAFE_NEW_REQUEST = 0.9
 """A reply to the danger question that is an in-scope request at least this sure, with
 no danger in it, counts as a "no" (the visitor went on with their journey)."""
@@ -69,6 +71,8 @@ class Pending:
     slots: dict[str, str] = field(default_factory=dict)
     options: list[str] = field(default_factory=list)
     category: str = ""
+    language: str = "en"
+    """The language the question was asked in: a bare "sí" answering it keeps it."""
 
 
 @dataclass
@@ -177,33 +181,40 @@ class Dialog:
             return None
         logger.warning("no answer to the danger question for %.0f s: alerting staff",
                        now - p.asked_at)
-        nlu = NluResult("emergency", 1.0, safety=Safety("alert", p.category, 1.0))
+        nlu = NluResult("emergency", 1.0, language=p.language,
+                        safety=Safety("alert", p.category, 1.0))
         return self._alert("", nlu, p.category or "cry_for_help", reason="no-answer")
 
     def _respond(self, text: str, nlu: NluResult, now: float) -> Turn:
         pending, self.pending = self.pending, None
+        if pending is not None and nlu.acts and len(tokens(text)) <= MAX_ACT_WORDS:
+            # a one-word "sí"/"yes" tells its language badly: the answer to a question
+            # is in the question's language
+            nlu = replace(nlu, language=pending.language)
+        lang = nlu.language
         if nlu.safety.action == "alert":
             return self._alert(text, nlu, nlu.safety.category)
         if pending is not None and pending.kind == "confirm_danger":
             if self._stands_down(nlu):
                 if "deny" in nlu.acts or "never_mind" in nlu.acts:
-                    return self._say(text, nlu, emergency.stood_down_line(self.pack),
+                    return self._say(text, nlu, emergency.stood_down_line(self.pack, lang),
                                      "dialog:stood-down")
             else:
                 return self._alert(text, nlu, pending.category or nlu.safety.category,
                                    reason="confirmed")
         if nlu.safety.action == "confirm":
             category = nlu.safety.category or "cry_for_help"
-            self.pending = Pending("confirm_danger", now, category=category)
+            self.pending = Pending("confirm_danger", now, category=category, language=lang)
             return self._say(text, replace(nlu, intent="emergency"),
-                             emergency.confirm_line(self.pack), "safety:confirm", style="clear")
+                             emergency.confirm_line(self.pack, lang), "safety:confirm",
+                             style="clear")
         if "repeat_slow" in nlu.acts and self.context.last_answer:
             return Turn(text, replace(nlu, intent="repeat"),
                         Answer(self.context.last_answer, "dialog:repeat-slow", style="slow"),
                         prosody_for("slow"))
         if "never_mind" in nlu.acts and (pending is not None or len(tokens(text)) <= 3):
             return self._say(text, replace(nlu, intent="stop"),
-                             "No problem. Is there anything else I can help with?",
+                             lines.line(self.pack, lang, "never_mind"),
                              "dialog:never-mind")
         if pending is not None:
             answered = self._answer_pending(text, nlu, pending, now)
@@ -226,7 +237,8 @@ class Dialog:
                 return self._call_staff(text, nlu)
             if "deny" in nlu.acts:
                 return self._say(text, replace(nlu, intent="stop"),
-                                 "Okay. What else can I help you with?", "dialog:declined")
+                                 lines.line(self.pack, nlu.language, "declined"),
+                                 "dialog:declined")
             return None
         if p.kind == "clarify_station":
             station = self.clarifier.chosen(text, nlu, p.options)
@@ -236,7 +248,7 @@ class Dialog:
                                                      nlu.language, nlu.safety, nlu.acts), now)
             if "deny" in nlu.acts:
                 return self._say(text, replace(nlu, intent=p.intent),
-                                 self.clarifier.network_line(), "dialog:network")
+                                 self.clarifier.network_line(nlu.language), "dialog:network")
         return None
 
     def _request(self, text: str, nlu: NluResult, now: float) -> Turn:
@@ -254,19 +266,21 @@ class Dialog:
             line, options = question
             if self.clarifier.off_network(text, nlu):
                 nlu = replace(nlu, intent="route_planning")
-            self.pending = Pending("clarify_station", now, nlu.intent, dict(nlu.slots), options)
+            self.pending = Pending("clarify_station", now, nlu.intent, dict(nlu.slots), options,
+                                   language=nlu.language)
             return self._say(text, nlu, line, "dialog:clarify", style="clear")
         if nlu.intent == "help_human":
             return self._call_staff(text, nlu)
         if nlu.intent == "emergency":  # the intent head alone never raises an alarm: offer
-            self.pending = Pending("offer_staff", now)
-            return self._say(text, nlu, OFFER_STAFF, "dialog:offer-staff")
+            self.pending = Pending("offer_staff", now, language=nlu.language)
+            return self._say(text, nlu, lines.line(self.pack, nlu.language, "offer_staff"),
+                             "dialog:offer-staff")
         return self._answer(text, nlu, now)
 
     def _answer(self, text: str, nlu: NluResult, now: float) -> Turn:
         answer = self.qa.answer(text, nlu, self.context, query_vec=self._embed(text))
         if answer.source.startswith("template:out_of_scope"):
-            self.pending = Pending("offer_staff", now)
+            self.pending = Pending("offer_staff", now, language=nlu.language)
             style = "apologetic" if nlu.emotion.label == "frustrated" else "neutral"
             answer.style = style
             return Turn(text, nlu, answer, prosody_for(style))  # one line, never restyled
@@ -335,7 +349,7 @@ class Dialog:
         self.qa.notify("emergency", text or "(no answer to the danger question)", nlu,
                        reason=reason)
         self.pending = None
-        return self._say(text, nlu, emergency.alert_line(self.pack, category),
+        return self._say(text, nlu, emergency.alert_line(self.pack, category, nlu.language),
                          f"safety:alert/{category}", style="urgent", events=["emergency"])
 
     def _call_staff(self, text: str, nlu: NluResult) -> Turn:

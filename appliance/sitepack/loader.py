@@ -15,6 +15,7 @@ from typing import Any
 from appliance.errors import KioskError
 from appliance.sitepack import checks
 from appliance.sitepack.consistency import check_consistency
+from appliance.sitepack.dialog_lines import read_dialog
 from appliance.sitepack.model import (
     REQUIRED_INTENTS,
     FaqEntry,
@@ -440,7 +441,7 @@ def _translations(root: Path, languages: list[str], intents: dict[str, Intent],
         if not f.ok:
             continue
         top = f.mapping(f.data, (), "a translation file")
-        f.unknown_keys(top, (), {"intents", "templates", "faq"})
+        f.unknown_keys(top, (), {"intents", "templates", "faq", "dialog"})
         examples: dict[str, list[str]] = {}
         for intent in f.mapping(top.get("intents", {}), ("intents",), "'intents'"):
             if intent not in intents:
@@ -458,7 +459,8 @@ def _translations(root: Path, languages: list[str], intents: dict[str, Intent],
             texts[str(fid)] = FaqText(answer=f.text(d, path, "answer"),
                                       questions=f.texts(d, path, "questions"))
         out[lang] = Translation(language=lang, examples=examples, faq=texts,
-                                templates=_templates(f, intents) if "templates" in top else {})
+                                templates=_templates(f, intents) if "templates" in top else {},
+                                dialog=read_dialog(f, top["dialog"]) if "dialog" in top else {})
     return out
 
 

@@ -175,13 +175,16 @@ class Translation:
     ``examples``: intent -> visitors' phrasings in this language (they train the intent
     head with the first language's); ``templates``: intent -> case -> text, as
     ``templates.yaml``; ``faq``: FAQ id -> :class:`FaqText`. Whatever a translation leaves
-    out is said in the pack's first language.
+    out is said in the pack's first language; ``dialog``: the dialogue's fixed lines.
     """
 
     language: str
     examples: dict[str, list[str]] = field(default_factory=dict)
     templates: dict[str, dict[str, str]] = field(default_factory=dict)
     faq: dict[str, FaqText] = field(default_factory=dict)
+    dialog: dict[str, str] = field(default_factory=dict)
+    """The dialogue's own lines in this language (``dialog:``; see
+    :mod:`appliance.sitepack.dialog_lines`)."""
 
 
 @dataclass
