@@ -123,8 +123,9 @@ class WordTiming:
     confidence: float = 1.0
 
 
-INPUT_SOURCES = ("voice", "touch", "text")
-"""How a question reached the kiosk: spoken, a suggestion button touched, or typed."""
+INPUT_SOURCES = ("voice", "touch", "text", "sign")
+"""How a question reached the kiosk: spoken, a suggestion button touched, typed, or
+fingerspelled to the camera (:mod:`appliance.sign.input`)."""
 
 
 @dataclass

@@ -44,7 +44,7 @@ def check_question(text: object, source: object = "text", sign: object = False) 
     if not isinstance(text, str):
         raise InputError("the question must be text")
     if source not in INPUT_SOURCES or source == "voice":
-        raise InputError(f"source must be 'touch' or 'text', not {source!r}")
+        raise InputError(f"source must be 'touch', 'text' or 'sign', not {source!r}")
     if not isinstance(sign, bool):
         raise InputError("sign must be true or false")
     folded = " ".join(text.split())

@@ -44,6 +44,11 @@ _DEFAULT = (-92.0, 0.0, "")
 _NUMBER_TURN = {0: 90.0, 1: 180.0, 2: 180.0, 3: 180.0, 4: 180.0, 5: 180.0}
 
 
+def letter_pose(letter: str) -> tuple[float, float, str]:
+    """How ``letter`` is held: finger direction (degrees, -90 up), palm turn, movement."""
+    return _POSE.get(letter, _DEFAULT)
+
+
 def _key(shape: str, angle: float, turn: float, dur: float, move: str = "",
          dx: float = 0.0) -> Keyframe:
     off = contact_offset("palm")
