@@ -1,0 +1,229 @@
+"""A Spanish-speaking visitor in danger is asked and answered in Spanish (issue 15 section 5):
+the dialogue's fixed lines per language, the pack's ``dialog:`` table and Spanish acts
+(no model: keyword safety cues, scripted safety verdicts and a rule-table NLU)."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+from appliance.behavior import acts, lines
+from appliance.behavior.clarify import Clarifier
+from appliance.behavior.dialog import Dialog
+from appliance.behavior.emergency import CONFIRM
+from appliance.engines.nlu.base import NluResult
+from appliance.engines.nlu.fake import FakeNlu
+from appliance.engines.nlu.keyword import KeywordNlu
+from appliance.engines.qa.events import KioskEvent
+from appliance.engines.qa.site_qa import SiteQa
+from appliance.engines.safety.fake import FakeSafety
+from appliance.frames import Safety
+from appliance.sitepack import SitePack, bundled_sitepack_dir, check_sitepack, load_sitepack
+from appliance.sitepack.model import Problem, Translation
+
+ES = lines.BUILT_IN["es"]
+
+
+@pytest.fixture(scope="module")
+def pack() -> SitePack:
+    return load_sitepack(bundled_sitepack_dir())
+
+
+def make_dialog(pack: SitePack, script: dict[str, Safety] | None = None,
+                ) -> tuple[Dialog, list[KioskEvent]]:
+    """A dialogue over keyword safety cues (``script`` None) or scripted verdicts."""
+    events: list[KioskEvent] = []
+    nlu = FakeNlu({"baño": "find_toilet", "toilet": "find_toilet"})
+    safety = FakeSafety(script) if script is not None else None
+    return Dialog(pack, nlu, SiteQa(pack, on_event=events.append), safety), events
+
+
+# --- the danger question and its answers, in Spanish ----------------------------------------
+
+@pytest.mark.parametrize("answer_language", ["es", "en"])
+def test_a_spanish_cry_is_asked_in_spanish_and_si_calls_staff(
+        pack: SitePack, answer_language: str) -> None:
+    dialog, events = make_dialog(pack)  # the real keyword cues: 'socorro' asks first
+    asked = dialog.turn("¡Socorro!", language="es")
+    assert asked.answer.source == "safety:confirm" and not events
+    assert asked.answer.text == ES["confirm"] and asked.nlu.language == "es"
+    # a one-word "sí" misheard as English still answers the Spanish question in Spanish
+    alert = dialog.turn("sí", language=answer_language)
+    assert alert.events == ["emergency"]
+    assert [(e.kind, e.reason) for e in events] == [("emergency", "confirmed")]
+    assert alert.nlu.language == "es"
+    assert alert.answer.text == f"{ES['calling']} {ES['safe.cry_for_help']}"
+
+
+def test_no_to_the_spanish_question_returns_to_normal(pack: SitePack) -> None:
+    dialog, events = make_dialog(pack)
+    dialog.turn("socorro", language="es")
+    stood = dialog.turn("no", language="es")
+    assert not events and dialog.pending is None
+    assert stood.answer.source == "dialog:stood-down" and stood.answer.text == ES["stood_down"]
+    after = dialog.turn("¿dónde están los baños?", language="es")
+    assert not events and not after.answer.source.startswith("safety")
+    assert after.nlu.intent == "find_toilet" and after.nlu.language == "es"
+
+
+@pytest.mark.parametrize(("text", "category", "instruction"), [
+    ("hay un paquete abandonado en el andén", "suspicious_item", "no lo toque"),
+    ("hay humo en el andén", "fire_smoke", "Aléjese del humo"),
+    ("se ha caído alguien a las vías", "trapped_or_track", "Nunca baje a las vías"),
+])
+def test_the_safety_models_alert_gives_the_safe_instruction_in_spanish(
+        pack: SitePack, text: str, category: str, instruction: str) -> None:
+    dialog, events = make_dialog(pack, {text: Safety("alert", category, 0.97)})
+    turn = dialog.turn(text, language="es")
+    assert turn.events == ["emergency"] and [e.category for e in events] == [category]
+    assert turn.answer.text.startswith(ES["calling"]) and instruction in turn.answer.text
+    assert turn.nlu.language == "es"
+
+
+def test_the_safety_models_doubt_is_asked_in_spanish_and_silence_alerts_in_spanish(
+        pack: SitePack) -> None:
+    text = "creo que ese hombre me está siguiendo"
+    events: list[KioskEvent] = []
+    now = [10.0]
+    dialog = Dialog(pack, FakeNlu({}), SiteQa(pack, on_event=events.append),
+                    FakeSafety({text: Safety("confirm", "harassment", 0.6)}),
+                    clock=lambda: now[0])
+    assert dialog.turn(text, language="es").answer.text == ES["confirm"]
+    now[0] += dialog.confirm_timeout_s
+    turn = dialog.tick()
+    assert turn is not None and turn.nlu.language == "es"
+    assert turn.answer.text == f"{ES['calling']} {ES['safe.harassment']}"
+    assert [e.reason for e in events] == ["no-answer"]
+
+
+def test_an_english_visitor_is_unchanged(pack: SitePack) -> None:
+    dialog, events = make_dialog(pack)
+    asked = dialog.turn("help!")
+    assert asked.answer.text == CONFIRM and asked.nlu.language == "en"
+    alert = dialog.turn("yes")
+    assert alert.events == ["emergency"] and alert.answer.text.startswith("I'm calling station")
+    assert [e.kind for e in events] == ["emergency"] and alert.nlu.language == "en"
+    dialog2, events2 = make_dialog(pack)
+    dialog2.turn("help!")
+    assert dialog2.turn("no thanks").answer.source == "dialog:stood-down" and not events2
+
+
+def test_the_offer_of_staff_and_never_mind_follow_the_language(pack: SitePack) -> None:
+    dialog = Dialog(pack, KeywordNlu(pack), SiteQa(pack), FakeSafety())
+    offer = dialog.turn("there is an emergency", language="es")
+    assert offer.answer.source == "dialog:offer-staff" and offer.answer.text == ES["offer_staff"]
+    assert dialog.turn("no gracias", language="es").answer.text == ES["declined"]
+    assert dialog.turn("olvídalo", language="es").answer.text == ES["never_mind"]
+
+
+def test_repitelo_repeats_the_last_answer_slower(pack: SitePack) -> None:
+    dialog, _ = make_dialog(pack)
+    first = dialog.turn("socorro", language="es")
+    dialog.turn("no", language="es")
+    again = dialog.turn("repítelo más despacio", language="es")
+    assert again.answer.source == "dialog:repeat-slow" and again.answer.style == "slow"
+    assert again.answer.text == ES["stood_down"] != first.answer.text
+
+
+def test_the_station_question_is_spanish(pack: SitePack) -> None:
+    clarifier = Clarifier(pack)
+    nlu = NluResult("route_planning", 0.9, language="es")
+    assert clarifier.question("cómo llego", nlu) == (ES["which_station"], [])
+    network = clarifier.network_line("es")
+    assert network.startswith("El metro tiene") and "{" not in network
+    english = clarifier.question("how do I get to London", NluResult("route_planning", 0.9))
+    assert english is not None and english[0].startswith("I don't know a stop called London.")
+
+
+# --- Spanish dialogue acts -------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "act"), [
+    ("sí", "affirm"), ("¡Sí!", "affirm"), ("claro", "affirm"), ("vale", "affirm"),
+    ("por favor", "affirm"), ("sí, por favor", "affirm"), ("no", "deny"),
+    ("No, gracias", "deny"), ("da igual", "never_mind"), ("olvídalo", "never_mind"),
+    ("repítelo", "repeat_slow"), ("repítelo más despacio", "repeat_slow"),
+    ("otra vez", "repeat_slow"), ("yes please", "affirm"), ("no thanks", "deny"),
+    ("forget it", "never_mind"), ("say that again slowly", "repeat_slow")])
+def test_acts_in_spanish_and_english(text: str, act: str) -> None:
+    assert act in acts.detect(text)
+
+
+@pytest.mark.parametrize("text", ["no sé", "no lo sé", "quiero ir otra vez al aeropuerto mañana"])
+def test_unsure_or_a_request_is_no_act(text: str) -> None:
+    assert acts.detect(text) == []
+
+
+def test_no_se_to_the_danger_question_escalates(pack: SitePack) -> None:
+    dialog, events = make_dialog(pack)
+    dialog.turn("socorro", language="es")
+    assert dialog.turn("no sé", language="es").events == ["emergency"] and events
+
+
+# --- the pack's dialog: table ----------------------------------------------------------------
+
+def _pack_with(tmp_path: Path, dialog_yaml: str) -> tuple[SitePack | None, list[Problem]]:
+    dst = tmp_path / "pack"
+    shutil.copytree(bundled_sitepack_dir(), dst, ignore=shutil.ignore_patterns("eval"))
+    path = dst / "lang" / "es.yaml"
+    path.write_text(path.read_text() + "\n" + dialog_yaml)
+    return check_sitepack(dst)
+
+
+def test_a_pack_dialog_line_overrides_the_built_in(tmp_path: Path) -> None:
+    pack, problems = _pack_with(tmp_path, (
+        "dialog:\n"
+        "  confirm: \"¿Alguien está en peligro? Diga sí y aviso al personal.\"\n"
+        "  unknown_stop: \"No hay ninguna parada {place} en esta red.\"\n"
+        "  safe:\n"
+        "    fire_smoke: \"Salga por la salida más cercana, lejos del humo.\"\n"))
+    assert pack is not None, problems
+    assert not [p for p in problems if p.file == "lang/es.yaml"]
+    dialog, _ = make_dialog(pack, {"hay humo": Safety("alert", "fire_smoke", 0.97),
+                                   "socorro": Safety("confirm", "cry_for_help", 0.5, "socorro")})
+    assert dialog.turn("socorro", language="es").answer.text.startswith("¿Alguien está")
+    dialog.reset()
+    fire = dialog.turn("hay humo", language="es")
+    assert fire.answer.text == f"{ES['calling']} Salga por la salida más cercana, lejos del humo."
+    assert lines.line(pack, "es", "unknown_stop", place="Londres").startswith("No hay ninguna")
+    assert lines.line(pack, "en", "confirm") == CONFIRM  # English is the built-in
+
+
+def test_a_bad_dialog_entry_is_reported_at_its_line(tmp_path: Path) -> None:
+    pack, problems = _pack_with(tmp_path, (
+        "dialog:\n"
+        "  confirm: \"¿Hay alguien en peligro?\"\n"
+        "  conform: \"typo\"\n"
+        "  unknown_stop: \"No conozco {lugar}.\"\n"
+        "  which_station: [a, list]\n"
+        "  safe:\n"
+        "    flood: \"Suba.\"\n"))
+    assert pack is None
+    found = {p.message.split(";")[0]: p.line for p in problems if p.file == "lang/es.yaml"}
+    last = len((tmp_path / "pack" / "lang" / "es.yaml").read_text().splitlines())
+    assert found == {
+        "unknown dialogue line 'conform'": last - 4,
+        "'unknown_stop' uses unknown placeholder(s) {lugar}": last - 3,
+        "'which_station' must be text, got a list": last - 2,
+        "safe instruction for unknown safety category 'flood'": last,
+    }
+
+
+def test_a_line_the_language_lacks_is_english_logged_once(
+        pack: SitePack, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lines, "_warned", set())
+    fr = copy.copy(pack)
+    fr.translations = {**pack.translations,
+                       "fr": Translation("fr", dialog={"confirm": "Quelqu'un est en danger ?"})}
+    with caplog.at_level(logging.WARNING, logger="appliance.behavior.lines"):
+        assert lines.line(fr, "fr", "confirm") == "Quelqu'un est en danger ?"
+        assert lines.line(fr, "fr", "stood_down") == lines.BUILT_IN["en"]["stood_down"]
+        assert lines.line(fr, "fr", "stood_down") == lines.BUILT_IN["en"]["stood_down"]
+    warned = [r for r in caplog.records if "'stood_down'" in r.getMessage()]
+    assert len(warned) == 1
+    # a language the pack does not speak is answered in the pack's own
+    assert lines.line(pack, "de", "confirm") == CONFIRM
