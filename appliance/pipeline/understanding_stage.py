@@ -115,11 +115,12 @@ class DialogProcessor(Processor):
         nlu = NluResult(frame.intent, frame.confidence, frame.slots, frame.emotion,
                         frame.language, frame.safety, list(frame.acts))
         started = time.monotonic()
-        intent = frame.intent
+        intent, language = frame.intent, frame.language
         try:
             if self.dialog is not None:
                 turn = await self.run_blocking(self.dialog.respond, frame.text, nlu)
-                answer, intent = turn.answer, turn.nlu.intent
+                # the dialogue's language: a bare "sí" keeps its question's
+                answer, intent, language = turn.answer, turn.nlu.intent, turn.nlu.language
             else:
                 answer = await self.run_blocking(self.engine.answer, frame.text, nlu,
                                                  self.context)
@@ -136,7 +137,7 @@ class DialogProcessor(Processor):
         self._asked[frame.turn_id] = frame.text
         logger.info("turn %d: reply %r", frame.turn_id, text)
         await self.push(Reply(text, intent, style, source, list(media), frame.emotion,
-                              asked=frame.asked, show=show, language=frame.language,
+                              asked=frame.asked, show=show, language=language,
                               turn_id=frame.turn_id))
         pending = self.dialog.pending if self.dialog is not None else None
         if pending is not None and pending.kind == "confirm_danger":
@@ -154,7 +155,7 @@ class DialogProcessor(Processor):
         self.conversation.pending_turn = turn_id
         logger.warning("turn %d: no answer to the danger question; staff alerted", turn_id)
         await self.push(Reply(turn.answer.text, turn.nlu.intent, turn.answer.style,
-                              turn.answer.source, turn_id=turn_id))
+                              turn.answer.source, language=turn.nlu.language, turn_id=turn_id))
 
     def _cancel_escalation(self) -> None:
         if self._escalation is not None and not self._escalation.done():

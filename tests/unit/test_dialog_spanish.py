@@ -4,9 +4,11 @@ the dialogue's fixed lines per language, the pack's ``dialog:`` table and Spanis
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,9 @@ from appliance.engines.nlu.keyword import KeywordNlu
 from appliance.engines.qa.events import KioskEvent
 from appliance.engines.qa.site_qa import SiteQa
 from appliance.engines.safety.fake import FakeSafety
-from appliance.frames import Safety
+from appliance.frames import Frame, Reply, Safety, Understanding
+from appliance.pipeline.conversation import Conversation
+from appliance.pipeline.understanding_stage import DialogProcessor
 from appliance.sitepack import SitePack, bundled_sitepack_dir, check_sitepack, load_sitepack
 from appliance.sitepack.model import Problem, Translation
 
@@ -227,3 +231,36 @@ def test_a_line_the_language_lacks_is_english_logged_once(
     assert len(warned) == 1
     # a language the pack does not speak is answered in the pack's own
     assert lines.line(pack, "de", "confirm") == CONFIRM
+
+
+# --- the pipeline's reply carries the dialogue's language --------------------------------------
+
+async def test_the_pipelines_reply_is_spanish_for_a_bare_si_and_for_the_silence_alert(
+        pack: SitePack) -> None:
+    dialog, events = make_dialog(pack)
+    dialog.confirm_timeout_s = 0.05
+    stage = DialogProcessor(dialog.qa, Conversation(), dialog)
+    out: list[Frame] = []
+    stage.observers.append(out.append)
+
+    def heard(text: str, language: str, turn_id: int) -> Understanding:
+        nlu = dialog.understand(text)
+        return Understanding(text, nlu.intent, nlu.confidence, language=language,
+                             safety=nlu.safety, acts=nlu.acts, turn_id=turn_id)
+
+    try:
+        await stage.process(heard("socorro", "es", 1))
+        await stage.process(heard("sí", "en", 2))  # one word: language ID guessed English
+        await stage.process(heard("socorro", "es", 3))
+        await asyncio.wait_for(_until(lambda: len(events) == 2), 2.0)  # nobody answered
+    finally:
+        await stage.cleanup()
+    replies = [f for f in out if isinstance(f, Reply)]
+    assert [(r.text == ES["confirm"], r.language) for r in replies] == [
+        (True, "es"), (False, "es"), (True, "es"), (False, "es")]
+    assert [e.reason for e in events] == ["confirmed", "no-answer"]
+
+
+async def _until(done: Callable[[], bool]) -> None:
+    while not done():
+        await asyncio.sleep(0.01)
