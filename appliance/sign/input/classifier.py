@@ -33,7 +33,7 @@ class LetterClassifier:
     """Softmax regression over :func:`~appliance.sign.input.features.features`."""
 
     def __init__(self, labels: Sequence[str], mean: np.ndarray, std: np.ndarray,
-                 weights: np.ndarray, bias: np.ndarray, min_prob: float = 0.5) -> None:
+                 weights: np.ndarray, bias: np.ndarray, min_prob: float = 0.35) -> None:
         self.labels = tuple(labels)
         self._mean, self._std = mean, std
         self._w, self._b = weights, bias
