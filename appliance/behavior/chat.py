@@ -26,20 +26,25 @@ PROMPT = "you> "
 class Chat:
     """One text session; :meth:`run` reads lines until /quit or end of input."""
 
-    def __init__(self, dialog: Dialog, *, as_json: bool = False, details: bool = False) -> None:
+    def __init__(self, dialog: Dialog, *, as_json: bool = False, details: bool = False,
+                 language: str = "") -> None:
         self.dialog = dialog
+        self.language = language
+        """The visitor's language for every line ("" for the pack's first), as the ASR's
+        language ID would say."""
         self.as_json = as_json
         self.details = details
         self.calls: list[KioskEvent] = []
 
     @classmethod
     def open(cls, pack_dir: Path, *, engine: str = "auto", as_json: bool = False,
-             details: bool = False, confirm_timeout_s: float | None = None) -> Chat:
+             details: bool = False, confirm_timeout_s: float | None = None,
+             language: str = "") -> Chat:
         chat: Chat
         dialog = Dialog.create(pack_dir, engine=engine, on_event=lambda e: chat.calls.append(e))
         if confirm_timeout_s is not None:
             dialog.confirm_timeout_s = confirm_timeout_s
-        chat = cls(dialog, as_json=as_json, details=details)
+        chat = cls(dialog, as_json=as_json, details=details, language=language)
         return chat
 
     def run(self, inp: BinaryIO, out: TextIO, err: TextIO) -> int:
@@ -67,7 +72,7 @@ class Chat:
                 self.dialog.reset()
                 out.write("(a new visitor)\n")
                 continue
-            self._show(self.dialog.turn(text), out)
+            self._show(self.dialog.turn(text, language=self.language or None), out)
 
     def _read(self, inp: BinaryIO, out: TextIO, interactive: bool) -> bytes | None:
         """The next line; while the danger question waits at a terminal, its silence
@@ -96,6 +101,7 @@ class Chat:
                 "slots": turn.nlu.slots, "emotion": turn.nlu.emotion.as_dict(),
                 "safety": turn.nlu.safety.as_dict(), "acts": turn.nlu.acts,
                 "style": turn.answer.style, "source": turn.answer.source,
+                "language": turn.nlu.language,
                 "staff_called": [c.as_dict() for c in calls],
                 "pending": self.dialog.pending.kind if self.dialog.pending else ""},
                 ensure_ascii=False) + "\n")

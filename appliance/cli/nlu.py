@@ -75,6 +75,8 @@ def add_commands(subparsers: Any) -> None:
     ch.add_argument("--confirm-timeout", type=float, default=None, metavar="S",
                     help="seconds of silence after the danger question before staff are "
                          "alerted (default 12)")
+    ch.add_argument("--language", default="", help="the visitor's language for every line "
+                    "(one of the pack's; default: its first), as the ASR's language ID would say")
     ch.set_defaults(func=cmd_chat)
 
     an = subparsers.add_parser(
@@ -201,7 +203,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from appliance.behavior.chat import Chat
 
     chat = Chat.open(_pack_dir(args.sitepack), engine=args.engine, as_json=args.json,
-                     details=args.details, confirm_timeout_s=args.confirm_timeout)
+                     details=args.details, confirm_timeout_s=args.confirm_timeout,
+                     language=args.language)
     return chat.run(sys.stdin.buffer, sys.stdout, sys.stderr)
 
 

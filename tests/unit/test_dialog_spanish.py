@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import io
+import json
 import logging
 import shutil
 from collections.abc import Callable
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from appliance.behavior import acts, lines
+from appliance.behavior.chat import Chat
 from appliance.behavior.clarify import Clarifier
 from appliance.behavior.dialog import Dialog
 from appliance.behavior.emergency import CONFIRM
@@ -264,3 +267,17 @@ async def test_the_pipelines_reply_is_spanish_for_a_bare_si_and_for_the_silence_
 async def _until(done: Callable[[], bool]) -> None:
     while not done():
         await asyncio.sleep(0.01)
+
+
+def test_kiosk_chat_in_spanish_asks_calls_and_stands_down(pack: SitePack) -> None:
+    chat: Chat
+    dialog = Dialog(pack, FakeNlu({}), SiteQa(pack, on_event=lambda e: chat.calls.append(e)))
+    chat = Chat(dialog, as_json=True, language="es")
+    inp = io.BytesIO("socorro\nsí\n/new\nsocorro\nno\n".encode())
+    out, err = io.StringIO(), io.StringIO()
+    assert chat.run(inp, out, err) == 0 and not err.getvalue()
+    rows = [json.loads(line) for line in out.getvalue().splitlines() if line.startswith("{")]
+    assert [(r["source"], r["language"], len(r["staff_called"])) for r in rows] == [
+        ("safety:confirm", "es", 0), ("safety:alert/cry_for_help", "es", 1),
+        ("safety:confirm", "es", 0), ("dialog:stood-down", "es", 0)]
+    assert rows[0]["reply"] == ES["confirm"] and rows[3]["reply"] == ES["stood_down"]
