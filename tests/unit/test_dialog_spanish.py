@@ -12,7 +12,9 @@ import logging
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
+import numpy as np
 import pytest
 
 from appliance.behavior import acts, lines
@@ -23,8 +25,11 @@ from appliance.behavior.emergency import CONFIRM
 from appliance.engines.nlu.base import NluResult
 from appliance.engines.nlu.fake import FakeNlu
 from appliance.engines.nlu.keyword import KeywordNlu
+from appliance.engines.nlu.sentence import SentenceEncoder
 from appliance.engines.qa.events import KioskEvent
 from appliance.engines.qa.site_qa import SiteQa
+from appliance.engines.safety import cues
+from appliance.engines.safety.encoder import EncoderSafety, SafetyHead
 from appliance.engines.safety.fake import FakeSafety
 from appliance.frames import Frame, Reply, Safety, Understanding
 from appliance.pipeline.conversation import Conversation
@@ -281,3 +286,32 @@ def test_kiosk_chat_in_spanish_asks_calls_and_stands_down(pack: SitePack) -> Non
         ("safety:confirm", "es", 0), ("safety:alert/cry_for_help", "es", 1),
         ("safety:confirm", "es", 0), ("dialog:stood-down", "es", 0)]
     assert rows[0]["reply"] == ES["confirm"] and rows[3]["reply"] == ES["stood_down"]
+
+
+# --- a danger named in Spanish keeps its category (so its safe instruction is said) ----------
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("hay humo en el andén", "fire_smoke"), ("hay un paquete abandonado", "suspicious_item"),
+    ("se ha caído alguien a las vías", "trapped_or_track"),
+    ("alguien se ha desmayado", "medical"), ("socorro", ""), ("there is smoke", ""),
+    ("¿se puede fumar aquí?", "")])
+def test_a_spanish_danger_word_names_its_category(text: str, category: str) -> None:
+    assert cues.foreign_category(text) == category
+    if category:
+        assert cues.cue_verdict(text).category == category
+
+
+class _Head:
+    """A safety head sure of danger whose category is the English encoder's guess."""
+
+    alert, confirm, cue_floor = 0.5, 0.3, 0.2
+
+    def score(self, q: np.ndarray) -> tuple[float, str]:
+        return 0.9, "cry_for_help"
+
+
+def test_the_encoders_alert_takes_the_spanish_cues_category() -> None:
+    safety = EncoderSafety(cast(SafetyHead, _Head()), cast(SentenceEncoder, None))
+    vec = np.zeros(4, dtype=np.float32)
+    assert safety.assess("hay humo en el andén", vec) == Safety("alert", "fire_smoke", 0.9)
+    assert safety.assess("ayúdeme por favor", vec) == Safety("alert", "cry_for_help", 0.9)

@@ -49,7 +49,20 @@ FOREIGN_DANGER = {
                         "maleta abandonada", "paquete sospechoso", "herrenloser koffer",
                         "herrenlose tasche", "verdächtiges paket", "borsa abbandonata",
                         "valigia abbandonata", "pacco sospetto", "mala abandonada",
-                        "pacote suspeito"},
+                        "pacote suspeito", "paquete abandonado", "bolso abandonado",
+                        "objeto abandonado", "bulto sospechoso", "objeto sospechoso"},
+    # Spanish: the danger named, so the alert gives that danger's safe instruction (the
+    # English encoder reads "hay humo en el andén" as a bare cry for help)
+    "fire_smoke": {"hay humo", "sale humo", "mucho humo", "huele a humo", "huele a quemado",
+                   "fuego", "incendio", "se está quemando", "hay llamas"},
+    "trapped_or_track": {"en las vías", "a las vías", "en la vía", "a la vía",
+                         "se ha caído a la vía", "atrapado", "atrapada",
+                         "atascado en el ascensor", "atrapado en el ascensor"},
+    "medical": {"se ha desmayado", "desmayado", "desmayada", "desmayó", "inconsciente",
+                "no respira", "ambulancia", "infarto", "sangrando"},
+    "threat_violence": {"cuchillo", "pistola", "pelea", "me están pegando", "pegando"},
+    "harassment": {"me siguen", "me está siguiendo", "me acosa", "me está acosando"},
+    "self_harm": {"no quiero vivir", "quiero morir", "quiero suicidarme"},
 }
 CRIES_CJK = {"救命", "帮帮我", "幫幫我", "救救我", "助けて", "たすけて", "도와주세요", "살려주세요",
              "살려줘"}
@@ -99,6 +112,15 @@ def find_cue(text: str) -> tuple[str, str] | None:
         if rx.search(low):
             return cue, category
     return None
+
+
+def foreign_category(text: str) -> str:
+    """The danger a foreign cue in ``text`` names ("" for none or a bare cry): the English
+    encoder's category for words it cannot read is a guess, the cue's is not."""
+    found = find_cue(text)
+    if found is None or found[1] == "cry_for_help" or found[0] not in _FOREIGN:
+        return ""
+    return found[1]
 
 
 def is_foreign_cry(cue: str) -> bool:

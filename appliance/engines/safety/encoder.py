@@ -191,6 +191,7 @@ class EncoderSafety(SafetyEngine):
         q = embedding if embedding is not None else \
             np.asarray(self.encoder.encode([self.fix(text)])[0], dtype=np.float32)
         score, category = self.model.score(q)
+        category = cues.foreign_category(text) or category
         if score >= self.model.alert:
             return Safety("alert", category, score)
         found = cues.find_cue(text)
