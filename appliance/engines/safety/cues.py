@@ -55,8 +55,9 @@ FOREIGN_DANGER = {
     # English encoder reads "hay humo en el andén" as a bare cry for help)
     "fire_smoke": {"hay humo", "sale humo", "mucho humo", "huele a humo", "huele a quemado",
                    "fuego", "incendio", "se está quemando", "hay llamas"},
-    "trapped_or_track": {"en las vías", "a las vías", "en la vía", "a la vía",
-                         "se ha caído a la vía", "atrapado", "atrapada",
+    # (no bare "en la vía": "¿sale de la vía 2?" is a platform)
+    "trapped_or_track": {"en las vías", "a las vías", "se ha caído a la vía",
+                         "se cayó a la vía", "atrapado", "atrapada",
                          "atascado en el ascensor", "atrapado en el ascensor"},
     "medical": {"se ha desmayado", "desmayado", "desmayada", "desmayó", "inconsciente",
                 "no respira", "ambulancia", "infarto", "sangrando"},
