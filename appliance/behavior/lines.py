@@ -48,6 +48,8 @@ BUILT_IN: dict[str, dict[str, str]] = {
         "network": "The metro has {lines} lines and {stations} stations, for example "
                    "{examples}. Which station would you like?",
         "which_station": "Which station would you like to go to?",
+        "apology": "I'm sorry, I'm having trouble answering right now. Please ask a member "
+                   "of staff at the service counter.",
     },
     "es": {
         "confirm": "¿Hay alguien en peligro ahora mismo? Diga sí y llamaré al personal "
@@ -81,6 +83,8 @@ BUILT_IN: dict[str, dict[str, str]] = {
         "network": "El metro tiene {lines} líneas y {stations} estaciones, por ejemplo "
                    "{examples}. ¿A qué estación quiere ir?",
         "which_station": "¿A qué estación quiere ir?",
+        "apology": "Lo siento, ahora mismo tengo problemas para responder. Por favor, "
+                   "pregunte a un empleado en el mostrador de atención.",
     },
 }
 """Language -> key -> line: the lines a pack need not write."""

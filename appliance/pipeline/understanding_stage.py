@@ -15,6 +15,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from appliance.behavior import lines
 from appliance.engines.nlu.base import NluEngine, NluResult, VoiceFeatures
 from appliance.engines.nlu.voice import voice_features
 from appliance.engines.qa.base import DialogContext, QaEngine
@@ -37,8 +38,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-APOLOGY = ("I'm sorry, I'm having trouble answering right now. "
-           "Please ask a member of staff at the service counter.")
+APOLOGY = lines.BUILT_IN["en"]["apology"]
+"""Said when the answering engine fails (in the visitor's language: ``lines``)."""
 
 
 class NluProcessor(Processor):
@@ -128,7 +129,9 @@ class DialogProcessor(Processor):
             show = answer.show
         except KioskError as exc:
             await self.push(StageError(self.name, exc.code, str(exc), turn_id=frame.turn_id))
-            text, style, source, media = APOLOGY, "apologetic", "fallback", []
+            pack = self.dialog.pack if self.dialog is not None else None
+            text, style, source = lines.line(pack, language, "apology"), "apologetic", "fallback"
+            media = []
             show = None
         await self.timing(frame.turn_id, started)
         if self.dialog is None:

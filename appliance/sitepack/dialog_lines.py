@@ -25,6 +25,7 @@ DIALOG_KEYS: dict[str, frozenset[str]] = {
     "did_you_mean": frozenset({"station"}),
     "network": frozenset({"lines", "stations", "examples"}),
     "which_station": frozenset(),
+    "apology": frozenset(),          # the answering engine failed: ask staff
 }
 """Key -> the placeholders its line may use. ``safe: {<category>: ...}`` holds the safe
 instruction said after ``calling`` for each safety category (keys ``safe.<category>``)."""

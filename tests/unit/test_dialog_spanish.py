@@ -20,7 +20,7 @@ import pytest
 from appliance.behavior import acts, lines
 from appliance.behavior.chat import Chat
 from appliance.behavior.clarify import Clarifier
-from appliance.behavior.dialog import Dialog
+from appliance.behavior.dialog import Dialog, Turn
 from appliance.behavior.emergency import CONFIRM
 from appliance.engines.nlu.base import NluResult
 from appliance.engines.nlu.fake import FakeNlu
@@ -31,9 +31,10 @@ from appliance.engines.qa.site_qa import SiteQa
 from appliance.engines.safety import cues
 from appliance.engines.safety.encoder import EncoderSafety, SafetyHead
 from appliance.engines.safety.fake import FakeSafety
+from appliance.errors import KioskError
 from appliance.frames import Frame, Reply, Safety, Understanding
 from appliance.pipeline.conversation import Conversation
-from appliance.pipeline.understanding_stage import DialogProcessor
+from appliance.pipeline.understanding_stage import APOLOGY, DialogProcessor
 from appliance.sitepack import SitePack, bundled_sitepack_dir, check_sitepack, load_sitepack
 from appliance.sitepack.model import Problem, Translation
 
@@ -315,3 +316,24 @@ def test_the_encoders_alert_takes_the_spanish_cues_category() -> None:
     vec = np.zeros(4, dtype=np.float32)
     assert safety.assess("hay humo en el andén", vec) == Safety("alert", "fire_smoke", 0.9)
     assert safety.assess("ayúdeme por favor", vec) == Safety("alert", "cry_for_help", 0.9)
+
+
+async def test_a_failed_answer_apologises_in_the_visitors_language(pack: SitePack) -> None:
+    dialog, _ = make_dialog(pack)
+
+    def broken(text: str, nlu: NluResult) -> Turn:
+        raise KioskError("the answer engine is down", code="qa-failed")
+
+    dialog.respond = broken  # type: ignore[method-assign]
+    stage = DialogProcessor(dialog.qa, Conversation(), dialog)
+    out: list[Frame] = []
+    stage.observers.append(out.append)
+    try:
+        await stage.process(Understanding("¿dónde están los baños?", "find_toilet", 0.9,
+                                          language="es", turn_id=1))
+        await stage.process(Understanding("where are the toilets", "find_toilet", 0.9,
+                                          turn_id=2))
+    finally:
+        await stage.cleanup()
+    replies = [(f.text, f.source, f.language) for f in out if isinstance(f, Reply)]
+    assert replies == [(ES["apology"], "fallback", "es"), (APOLOGY, "fallback", "en")]
