@@ -16,6 +16,9 @@ danger by the safety engine, dialogue acts from the words) and then answered:
    clarifying question (with a fuzzy "did you mean" for unknown names); two questions
    in one utterance are both answered; "say that again slowly" repeats slower.
 4. **Fit.** An answer the QA is unsure of becomes one honest line and an offer of staff.
+
+The dialogue's own lines are said in the visitor's language (:mod:`appliance.behavior.lines`);
+a bare answer to the kiosk's question keeps the question's language.
 """
 
 from __future__ import annotations
