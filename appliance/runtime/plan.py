@@ -21,7 +21,7 @@ from appliance.runtime.manifest import Manifest, ModelSpec, load_manifest
 
 logger = logging.getLogger(__name__)
 
-ROLES = {"silero-vad": "vad", "whisper-tiny-en": "asr", "vosk-ko": "asr",
+ROLES = {"silero-vad": "vad", "whisper-tiny-en": "asr", "whisper-base": "asr", "vosk-ko": "asr",
          "piper-en-us-joe-medium": "tts", "sentence-encoder": "encoder"}
 """Which engine each manifest model serves."""
 

@@ -147,7 +147,7 @@ def test_site_install_show_and_reinstall(root: Path, tmp_path: Path) -> None:
     assert (root / "var/lib/kiosk/site/faq.yaml").exists()
     assert cli("site", "install", str(pack))["changed"] is False
     shown = cli("site", "show")
-    assert shown["version"] == "3.0.0" and shown["languages"] == ["en"]
+    assert shown["version"] == "3.0.0" and shown["languages"] == ["en", "es"]
     assert shown["orientation"] == "portrait"  # the default 1080x1920 screen
     assert cli("config", "get", "site")["value"] == "metro-demo"
 
