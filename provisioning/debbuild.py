@@ -177,8 +177,8 @@ def _copy_models(stage: Path) -> None:
         source = models / "sitepacks" / pack
         shutil.copytree(source, target / "sitepacks" / pack, ignore=_pack_ignore(source))
     for spec in parse_file(models / "manifest.toml").values():
-        if spec.source.kind != "recipe":
-            continue
+        if spec.source.kind != "recipe" or spec.optional:
+            continue  # an optional recipe model is built on the device when a site uses it
         if not is_built(spec):
             raise NotBuiltError(f"recipe model {spec.name} is not built: run `make models`")
         shutil.copytree(built_dir(spec), target / "prebuilt" / spec.name / recipe_key(spec),

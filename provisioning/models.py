@@ -42,6 +42,8 @@ def _detail(m: Any) -> str:
         return "; ".join(m.problems)
     if not m.installed:
         return "optional, not installed (a test or site model)"
+    if m.optional and not m.files:
+        return "optional, not built yet (built when a site first loads it)"
     return f"{m.files} files match"
 
 
