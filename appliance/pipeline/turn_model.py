@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from appliance.pipeline.turn_data import Row, rows, words
+from appliance.pipeline.turn_end import words_complete
 from appliance.sitepack.model import SitePack
 
 logger = logging.getLogger(__name__)
@@ -194,9 +195,24 @@ def for_pack(pack: SitePack, cache_dir: Path | None = None) -> TurnEndModel:
 _LOADED: dict[tuple[Path, str], TurnEndModel] = {}
 
 
+def with_rule(model: TurnEndModel) -> Callable[[str], bool | None]:
+    """The model's judgement, held open wherever the words rule hears an open ending.
+
+    Open only lengthens the wait, so either may say it ("Where can I buy a..." is open to
+    the rule while the model is unsure); finished stays the model's alone, since the rule's
+    "finished" ends a third of the prefixes early (README, the held-out figures).
+    """
+    def judge(text: str) -> bool | None:
+        verdict = model.judge(text)
+        return False if verdict is False or words_complete(text) is False else verdict
+
+    return judge
+
+
 def judge_for(pack: SitePack | None) -> Callable[[str], bool | None] | None:
-    """The judge of ``pack``'s model (once per process and pack; kept in the state folder),
-    or ``None`` without a pack or when the model cannot be had: then the rule judges."""
+    """The judge of ``pack``'s model with the rule's open endings (:func:`with_rule`; once
+    per process and pack, kept in the state folder), or ``None`` without a pack or when the
+    model cannot be had: then the rule alone judges."""
     if pack is None:
         return None
     key = (pack.root, pack.fingerprint())
@@ -208,4 +224,4 @@ def judge_for(pack: SitePack | None) -> Callable[[str], bool | None] | None:
         except (ValueError, FloatingPointError, OSError) as exc:
             logger.warning("no end-of-turn model (%s): the words rule judges", exc)
             return None
-    return _LOADED[key].judge
+    return with_rule(_LOADED[key])

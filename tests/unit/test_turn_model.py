@@ -118,6 +118,19 @@ def test_the_model_is_kept_per_pack_and_loaded_again(pack: SitePack, tmp_path: P
     assert second.judge("I need to get to the") is first.judge("I need to get to the")
 
 
+def test_the_rule_may_hold_a_turn_open_but_only_the_model_finishes_it(
+        model: TurnEndModel) -> None:
+    unsure = TurnEndModel(model.weights, finished_at=2.0, open_at=-1.0)  # never decides
+    judge = turn_model.with_rule(unsure)
+    assert unsure.judge("Where can I buy a...") is None
+    assert judge("Where can I buy a...") is False  # the rule hears the open ending
+    assert words_complete("Where is the nearest toilet?") is True
+    assert judge("Where is the nearest toilet?") is None  # the rule alone never finishes
+    sure = TurnEndModel(model.weights, finished_at=0.0, open_at=-1.0)  # always finished
+    assert turn_model.with_rule(sure)("Where is the nearest toilet?") is True
+    assert turn_model.with_rule(sure)("I need to get to the") is False
+
+
 def test_without_a_pack_the_rule_judges() -> None:
     assert turn_model.judge_for(None) is None
     stage = VadProcessor(FakeVad(), Conversation(), VadSettings())
