@@ -24,12 +24,10 @@ CRIES = {
     "tolong", "cứu", "cuu toi", "help mij", "hjälp", "hjelp", "βοήθεια", "النجدة",
     "ساعدوني", "הצילו",
     # danger words of the visitors' own languages (es, pt, fr, de, it): the English
-    # encoder cannot read them, so they ask whatever the model says
-    "médico", "medico", "ambulancia", "ambulância", "ambulance vite", "policía", "policia",
-    "polizei", "fuego", "incendio", "incêndio", "feu", "feuer", "desmayado", "desmayada",
-    "desmayó", "se ha desmayado", "inconsciente", "no respira", "sangre", "sangrando",
-    "pegando",
-    "cuchillo", "pistola", "no quiero vivir", "quiero morir", "me siguen", "me está siguiendo",
+    # encoder cannot read them, so they ask whatever the model says (Spanish ones that
+    # name a danger are in FOREIGN_DANGER, with their category)
+    "médico", "medico", "ambulância", "ambulance vite", "policía", "policia",
+    "polizei", "incêndio", "feu", "feuer", "sangre",
     "urgence", "pompiers", "un médecin", "il est tombé", "elle est tombée", "on me suit",
     "couteau", "notarzt", "krankenwagen", "verfolgt", "messer", "ich will nicht mehr leben",
     "brennt", "soccorso", "ambulanza", "aiutatemi", "mi segue", "coltello",
