@@ -115,24 +115,17 @@ class _TimedMicrophone(SimMicrophone):
 
 
 class _StreamStarts:
-    """When each reply stream's first block left the speaker (monotonic seconds)."""
+    """When each reply stream's first block left the speaker (monotonic seconds): the
+    speaker stamps a stream's first block as its ``log.started_at``."""
 
     def __init__(self, speaker: SimSpeaker) -> None:
         self.starts: list[float] = []
-        self._fresh = True
-        begin = speaker.begin_stream
-
-        def begin_stream() -> None:
-            self._fresh = True
-            begin()
-
-        speaker.begin_stream = begin_stream  # type: ignore[method-assign]
+        self._speaker = speaker
         speaker.listeners.append(self._on_block)
 
     def _on_block(self, block: np.ndarray, rate: int, now: float) -> None:
-        if self._fresh:
+        if self._speaker.log.started_at == now:
             self.starts.append(now)
-            self._fresh = False
 
 
 def load_audio(path: Path, entry: Entry) -> np.ndarray:
