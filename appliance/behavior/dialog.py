@@ -68,7 +68,7 @@ no danger in it, counts as a "no" (the visitor went on with their journey)."""
 class Pending:
     """The kiosk's own open question, waiting for the visitor's answer."""
 
-    kind: str  # confirm_danger | offer_staff | clarify_station
+    kind: str  # confirm_danger | offer_staff | clarify_station | after_alert
     asked_at: float
     intent: str = ""
     slots: dict[str, str] = field(default_factory=dict)
@@ -197,6 +197,10 @@ class Dialog:
         lang = nlu.language
         if nlu.safety.action == "alert":
             return self._alert(text, nlu, nlu.safety.category)
+        if pending is not None and pending.kind == "after_alert":
+            after = self._after_alert(text, nlu)
+            if after is not None:
+                return after
         if pending is not None and pending.kind == "confirm_danger":
             if self._stands_down(nlu):
                 if "deny" in nlu.acts or "never_mind" in nlu.acts:
@@ -215,6 +219,11 @@ class Dialog:
             return Turn(text, replace(nlu, intent="repeat"),
                         Answer(self.context.last_answer, "dialog:repeat-slow", style="slow"),
                         prosody_for("slow"))
+        if pending is None and "deny" in nlu.acts and len(tokens(text)) <= MAX_ACT_WORDS:
+            # a bare "no" to nothing the kiosk asked: the intent model's guess for two
+            # letters (it says "repeat") would replay the last answer at the visitor
+            return self._say(text, replace(nlu, intent="stop"),
+                             lines.line(self.pack, lang, "declined"), "dialog:declined")
         if "never_mind" in nlu.acts and (pending is not None or len(tokens(text)) <= 3):
             return self._say(text, replace(nlu, intent="stop"),
                              lines.line(self.pack, lang, "never_mind"),
@@ -224,6 +233,20 @@ class Dialog:
             if answered is not None:
                 return answered
         return self._request(text, nlu, now)
+
+    def _after_alert(self, text: str, nlu: NluResult) -> Turn | None:
+        """The visitor's first words after an alert. A "no" does not call staff off (the
+        kiosk cannot tell a false alarm from a visitor told to keep quiet); it says they
+        still come. A "yes" is told they are on the way, not the alert again."""
+        if len(tokens(text)) > MAX_ACT_WORDS:
+            return None
+        key = ("alert_stays" if "deny" in nlu.acts or "never_mind" in nlu.acts
+               else "alert_coming" if "affirm" in nlu.acts else "")
+        if not key:
+            return None
+        line = lines.line(self.pack, nlu.language, key)
+        return self._say(text, replace(nlu, intent="emergency"), line,
+                         f"dialog:{key.replace('_', '-')}", style="clear")
 
     def _stands_down(self, nlu: NluResult) -> bool:
         """The answer to "is someone in danger?" is a no (or a sure, safe new request)."""
@@ -351,7 +374,9 @@ class Dialog:
         nlu = replace(nlu, intent="emergency", safety=safety)
         self.qa.notify("emergency", text or "(no answer to the danger question)", nlu,
                        reason=reason)
-        self.pending = None
+        # the next "no" or "yes" answers the alert, not the intent model's guess
+        self.pending = Pending("after_alert", self.clock(), category=category,
+                               language=nlu.language)
         return self._say(text, nlu, emergency.alert_line(self.pack, category, nlu.language),
                          f"safety:alert/{category}", style="urgent", events=["emergency"])
 

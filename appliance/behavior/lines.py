@@ -42,6 +42,9 @@ BUILT_IN: dict[str, dict[str, str]] = {
         "offer_staff": "If you need a person, I can call a member of staff to come here. "
                        "Shall I?",
         "declined": "Okay. What else can I help you with?",
+        "alert_stays": "All right. Staff are still coming, to make sure everyone is safe. "
+                       "Is there anything else I can do for you?",
+        "alert_coming": "Yes, station staff are on their way to you now. Please stay here.",
         "never_mind": "No problem. Is there anything else I can help with?",
         "unknown_stop": "I don't know a stop called {place}.",
         "did_you_mean": "Did you mean {station}?",
@@ -77,6 +80,10 @@ BUILT_IN: dict[str, dict[str, str]] = {
         "offer_staff": "Si necesita una persona, puedo llamar a un empleado para que venga "
                        "aquí. ¿Quiere que lo llame?",
         "declined": "De acuerdo. ¿En qué más puedo ayudarle?",
+        "alert_stays": "De acuerdo. El personal viene de todos modos, para comprobar que "
+                       "todos están bien. ¿Puedo ayudarle en algo más?",
+        "alert_coming": "Sí, el personal de la estación ya viene hacia aquí. Quédese aquí, "
+                        "por favor.",
         "never_mind": "No pasa nada. ¿Puedo ayudarle en algo más?",
         "unknown_stop": "No conozco ninguna parada llamada {place}.",
         "did_you_mean": "¿Quería decir {station}?",

@@ -81,7 +81,8 @@ def rewrite(text: str, style: str, intent: str = "") -> str:
     if style == "clear":
         return "Let me put it simply. " + " ".join(_split_long(s) for s in sentences[:3])
     if style == "cheerful":
-        return text if text.rstrip().endswith("!") else text.rstrip(".") + "!"
+        # "... help you with?" stays a question: "?!" reads as shouting
+        return text if text.rstrip().endswith(("!", "?")) else text.rstrip().rstrip(".") + "!"
     return text
 
 

@@ -136,7 +136,32 @@ def test_the_danger_question_escalates_unless_the_answer_is_no(
     assert asked.answer.source == "safety:confirm" and not events
     dialog.turn(answer)
     assert bool(events) is alerted
+    # after an alert the kiosk waits for the visitor's "no"/"yes" to it, and only then
+    assert (dialog.pending.kind if dialog.pending else None) == (
+        "after_alert" if alerted else None)
+
+
+@pytest.mark.parametrize(("answer", "source", "says"), [
+    ("no", "dialog:alert-stays", "still coming"),
+    ("never mind", "dialog:alert-stays", "still coming"),
+    ("yes", "dialog:alert-coming", "on their way")])
+def test_a_no_or_yes_after_an_alert_answers_the_alert_and_calls_nobody_off(
+        pack: SitePack, answer: str, source: str, says: str) -> None:
+    dialog, events, _ = make_dialog(pack, {"a man collapsed": Safety("alert", "medical", 0.97)})
+    alert = dialog.turn("a man collapsed")
+    turn = dialog.turn(answer)
+    assert turn.answer.source == source and says in turn.answer.text
+    assert turn.answer.text != alert.answer.text  # not the alert replayed at the visitor
+    assert [e.kind for e in events] == ["emergency"]  # one call; nothing stood down
     assert dialog.pending is None
+    assert dialog.turn("where is the toilet").nlu.intent == "find_toilet"
+
+
+def test_a_bare_no_to_nothing_asked_is_taken_as_declined(pack: SitePack) -> None:
+    dialog, events, _ = make_dialog(pack)
+    dialog.turn("where is the toilet")
+    turn = dialog.turn("no")
+    assert turn.answer.source == "dialog:declined" and not events
 
 
 def test_silence_escalates_once(pack: SitePack) -> None:

@@ -28,6 +28,12 @@ def test_style_follows_emotion() -> None:
     assert choose_style(Emotion("neutral"), "emergency") == "urgent"
 
 
+def test_cheerful_ends_a_statement_brightly_and_leaves_a_question_a_question() -> None:
+    assert rewrite("The lift is past exit B.", "cheerful") == "The lift is past exit B!"
+    asked = "You're welcome! Is there anything else I can help you with?"
+    assert rewrite(asked, "cheerful") == asked  # never "...with?!"
+
+
 def test_styles_differ_measurably_in_prosody() -> None:
     calm, neutral, urgent = prosody_for("calm"), prosody_for("neutral"), prosody_for("urgent")
     assert calm.length_scale > neutral.length_scale > urgent.length_scale  # slower when calm
