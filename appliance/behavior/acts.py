@@ -29,7 +29,9 @@ DENY = {"no", "nope", "nah", "no thanks", "no thank you", "not now", "i'm fine",
         "do not", "no it's fine", "no i'm fine", "no one is", "nobody is", "no no",
         "non", "nein", "niet", "iie", "no it's ok", "no i'm ok", "false alarm",
         "it was a joke", "just kidding", "i was joking", "no i'm not", "not really",
-        "no i don't", "no it isn't", "no it's not", "no one"}
+        "no i don't", "no it isn't", "no it's not", "no one", "no it is fine", "it's fine",
+        "it is fine", "no it is ok", "it's ok", "it's okay", "that's fine", "no that's fine",
+        "no that's ok", "no thanks i'm fine", "no we are fine", "we are fine", "i am ok"}
 NEVER_MIND = {"never mind", "nevermind", "forget it", "forget about it", "cancel",
               "doesn't matter", "it doesn't matter", "don't worry about it", "skip it",
               "leave it"}
@@ -92,6 +94,12 @@ def detect(text: str) -> list[str]:
     if len(split_questions(text)) > 1:
         acts.append("second_question")
     return acts
+
+
+def only_deny(text: str) -> bool:
+    """The whole utterance is a no ("no", "no, it is fine"), with nothing after it: a
+    "no wifi?" leads with "no" but is a complaint, not an answer."""
+    return normalize(text) in DENY or _core(text) in DENY
 
 
 def _leads(norm: str, phrases: set[str], max_rest: int) -> bool:

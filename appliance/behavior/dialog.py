@@ -55,6 +55,9 @@ FOLLOW_CUES = {"it", "there", "that", "and", "also", "same", "then", "about", "i
                "one", "after", "before", "next", "what"}
 MAX_FOLLOW_WORDS = 8
 MAX_ACT_WORDS = 3
+MAX_DENY_WORDS = 6
+"""A "no, it is fine, thanks" is still only a no (acts.detect already refuses a "no"
+followed by a new request)."""
 """An answer to the kiosk's question this short is a bare act, said in the question's
 language whatever the language ID heard."""
 CONFIRM_TIMEOUT_S = 12.0
@@ -219,7 +222,7 @@ class Dialog:
             return Turn(text, replace(nlu, intent="repeat"),
                         Answer(self.context.last_answer, "dialog:repeat-slow", style="slow"),
                         prosody_for("slow"))
-        if pending is None and "deny" in nlu.acts and len(tokens(text)) <= MAX_ACT_WORDS:
+        if pending is None and "deny" in nlu.acts and act.only_deny(text):
             # a bare "no" to nothing the kiosk asked: the intent model's guess for two
             # letters (it says "repeat") would replay the last answer at the visitor
             return self._say(text, replace(nlu, intent="stop"),
@@ -238,7 +241,7 @@ class Dialog:
         """The visitor's first words after an alert. A "no" does not call staff off (the
         kiosk cannot tell a false alarm from a visitor told to keep quiet); it says they
         still come. A "yes" is told they are on the way, not the alert again."""
-        if len(tokens(text)) > MAX_ACT_WORDS:
+        if len(tokens(text)) > MAX_DENY_WORDS:
             return None
         key = ("alert_stays" if "deny" in nlu.acts or "never_mind" in nlu.acts
                else "alert_coming" if "affirm" in nlu.acts else "")

@@ -101,7 +101,8 @@ def test_calibration_puts_recall_first_within_the_prompt_budget() -> None:
 
 @pytest.mark.parametrize(("text", "act"), [
     ("yes please", "affirm"), ("yeah go ahead", "affirm"), ("no thanks", "deny"),
-    ("no, we're fine", "deny"), ("never mind", "never_mind"), ("the second one", "choice:2"),
+    ("no, we're fine", "deny"), ("No, it is fine.", "deny"), ("it's okay", "deny"),
+    ("never mind", "never_mind"), ("the second one", "choice:2"),
     ("can you say that again slowly", "repeat_slow"), ("no I meant Northgate", "correction"),
     ("where's the toilet and when is the last train", "second_question"),
 ])
@@ -143,6 +144,7 @@ def test_the_danger_question_escalates_unless_the_answer_is_no(
 
 @pytest.mark.parametrize(("answer", "source", "says"), [
     ("no", "dialog:alert-stays", "still coming"),
+    ("no, it is fine", "dialog:alert-stays", "still coming"),
     ("never mind", "dialog:alert-stays", "still coming"),
     ("yes", "dialog:alert-coming", "on their way")])
 def test_a_no_or_yes_after_an_alert_answers_the_alert_and_calls_nobody_off(
@@ -162,6 +164,9 @@ def test_a_bare_no_to_nothing_asked_is_taken_as_declined(pack: SitePack) -> None
     dialog.turn("where is the toilet")
     turn = dialog.turn("no")
     assert turn.answer.source == "dialog:declined" and not events
+    assert dialog.turn("No, it is fine.").answer.source == "dialog:declined"
+    # leads with "no" but is not an answer to anything: understood as said
+    assert dialog.turn("no wifi").answer.source != "dialog:declined"
 
 
 def test_silence_escalates_once(pack: SitePack) -> None:
