@@ -64,6 +64,9 @@ class FileResult:
     error: dict[str, str] | None = None
     records: list[TurnRecord] = field(default_factory=list)
     """The turns that heard words (for the speech-loop bench's other figures)."""
+    speculation: dict[str, int] = field(default_factory=dict)
+    """Decodes the ASR made at a pause: ``used`` as the turn's transcript, ``wasted``
+    because the visitor went on (each a full decode's CPU for nothing)."""
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"file": self.file, "speech_end_s": self.speech_end_s,
@@ -151,11 +154,13 @@ async def play_one(settings: Settings, engines: Engines, audio: np.ndarray,
     # the speaker need not take real time: first audio is when the first block leaves
     speaker = SimSpeaker(engines.tts.sample_rate, realtime=False)
     streams = _StreamStarts(speaker)
-    recorder = await Kiosk(settings, engines, mic, speaker).run(timeout=60 + len(audio) / 16e3)
+    kiosk = Kiosk(settings, engines, mic, speaker)
+    recorder = await kiosk.run(timeout=60 + len(audio) / 16e3)
     turns = [t for t in sorted(recorder.turns.values(), key=lambda t: t.turn_id)
              if t.transcript or t.reply]
     result = FileResult(entry.file, entry.speech_end_s, turns=len(turns), records=turns,
-                        transcript=" ".join(t.transcript for t in turns if t.transcript))
+                        transcript=" ".join(t.transcript for t in turns if t.transcript),
+                        speculation=_speculation(kiosk))
     if not turns:
         result.error = {"code": "bench-no-speech", "message": "no speech was heard in the file"}
         return result
@@ -167,6 +172,15 @@ async def play_one(settings: Settings, engines: Engines, audio: np.ndarray,
         return result
     result.end_of_speech_to_first_audio_ms = round((after[0] - true_end) * 1000.0, 1)
     return result
+
+
+def _speculation(kiosk: Kiosk) -> dict[str, int]:
+    """The ASR stage's count of decodes made at pauses (empty if it keeps none)."""
+    for stage in kiosk.pipeline.processors:
+        counts = getattr(stage, "speculation", None)
+        if isinstance(counts, dict):
+            return dict(counts)
+    return {}
 
 
 def run_files(folder: Path, settings: Settings, engines: Engines,

@@ -105,7 +105,7 @@ def _loop_figures(settings: Settings, engines: Engines,
     """Latency per stage, real-time factors, WER and split questions over ``questions``."""
     stages: dict[str, list[float]] = {}
     asr_rtf, tts_rtf, wers, true_end = [], [], [], []
-    missed = split = 0
+    missed = split = wasted = 0
     for text, wav in questions:
         pcm, rate = read_wav(wav)
         audio = resample(to_mono(pcm), rate, 16000)
@@ -113,6 +113,7 @@ def _loop_figures(settings: Settings, engines: Engines,
                                       Entry(wav.name, speech_end_s(audio))))
         if played.end_of_speech_to_first_audio_ms is not None:
             true_end.append(played.end_of_speech_to_first_audio_ms)
+        wasted += played.speculation.get("wasted", 0)
         turns = played.records
         answered = [t for t in turns if t.reply]
         split += len(turns) > 1
@@ -144,6 +145,9 @@ def _loop_figures(settings: Settings, engines: Engines,
         "asr_real_time_factor": percentiles(asr_rtf, 3),
         "tts_real_time_factor": percentiles(tts_rtf, 3),
         "asr_word_error_rate_mean": round(float(np.mean(wers)), 3) if wers else None,
+        # decodes started at a pause the visitor then talked through: CPU spent for nothing
+        "speculative_decodes_wasted_per_question": round(wasted / len(questions), 2)
+        if questions else None,
     }
 
 

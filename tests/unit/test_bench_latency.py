@@ -10,7 +10,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from appliance.bench.latency import BenchInputError, read_manifest, run_files, speech_end_s
+from appliance.bench.latency import (
+    BenchInputError,
+    Entry,
+    play_one,
+    read_manifest,
+    run_files,
+    speech_end_s,
+)
 from appliance.engines.asr.fake import FakeAsr
 from appliance.engines.factory import Engines
 from appliance.engines.lipsync.phonemes import PhonemeLipSync
@@ -95,3 +102,14 @@ def test_every_file_runs_and_bad_ones_say_why(tmp_path: Path) -> None:
     assert report["answered"] == 1 and report["failed"] == 4
     assert report["end_of_speech_to_first_audio_ms"] == {"p50": ms, "p95": ms, "n": 1}
     assert len(said) == 5 and said[0].startswith("[1/5] q.wav: ")
+
+
+async def test_the_decodes_made_at_pauses_are_counted() -> None:
+    # "where is [0.2 s] the toilet": the decode at the pause is wasted, the one at the end used
+    audio = np.concatenate([tone(0.5), np.zeros(RATE // 5, np.int16), tone(0.5),
+                            np.zeros(RATE, np.int16)])
+    engines = Engines(FakeVad(), FakeAsr(["where is the toilet"]), FakeNlu(), FakeQa(),
+                      FakeTts(16000), PhonemeLipSync())
+    played = await play_one(Settings(), engines, audio, Entry("q.wav", 1.2))
+    assert played.turns == 1
+    assert played.speculation == {"used": 1, "wasted": 1}
