@@ -21,6 +21,9 @@ ASK_INTENTS = {"route_planning"}
 """Intents that ask for a destination when none is given."""
 NAME_INTENTS = {"route_planning", "fare_inquiry", "next_train", "ticket_purchase"}
 """Intents whose unknown place names get the "I don't know a stop called ..." line."""
+OFF_NETWORK_INTENTS = {"out_of_scope", "smalltalk"}
+"""What the intent head calls a journey to a place it has never heard of ("¿cómo llego a
+Londres?" reads as small talk to it)."""
 DID_YOU_MEAN = 78.0
 """Least rapidfuzz WRatio of an unknown name to a station's to offer it."""
 _PLACE = re.compile(r"\b(?:get to|go to|going to|travel to|to|towards|reach|for)\s+"
@@ -28,6 +31,19 @@ _PLACE = re.compile(r"\b(?:get to|go to|going to|travel to|to|towards|reach|for)
                     r"by metro|by train|today|tonight|now|$)")
 _ROUTE = re.compile(r"\b(?:how (?:do|can|would) i get to|get me to|take me to|way to|"
                     r"train to|metro to|go to|going to|travel to|ticket to|fare to)\b")
+# Spanish (a pack's second language): "¿cómo llego a Londres?", "quiero ir a Narnia"
+_PLACE_ES = re.compile(r"\b(?:llego a|llegar a|ir a|voy a|vamos a|hacia|hasta|billete a|"
+                       r"billete para|tren a|metro a|tren para|metro para)\s+"
+                       r"(?:la\s+|el\s+|los\s+|las\s+)?(?:estación\s+de\s+)?"
+                       r"([a-zñáéíóúü][a-zñáéíóúü' -]{1,40}?)\s*(?:por favor|desde aquí|"
+                       r"estación|parada|en metro|en tren|hoy|esta noche|ahora|$)")
+_ROUTE_ES = re.compile(r"\b(?:cómo (?:llego|puedo llegar|voy|se llega) a|llévame a|"
+                       r"camino a|tren a|metro a|tren para|metro para|ir a|voy a|"
+                       r"billete a|billete para|llegar a)\b")
+_GENERIC_ES = {"casa", "mi casa", "trabajo", "aquí", "allí", "ahí", "estación", "metro",
+               "tren", "baño", "baños", "aseo", "aseos", "ascensor", "andén", "salida",
+               "un billete", "billete", "comprar", "pagar", "un sitio", "algún sitio", "centro",
+               "ciudad", "la ciudad", "otra", "otro", "ver"}
 _GENERIC = {"there", "here", "it", "get", "go", "town", "city", "somewhere", "home", "work",
             "the station", "station", "metro", "train", "trains", "a ticket", "ticket", "buy",
             "know", "be", "do", "pay", "find", "me", "us", "use", "my", "see", "a", "an", "an exit",
@@ -52,11 +68,13 @@ class Clarifier:
 
     def unknown_place(self, text: str) -> str:
         """A place named after "to"/"for" that is none of the pack's names ("" if none)."""
-        m = _PLACE.search(normalize(text))
+        norm = normalize(text)
+        m = _PLACE.search(norm) or _PLACE_ES.search(norm)
         if m is None:
             return ""
         phrase = m.group(1).strip(" -'")
-        if not phrase or phrase in _GENERIC or phrase.split()[0] in _GENERIC:
+        generic = _GENERIC | _GENERIC_ES
+        if not phrase or phrase in generic or phrase.split()[0] in generic:
             return ""
         if set(phrase.split()) & self.known_words:
             return ""
@@ -65,8 +83,9 @@ class Clarifier:
     def off_network(self, text: str, nlu: NluResult) -> bool:
         """"How do I get to London?": a journey to a place off the network, which the
         intent head calls out of scope; it gets the "I don't know a stop called" line."""
-        return nlu.intent == "out_of_scope" and bool(self.unknown_place(text)) \
-            and bool(_ROUTE.search(normalize(text)))
+        norm = normalize(text)
+        return nlu.intent in OFF_NETWORK_INTENTS and bool(self.unknown_place(text)) \
+            and bool(_ROUTE.search(norm) or _ROUTE_ES.search(norm))
 
     def question(self, text: str, nlu: NluResult) -> tuple[str, list[str]] | None:
         """(the question, the station ids it offers), or None when nothing is missing;

@@ -152,6 +152,24 @@ def test_the_station_question_is_spanish(pack: SitePack) -> None:
     assert english is not None and english[0].startswith("I don't know a stop called London.")
 
 
+
+@pytest.mark.parametrize("text", ["¿Cómo llego a Londres?", "quiero ir a Narnia",
+                                  "¿Hay un tren para Narnia?"])
+@pytest.mark.parametrize("intent", ["route_planning", "out_of_scope", "smalltalk"])
+def test_a_spanish_journey_to_an_unknown_place_names_it(pack: SitePack, text: str,
+                                                          intent: str) -> None:
+    asked = Clarifier(pack).question(text, NluResult(intent, 0.5, language="es"))
+    assert asked is not None
+    place = "Londres" if "Londres" in text else "Narnia"
+    assert asked[0].startswith(f"No conozco ninguna parada llamada {place}.")
+
+
+@pytest.mark.parametrize("text", ["¿Cómo llego al baño?", "quiero ir a casa",
+                                  "¿dónde está la salida?"])
+def test_a_spanish_everyday_place_is_no_unknown_stop(pack: SitePack, text: str) -> None:
+    assert Clarifier(pack).unknown_place(text) == ""
+
+
 # --- Spanish dialogue acts -------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "act"), [
