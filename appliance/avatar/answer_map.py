@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 from appliance.frames import Show
-from appliance.sitepack.maps import SiteMaps, StationPlan, load_maps
+from appliance.sitepack.maps import Place, SiteMaps, StationPlan, load_maps
 from appliance.sitepack.model import SitePack
 
 logger = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ class _Canvas:
         self.k = SUPERSAMPLE
         self.img = Image.new("RGB", (size[0] * self.k, size[1] * self.k), PAPER)
         self.d = ImageDraw.Draw(self.img)
-        self.px = max(12, round(size[0] * LABEL_SHOWN_PX / CARD_WIDTH_1080))
+        self.px = label_px(size[0])
         self.font, self.bold = _font(self.px * self.k), _font(self.px * self.k, bold=True)
         self.taken: list[Box] = []
         """Label boxes placed so far and things labels must not cover (output pixels)."""
@@ -239,6 +239,120 @@ def draw_route(pack: SitePack, maps: SiteMaps, show: Show, size: tuple[int, int]
     return RouteMap(c.image(), pts, ring)
 
 
+@dataclass(frozen=True)
+class PlanView:
+    """Where the station plan lands in an image of ``size``: the one geometry the plan is
+    drawn with (:func:`draw_place`, :func:`draw_plan`) and a touch on it is matched with
+    (:meth:`place_at`), so a place is touched exactly where it is seen."""
+
+    plan: StationPlan
+    size: tuple[int, int]
+    px: int
+    """The label size (font px) at this image's width."""
+    k: float
+    """Output pixels per plan unit."""
+    ox: float
+    oy: float
+
+    @classmethod
+    def fit(cls, plan: StationPlan, size: tuple[int, int]) -> PlanView:
+        """The plan fitted (aspect kept, centred) below a title line of ``size``."""
+        w, h = size
+        px = label_px(w)
+        top = px + 26
+        pw, ph = plan.size
+        k = min(w / pw, (h - top) / ph)
+        return cls(plan, size, px, k, (w - pw * k) / 2, top + (h - top - ph * k) / 2)
+
+    def at(self, p: tuple[float, float]) -> tuple[float, float]:
+        """A plan point in output pixels."""
+        return (self.ox + p[0] * self.k, self.oy + p[1] * self.k)
+
+    def marker_r(self, highlighted: bool = False) -> float:
+        """The radius of a marker place (an exit) as drawn."""
+        return self.px * (1.2 if highlighted else 0.85)
+
+    def footprint(self, place: Place) -> Box:
+        """The output pixels a place covers as drawn (not highlighted): its box, or its
+        marker's square."""
+        if place.box is not None:
+            x0, y0 = self.at(place.box[:2])
+            x1, y1 = self.at(place.box[2:])
+            return (x0, y0, x1, y1)
+        (cx, cy), r = self.at(place.centre), self.marker_r()
+        return (cx - r, cy - r, cx + r, cy + r)
+
+    def distance(self, place: Place, x: float, y: float) -> float:
+        """How far (output pixels) point (x, y) is from the place as drawn; 0 on it."""
+        if place.box is None:
+            cx, cy = self.at(place.centre)
+            return max(0.0, float(np.hypot(x - cx, y - cy)) - self.marker_r())
+        x0, y0, x1, y1 = self.footprint(place)
+        return float(np.hypot(max(x0 - x, 0.0, x - x1), max(y0 - y, 0.0, y - y1)))
+
+    @property
+    def slop(self) -> float:
+        """How far outside a place a fingertip may land and still touch it: one label's
+        height (28 px, about 8 mm, on the kiosk's 1080-wide screen)."""
+        return float(self.px)
+
+    def place_at(self, x: float, y: float, slop: float | None = None) -> Place | None:
+        """The place a touch at output pixel (x, y) means: the one it lands on, else the
+        nearest within ``slop`` (default :attr:`slop`); None when no place is that near."""
+        reach = self.slop if slop is None else slop
+        best: tuple[float, Place] | None = None
+        for p in self.plan.places:
+            d = self.distance(p, x, y)
+            if d <= reach and (best is None or d < best[0]):
+                best = (d, p)
+        return best[1] if best is not None else None
+
+
+def label_px(width: int) -> int:
+    """The label size (font px) for a drawing ``width`` pixels wide."""
+    return max(12, round(width * LABEL_SHOWN_PX / CARD_WIDTH_1080))
+
+
+def _draw_plan(c: _Canvas, view: PlanView, title: str, target: Place | None) -> None:
+    """The plan on ``c``: ``title``, the outline, every place (``target`` filled in, with a
+    walking line from "You are here"), and "You are here"."""
+    plan, at = view.plan, view.at
+    c.d.text(c.xy(12, 10), title, font=c.bold, fill=HIGHLIGHT if target else INK, anchor="lt")
+    if plan.outline is not None:
+        x0, y0 = at(plan.outline[:2])
+        x1, y1 = at(plan.outline[2:])
+        c.d.rectangle(c.s(x0, y0, x1, y1), outline=INK, width=3 * c.k)
+    yah = at(plan.you_are_here)
+    if target is not None:
+        tx, ty = at(target.centre)
+        # the walk: a dashed line from here to the place
+        n = max(2, int(np.hypot(tx - yah[0], ty - yah[1]) // 18))
+        for i in range(0, n, 2):
+            f0, f1 = i / n, min(1.0, (i + 1) / n)
+            c.line([(yah[0] + (tx - yah[0]) * f0, yah[1] + (ty - yah[1]) * f0),
+                    (yah[0] + (tx - yah[0]) * f1, yah[1] + (ty - yah[1]) * f1)], HIGHLIGHT, 6)
+    for p in plan.places:
+        mine = target is not None and p.id == target.id
+        fill = HIGHLIGHT if mine else PAPER
+        text = PAPER if mine else INK
+        if p.box is not None:
+            x0, y0, x1, y1 = view.footprint(p)
+            grow = 6 if mine else 0
+            c.d.rectangle(c.s(x0 - grow, y0 - grow, x1 + grow, y1 + grow), fill=fill,
+                          outline=INK, width=(5 if mine else 2) * c.k)
+            c.d.text(c.xy((x0 + x1) / 2, (y0 + y1) / 2), p.name, anchor="mm",
+                     font=c.fitted(p.name, x1 - x0 - 8, mine), fill=text)
+            c.taken.append((x0, y0, x1, y1))
+        else:
+            r = view.marker_r(mine)
+            c.dot(at(p.centre), r, fill if mine else (250, 200, 0), INK, 5 if mine else 3)
+            c.d.text(c.xy(*at(p.centre)), p.name, anchor="mm", font=c.bold, fill=text)
+            cx, cy = at(p.centre)
+            c.taken.append((cx - r, cy - r, cx + r, cy + r))
+    c.dot(yah, c.px * 0.5, HERE, PAPER, 3)
+    c.label(yah, "You are here", c.px * 0.5 + 8, bold=True, fill=HERE)
+
+
 def draw_place(pack: SitePack, plan: StationPlan, place_id: str,
                size: tuple[int, int]) -> Image.Image | None:
     """The station plan with ``place_id`` highlighted and "You are here"; None if the plan
@@ -247,50 +361,16 @@ def draw_place(pack: SitePack, plan: StationPlan, place_id: str,
     if target is None:
         return None
     c = _Canvas(size)
-    w, h = size
     title = pack.slot_name("exit", target.exit) if target.exit else target.name
-    c.d.text(c.xy(12, 10), title, font=c.bold, fill=HIGHLIGHT, anchor="lt")
-    top = c.px + 26
-    pw, ph = plan.size
-    k = min(w / pw, (h - top) / ph)
-    ox, oy = (w - pw * k) / 2, top + (h - top - ph * k) / 2
+    _draw_plan(c, PlanView.fit(plan, size), title, target)
+    return c.image()
 
-    def at(p: tuple[float, float]) -> tuple[float, float]:
-        return (ox + p[0] * k, oy + p[1] * k)
 
-    if plan.outline is not None:
-        x0, y0 = at(plan.outline[:2])
-        x1, y1 = at(plan.outline[2:])
-        c.d.rectangle(c.s(x0, y0, x1, y1), outline=INK, width=3 * c.k)
-    yah = at(plan.you_are_here)
-    tx, ty = at(target.centre)
-    # the walk: a dashed line from here to the place
-    n = max(2, int(np.hypot(tx - yah[0], ty - yah[1]) // 18))
-    for i in range(0, n, 2):
-        f0, f1 = i / n, min(1.0, (i + 1) / n)
-        c.line([(yah[0] + (tx - yah[0]) * f0, yah[1] + (ty - yah[1]) * f0),
-                (yah[0] + (tx - yah[0]) * f1, yah[1] + (ty - yah[1]) * f1)], HIGHLIGHT, 6)
-    for p in plan.places:
-        mine = p.id == target.id
-        fill = HIGHLIGHT if mine else PAPER
-        text = PAPER if mine else INK
-        if p.box is not None:
-            x0, y0 = at(p.box[:2])
-            x1, y1 = at(p.box[2:])
-            grow = 6 if mine else 0
-            c.d.rectangle(c.s(x0 - grow, y0 - grow, x1 + grow, y1 + grow), fill=fill,
-                          outline=INK, width=(5 if mine else 2) * c.k)
-            c.d.text(c.xy((x0 + x1) / 2, (y0 + y1) / 2), p.name, anchor="mm",
-                     font=c.fitted(p.name, x1 - x0 - 8, mine), fill=text)
-            c.taken.append((x0, y0, x1, y1))
-        else:
-            r = c.px * (1.2 if mine else 0.85)
-            c.dot(at(p.centre), r, fill if mine else (250, 200, 0), INK, 5 if mine else 3)
-            c.d.text(c.xy(*at(p.centre)), p.name, anchor="mm", font=c.bold, fill=text)
-            cx, cy = at(p.centre)
-            c.taken.append((cx - r, cy - r, cx + r, cy + r))
-    c.dot(yah, c.px * 0.5, HERE, PAPER, 3)
-    c.label(yah, "You are here", c.px * 0.5 + 8, bold=True, fill=HERE)
+def draw_plan(plan: StationPlan, size: tuple[int, int]) -> Image.Image:
+    """The whole station plan, no place highlighted (what the touch screens show to be
+    touched; :meth:`PlanView.place_at` with the same ``size`` tells what was touched)."""
+    c = _Canvas(size)
+    _draw_plan(c, PlanView.fit(plan, size), plan.title, None)
     return c.image()
 
 

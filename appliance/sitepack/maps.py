@@ -42,6 +42,9 @@ class Place:
     """The ``exit`` slot value this place is (exit answers show it)."""
     intents: tuple[str, ...] = ()
     """Intents whose FAQ answers show this place."""
+    ask: str = ""
+    """The question a touch on this place asks (the touch screens' station plan); empty:
+    one made from the name (:func:`appliance.avatar.touch.plan.place_question`)."""
 
     @property
     def centre(self) -> Point:
@@ -120,7 +123,8 @@ def _plan(d: dict[str, Any]) -> StationPlan:
         places.append(Place(id=str(p["id"]), name=str(p.get("name", p["id"])),
                             box=_box(p.get("box")), at=_pair(p["at"]) if p.get("at") else None,
                             exit=str(p.get("exit", "")),
-                            intents=tuple(str(i) for i in p.get("intents") or ())))
+                            intents=tuple(str(i) for i in p.get("intents") or ()),
+                            ask=str(p.get("ask") or "")))
     w, h = _pair(d.get("size", (1200, 630)))
     return StationPlan(title=str(d.get("title", "")), size=(int(w), int(h)),
                        you_are_here=_pair(d["you_are_here"]),

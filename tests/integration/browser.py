@@ -109,6 +109,12 @@ class Browser:
             self.send("Input.dispatchMouseEvent", type=kind, x=box[0], y=box[1],
                       button="left", clickCount=1)
 
+    def click_at(self, x: float, y: float) -> None:
+        """A real mouse press and release at viewport point (x, y)."""
+        for kind in ("mousePressed", "mouseReleased"):
+            self.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left",
+                      clickCount=1)
+
     def type(self, text: str) -> None:
         """Key events, one character at a time, into the focused element."""
         for ch in text:

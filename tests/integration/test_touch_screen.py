@@ -1,19 +1,22 @@
 """Touch and text on the screens, with real input events: a headless Chromium clicks the
-preview page's suggestion button and types a question; SDL events touch ``kiosk
-display``'s buttons. The kiosk answers through the whole loop (keyword NLU, the site's
-QA and dialogue, scripted safety, fake voice)."""
+preview page's suggestion button, types a question and touches a place on the station
+plan; SDL events touch ``kiosk display``'s buttons. The kiosk answers through the whole
+loop (keyword NLU, the site's QA and dialogue, scripted safety, fake voice)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import numpy as np
 import pytest
 
 from appliance.app import Kiosk
+from appliance.avatar.answer_map import PlanView
 from appliance.avatar.sinks.mjpeg import MjpegPreview
 from appliance.avatar.touch.desk import TouchDesk, mount_touch
+from appliance.avatar.touch.plan import NO_PLACE
 from appliance.engines.asr.fake import FakeAsr
 from appliance.engines.factory import Engines
 from appliance.engines.lipsync.phonemes import PhonemeLipSync
@@ -22,7 +25,7 @@ from appliance.engines.qa.site_qa import SiteQa
 from appliance.engines.safety.fake import FakeSafety
 from appliance.engines.tts.fake import FakeTts
 from appliance.engines.vad.fake import FakeVad
-from appliance.frames import Frame, Reply, Safety
+from appliance.frames import Frame, Reply, Safety, Transcript
 from appliance.settings import Settings
 from appliance.sitepack import bundled_sitepack_dir, load_sitepack
 from hw.audio_in import SimMicrophone
@@ -45,6 +48,7 @@ class Station:
                                                               realtime=False),
                            SimSpeaker(16_000, realtime=False))
         self.replies: list[Reply] = []
+        self.heard: list[Transcript] = []
         self.kiosk.pipeline.on_frame(self._keep)
         self.stream = MjpegPreview()
         self.stream.write(np.zeros((96, 54, 3), np.uint8), 0.0)
@@ -64,14 +68,17 @@ class Station:
     def _keep(self, frame: Frame) -> None:
         if isinstance(frame, Reply):
             self.replies.append(frame)
+        elif isinstance(frame, Transcript):
+            self.heard.append(frame)
 
 
-def _post(port: int, body: bytes, ctype: str = "application/json") -> tuple[int, dict[str, str]]:
+def _post(port: int, body: bytes, ctype: str = "application/json",
+          path: str = "/touch/ask") -> tuple[int, dict[str, Any]]:
     import http.client
 
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        conn.request("POST", "/touch/ask", body, {"Content-Type": ctype})
+        conn.request("POST", path, body, {"Content-Type": ctype})
         resp = conn.getresponse()
         return resp.status, json.loads(resp.read() or b"{}")
     finally:
@@ -134,3 +141,100 @@ async def _browse(station: Station) -> None:
     assert dialog is not None and dialog.pending is not None
     assert dialog.pending.kind == "confirm_danger", "the typed danger skipped the safety path"
     assert "type a question" in refused
+
+
+# --- the station plan ------------------------------------------------------------------------
+
+OFF_PLACES = (250.0, 470.0)
+"""A point of the plan (its own units) on no place: between Exit B and the machines."""
+
+
+def _plan_point(station: Station, place_id: str | None, size: tuple[int, int]
+                ) -> tuple[float, float]:
+    """Where a place (None: :data:`OFF_PLACES`) is drawn on the plan at ``size``."""
+    plan = station.desk.plan
+    assert plan is not None
+    place = plan.plan.place(place_id) if place_id else None
+    return PlanView.fit(plan.plan, size).at(place.centre if place else OFF_PLACES)
+
+
+async def _until(check: Any, timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not check():
+        assert loop.time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+async def test_a_touch_on_the_plan_asks_the_kiosk_about_the_place() -> None:
+    """Through the real ask path: the lift touched on the plan is asked as a touch, and
+    the kiosk's answer shows the lift on the plan; a touch on no place asks nothing."""
+    async with Station() as station:
+        port, size = station.stream.port, (704, 422)
+        x, y = _plan_point(station, None, size)
+        request = {"x": x, "y": y, "w": size[0], "h": size[1]}
+        status, answer = await asyncio.to_thread(
+            _post, port, json.dumps(request).encode(), path="/touch/plan")
+        assert (status, answer) == (200, {"turn": None, "hint": NO_PLACE})
+        x, y = _plan_point(station, "lift", size)
+        request.update(x=x, y=y)
+        status, answer = await asyncio.to_thread(
+            _post, port, json.dumps(request).encode(), path="/touch/plan")
+        assert status == 202 and answer["place"] == "lift"
+        assert answer["question"] == "Where is the lift?"
+        await _until(lambda: bool(station.replies))
+        reply = station.replies[0]
+        assert [(t.text, t.asked.source) for t in station.heard] == \
+            [("Where is the lift?", "touch")]
+        assert reply.asked.source == "touch" and reply.turn_id == answer["turn"]
+        assert reply.show is not None and reply.show.place == "lift"
+        for bad in ({**request, "x": -1}, {**request, "w": 10}, {**request, "y": "1"},
+                    {**request, "sign": "yes"}):
+            status, answer = await asyncio.to_thread(
+                _post, port, json.dumps(bad).encode(), path="/touch/plan")
+            assert status == 400 and answer["error"], bad
+        assert len(station.replies) == 1, "a bad touch reached the kiosk"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(find_browser() is None, reason="no Chromium (make setup installs it)")
+async def test_a_browser_touches_a_place_on_the_plan_and_reads_the_reply_large() -> None:
+    async with Station() as station:
+        await _browse_plan(station)
+
+
+async def _browse_plan(station: Station) -> None:
+    url = f"http://127.0.0.1:{station.stream.port}/touch"
+
+    def touch_plan(page: Browser, place_id: str | None) -> None:
+        """A real click where the page shows a place (None: on no place)."""
+        page.eval("document.getElementById('plan-image').scrollIntoView({block: 'center'})")
+        w, h = page.eval("plan")
+        r = page.eval("(() => { const r = document.getElementById('plan-image')"
+                      ".getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; })()")
+        x, y = _plan_point(station, place_id, (w, h))
+        page.click_at(r[0] + x * r[2] / w, r[1] + y * r[3] / h)
+
+    def visitor() -> tuple[str, str, str, float]:
+        with Browser() as page:
+            page.open(url)
+            page.wait_for("document.body.dataset.ready === '1'")
+            page.click("#plan-button")
+            page.wait_for("document.getElementById('plan-image').dataset.loaded === '1'")
+            touch_plan(page, None)
+            hint = page.wait_for("document.getElementById('notice').textContent")
+            touch_plan(page, "lift")
+            reply = page.wait_for("(() => { const t = document.getElementById('reply')"
+                                  ".textContent; return t.length > 1 && t; })()")
+            asked = page.eval("document.getElementById('notice').textContent")
+            px = page.eval("parseFloat(getComputedStyle(document.getElementById('reply'))"
+                           ".fontSize)")
+            return hint, reply, asked, px
+
+    hint, reply, asked, px = await asyncio.to_thread(visitor)
+    assert hint == NO_PLACE
+    assert asked == "You asked: Where is the lift?"
+    assert [(t.text, t.asked.source) for t in station.heard] == [("Where is the lift?", "touch")]
+    assert len(station.replies) == 1 and station.replies[0].text == reply
+    assert station.replies[0].show is not None and station.replies[0].show.place == "lift"
+    assert px >= 32  # the reply in large text (the page's 2rem)

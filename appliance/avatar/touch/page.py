@@ -1,6 +1,12 @@
-"""The browser preview's touch page: the avatar stream, suggested questions, a text box
-with an on-screen keyboard, and the reply in large text. Plain HTML and JavaScript (no
-framework, nothing fetched from elsewhere); served at ``/touch`` by the touch desk."""
+"""The browser preview's touch page: the avatar stream, suggested questions, the station
+plan to touch (when the pack has one), a text box with an on-screen keyboard, and the
+reply in large text. Plain HTML and JavaScript (no framework, nothing fetched from
+elsewhere); served at ``/touch`` by the touch desk.
+
+The plan is an image the desk draws at the page's size (``/touch/plan.png?w=&h=``); a
+click on it posts the point in that image's pixels to ``/touch/plan``, and the desk tells
+the place with the geometry it drew (:mod:`appliance.avatar.touch.plan`): the page holds
+no geometry of its own."""
 
 from __future__ import annotations
 
@@ -24,11 +30,21 @@ PAGE = """<!doctype html>
  #keyboard button { padding: 10px 0; background: #444; }
  #keyboard .wide { grid-column: span 4; }
  label { font-size: 1.2rem; }
+ #plan-button { width: 100%; margin: 0 0 8px; background: #2f7a4f; }
+ #plan-view { margin: 0 0 8px; }
+ #plan-image { display: block; width: 100%; height: auto; border-radius: 8px;
+               background: #fafaf6; touch-action: manipulation; }
+ #plan-hint { font-size: 1.2rem; margin: 4px 0; }
 </style></head>
 <body><main>
 <img id="stream" src="/stream.mjpg" alt="the kiosk's avatar">
 <div id="reply" aria-live="polite"></div>
 <div id="notice" role="status"></div>
+<button id="plan-button" hidden>Station plan</button>
+<div id="plan-view" hidden>
+ <p id="plan-hint">Touch a place on the plan to ask about it.</p>
+ <img id="plan-image" alt="the station plan: touch a place to ask about it">
+</div>
 <div id="suggestions"></div>
 <div id="row">
  <input id="question" type="text" autocomplete="off" placeholder="Type your question">
@@ -42,6 +58,7 @@ PAGE = """<!doctype html>
 const $ = (id) => document.getElementById(id);
 const box = $("question");
 let waitingFor = 0;
+let plan = null;  // [w, h]: the size the plan image was drawn at (its pixels)
 
 function notice(text) { $("notice").textContent = text; }
 
@@ -55,6 +72,41 @@ async function ask(text, source) {
   waitingFor = body.turn;
   $("reply").textContent = "…";
   if (source === "text") { box.value = ""; }
+}
+
+function togglePlan() {
+  const view = $("plan-view");
+  view.hidden = !view.hidden;
+  $("plan-button").textContent = view.hidden ? "Station plan" : "Hide the plan";
+  if (view.hidden) { return; }
+  const ratio = window.devicePixelRatio || 1;
+  const w = Math.max(64, Math.min(2160, Math.round(view.clientWidth * ratio)));
+  const h = Math.max(64, Math.min(2160, Math.round(w * 0.6)));
+  if (!plan || plan[0] !== w || plan[1] !== h) {
+    plan = [w, h];
+    $("plan-image").dataset.loaded = "";
+    $("plan-image").src = `/touch/plan.png?w=${w}&h=${h}`;
+  }
+}
+
+async function touchPlan(e) {
+  const img = $("plan-image");
+  if (!plan || img.dataset.loaded !== "1") { return; }
+  const r = img.getBoundingClientRect();
+  const x = (e.clientX - r.left) * plan[0] / r.width;
+  const y = (e.clientY - r.top) * plan[1] / r.height;
+  notice("");
+  const res = await fetch("/touch/plan", {method: "POST",
+    headers: {"Content-Type": "application/json"},
+    body: JSON.stringify({x: x, y: y, w: plan[0], h: plan[1], sign: $("sign").checked})});
+  const body = await res.json().catch(() => ({error: "The kiosk did not answer."}));
+  if (res.status === 202) {
+    waitingFor = body.turn;
+    $("reply").textContent = "…";
+    notice("You asked: " + body.question);
+    return;
+  }
+  notice(body.hint || body.error || "The kiosk cannot take that question.");
 }
 
 async function poll() {
@@ -94,6 +146,12 @@ async function start() {
     b.textContent = s.label;
     b.addEventListener("click", () => ask(s.question, "touch"));
     $("suggestions").appendChild(b);
+  }
+  if (data.plan) {
+    $("plan-button").hidden = false;
+    $("plan-button").addEventListener("click", togglePlan);
+    $("plan-image").addEventListener("load", () => { $("plan-image").dataset.loaded = "1"; });
+    $("plan-image").addEventListener("click", touchPlan);
   }
   $("ask").addEventListener("click", () => ask(box.value, "text"));
   box.addEventListener("keydown", (e) => { if (e.key === "Enter") { ask(box.value, "text"); } });

@@ -4,21 +4,30 @@
 (re)connects it asks the server for its desk (in a thread: the screen never waits on
 HTTP); a server without one (an older ``kiosk run``, 404) gets no panel, and nothing
 else changes. While the stream shows, :meth:`compose` draws the panel under the avatar
-and :meth:`press` takes the window's touches, in screen pixels. A question is posted in
-a thread; the server's refusal, or the question asked, becomes the panel's notice.
+and :meth:`press` takes the window's touches, in screen pixels. A question (or a touch
+on the station plan) is posted in a thread; the server's refusal (or the plan's hint), or
+the question asked, becomes the panel's notice. The same thread then waits for the reply
+(``GET /touch/reply``) and the panel shows it in large text. The plan is fetched in a
+thread too, drawn by the desk at the size the panel shows it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import numpy as np
 
-from appliance.avatar.touch.client import NoDesk, TouchClient
-from appliance.avatar.touch.panel import Asked, TouchPanel
+from appliance.avatar.touch.client import Answered, NoDesk, Posted, TouchClient
+from appliance.avatar.touch.panel import Asked, PlanPress, TouchPanel
 
 logger = logging.getLogger(__name__)
+
+REPLY_WAIT_S = 30.0
+"""How long the panel waits for the kiosk's reply to a question it posted."""
+PLAN_RETRY_S = 1.0
+"""How soon the plan is fetched again after the desk could not give it."""
 
 
 class TouchScreen:
@@ -35,6 +44,10 @@ class TouchScreen:
         self._busy = False  # a question in flight: a second tap does not post twice
         self._pending_panel: TouchPanel | None = None
         self._pending_notice: tuple[str, bool] | None = None  # (line, clear the text)
+        self._pending_reply: tuple[str, Answered] | None = None  # (question, reply)
+        self._pending_plan: np.ndarray | None = None
+        self._plan_wanted: tuple[int, int] | None = None  # the size fetched or being fetched
+        self._asking = 0  # bumped per question posted: an older one's reply is not shown
 
     def connected(self) -> None:
         """The stream (re)connected: learn (again) whether its server has a desk."""
@@ -61,9 +74,10 @@ class TouchScreen:
             with self._lock:
                 self._fetching = False
         logger.info("touch panel on (%d suggested questions)", len(desk.suggestions))
-        panel = TouchPanel((0, 0), desk.suggestions, desk.max_chars)
+        panel = TouchPanel((0, 0), desk.suggestions, desk.max_chars, plan=desk.plan)
         with self._lock:
             self._pending_panel = panel
+            self._plan_wanted = None
         self.desk = "yes"
 
     def compose(self, frame: np.ndarray) -> np.ndarray:
@@ -74,6 +88,8 @@ class TouchScreen:
             elif self._pending_panel is not None:
                 self.panel, self._pending_panel = self._pending_panel, None
             notice, self._pending_notice = self._pending_notice, None
+            reply, self._pending_reply = self._pending_reply, None
+            plan, self._pending_plan = self._pending_plan, None
         panel = self.panel
         if panel is None:
             self.visible = False
@@ -82,9 +98,34 @@ class TouchScreen:
             panel.notice = notice[0]
             if notice[1]:
                 panel.line.clear()
+        if reply is not None and not (panel.mode == "keyboard" and panel.line.text):
+            panel.show_reply(reply[0], reply[1].text, reply[1].language)  # not over typing
+        if plan is not None:
+            panel.plan_image = plan
         panel.size = (frame.shape[1], frame.shape[0])
+        if panel.mode == "plan":
+            self._want_plan(panel.plan_size())
         self.visible = True
         return panel.compose(frame)
+
+    def _want_plan(self, size: tuple[int, int]) -> None:
+        """Fetch the plan drawn at ``size`` unless it is fetched (or being fetched)."""
+        with self._lock:
+            if self._plan_wanted == size:
+                return
+            self._plan_wanted = size
+        threading.Thread(target=self._fetch_plan, args=(size,), name="touch-plan",
+                         daemon=True).start()
+
+    def _fetch_plan(self, size: tuple[int, int]) -> None:
+        image = self.client.plan_image(size)
+        if image is None:
+            time.sleep(PLAN_RETRY_S)  # not at the frame rate while the desk cannot draw it
+        with self._lock:
+            if image is not None:
+                self._pending_plan = image
+            elif self._plan_wanted == size:
+                self._plan_wanted = None  # the next frame asks again
 
     def hide(self) -> None:
         """The stream is not showing (a waiting screen): touches are ignored."""
@@ -105,12 +146,28 @@ class TouchScreen:
         panel.notice = "Asking…"
         threading.Thread(target=self._ask, args=(asked,), name="touch-ask", daemon=True).start()
 
-    def _ask(self, asked: Asked) -> None:
-        refused = None
+    def _ask(self, asked: Asked | PlanPress) -> None:
+        posted = Posted(None)
         try:
-            refused = self.client.ask(asked.text, asked.source, asked.sign)
+            if isinstance(asked, PlanPress):
+                posted = self.client.touch_plan(asked.x, asked.y, asked.size, asked.sign)
+            else:
+                posted = self.client.post(asked.text, asked.source, asked.sign)
         finally:
-            line = refused if refused is not None else f"You asked: {asked.text}"
+            taken = posted.turn is not None
+            line = f"You asked: {posted.question}" if taken else posted.line
             with self._lock:
-                self._pending_notice = (line, refused is None and asked.source == "text")
+                self._pending_notice = (line, taken and isinstance(asked, Asked)
+                                        and asked.source == "text")
                 self._busy = False
+                self._asking += 1
+                mine = self._asking
+        if posted.turn is None:
+            return
+        answered = self.client.reply(posted.turn, REPLY_WAIT_S,
+                                     still=lambda: self._asking == mine)
+        if answered is None:
+            return
+        with self._lock:
+            if self._asking == mine:
+                self._pending_reply = (posted.question, answered)
