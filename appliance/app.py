@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -163,6 +164,8 @@ class Kiosk:
         """Settings refused at start (key, value, allowed); each runs on its fallback."""
         self.degraded: list[str] = []
         """Why the kiosk runs on less than it was set up for (a device on its sim twin)."""
+        self.health_parts: dict[str, Callable[[], dict[str, Any]]] = {}
+        """More parts of the health report by key (``sign_input``), each read per report."""
         self.conversation = Conversation()
         self.recorder = TurnRecorder()
         self.output = OutputProcessor(speaker, self.conversation)

@@ -1,4 +1,4 @@
-"""System self-tests: camera, display, GPU, models, MQTT, disk, temperature.
+"""System self-tests: camera, sign input, display, GPU, models, MQTT, disk, temperature.
 
 Each reads the host through :func:`provisioning.checks.host_path`, so a
 machine (or a scratch ``KIOSK_ROOT``) without the device gets the sim result,
@@ -14,6 +14,7 @@ import shutil
 import socket
 import ssl
 import struct
+import sys
 from typing import Any
 
 import numpy as np
@@ -49,6 +50,48 @@ def check_camera(ctx: CheckContext) -> CheckResult:
     data = {"device": camera.name, "width": width, "height": height, "faces": len(faces)}
     return CheckResult("camera", "pass", f"{camera.name}: {width}x{height} frame, "
                        f"{len(faces)} face(s) (stand in front to test detection)", data=data)
+
+
+def check_sign(ctx: CheckContext) -> CheckResult:
+    """``[sign] input``: can ``kiosk run`` read fingerspelling (mediapipe importable, a
+    camera the behaviour tree reads)? A warning, never a failure: the kiosk runs without it."""
+    from appliance.service.sign_input import NO_CAMERA
+    from appliance.sign.input.landmarks import SignInputError
+    from appliance.sign.input.mediapipe_source import MISSING
+
+    settings = ctx.settings
+    if not settings.sign.input:
+        return CheckResult("sign", "skip", "sign input off ([sign] input = false)")
+    problems: list[tuple[str, str]] = []
+    loaded = sys.modules.get("mediapipe", False)  # None: its import is blocked
+    if loaded is None or (loaded is False and importlib.util.find_spec("mediapipe") is None):
+        problems.append((MISSING, "mediapipe is not installed (the 'sign' extra, "
+                                  "mediapipe 0.10.18, needs numpy<2)"))
+    elif not ctx.quick:  # installed: does it import beside this numpy and protobuf?
+        from appliance.sign.input.mediapipe_source import load_mediapipe
+
+        try:
+            load_mediapipe()
+        except SignInputError as exc:
+            problems.append((exc.code, str(exc)))
+    if not settings.camera.enabled:
+        problems.append((NO_CAMERA, "[camera] enabled = false"))
+    if not settings.behavior.enabled:
+        problems.append((NO_CAMERA, "[behavior] enabled = false (nothing reads the camera)"))
+    if problems:
+        detail = "; ".join(f"{text} [{code}]" for code, text in problems)
+        return CheckResult("sign", "warn", f"sign input is on but will not run: {detail}; "
+                           "the kiosk runs without it",
+                           data={"codes": sorted({code for code, _ in problems})})
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("mediapipe")
+    except PackageNotFoundError:
+        found = "?"
+    return CheckResult("sign", "pass", f"mediapipe {found}; fingerspelling read at up to "
+                       f"{settings.sign.fps:g} fps (accuracy measured on synthetic hands only)",
+                       data={"mediapipe": found, "fps": settings.sign.fps})
 
 
 async def _first_frame(camera: Any, timeout: float = 5.0) -> np.ndarray | None:

@@ -34,6 +34,7 @@ def registry() -> dict[str, Check]:
         "microphone": checks_audio.check_microphone,
         "loopback": checks_audio.check_loopback,
         "camera": checks_system.check_camera,
+        "sign": checks_system.check_sign,
         "display": checks_system.check_display,
         "config": checks_config.check_config,
         "sitepack": checks_config.check_sitepack,

@@ -8,6 +8,10 @@ kept, written or sent) and hands each change to the kiosk's loop with
 look at, the active speaker (the face whose bearing agrees with the microphone
 array's, see :func:`~appliance.engines.vision.fusion.pick_active_speaker`).
 
+Other readers of the same camera (sign input) do not open it again: each is a *tap*
+(:attr:`PresenceWatcher.taps`), called on this thread with every captured frame before
+the vision's own rate limit; a tap must be quick (take what it needs, hand it on).
+
 A camera that fails to open or is lost sets its ``health`` (``camera-open-failed``
 / ``camera-lost``), is reported once through ``on_failure`` and is retried every
 ``retry_s``; the conversation never waits for it.
@@ -33,6 +37,8 @@ logger = logging.getLogger(__name__)
 GAZE_STEP_DEG = 3.0
 """A new gaze target is sent when it moved at least this far."""
 
+FrameTapCallback = Callable[[np.ndarray, float], None]
+"""A tap: ``(BGR image, captured_at)`` on the presence thread, for every captured frame."""
 PresenceCallback = Callable[[Presence], None]
 """Called on the kiosk's loop; ``nearest_bearing_deg`` is where to look (the active speaker)."""
 
@@ -55,6 +61,9 @@ class PresenceWatcher:
         self.retry_s = retry_s
         self.analysed = 0
         """Frames looked at so far."""
+        self.taps: list[FrameTapCallback] = []
+        """Other readers of this camera's frames (see the module's doc)."""
+        self._tap_failed: set[int] = set()
         self._gaze: float | None = None
         self._last_at = -1e9
         self._thread: threading.Thread | None = None
@@ -117,6 +126,7 @@ class PresenceWatcher:
         async for frame in self.camera.frames():
             if self._stopping.is_set():
                 return
+            self._feed_taps(frame.image, frame.captured_at)
             if frame.captured_at - self._last_at < self.min_interval:
                 continue
             self._last_at = frame.captured_at
@@ -133,6 +143,15 @@ class PresenceWatcher:
                 self.loop.call_soon_threadsafe(self.on_presence, presence)
         if self.health.state != HealthState.FAILED and not self._stopping.is_set():
             self.health.fail("camera-lost", f"{self.camera.name} stopped delivering frames")
+
+    def _feed_taps(self, image: np.ndarray, captured_at: float) -> None:
+        for tap in tuple(self.taps):
+            try:
+                tap(image, captured_at)
+            except Exception:  # a tap's bug must not blind the kiosk
+                if id(tap) not in self._tap_failed:
+                    self._tap_failed.add(id(tap))
+                    logger.exception("a camera frame tap failed (logged once per tap)")
 
     def _failed(self) -> None:
         if not self._reported_failure:

@@ -5,7 +5,9 @@ sends ``READY=1`` once the models are loaded and the pipeline runs, and pings
 the watchdog from the event loop, so a frozen loop gets the service restarted.
 The live avatar (:class:`~appliance.avatar.live.LiveAvatar`) renders on its own
 threads and streams to the display session (``kiosk display``); the behaviour
-tree (:mod:`appliance.behavior.runner`) greets visitors the camera sees.
+tree (:mod:`appliance.behavior.runner`) greets visitors the camera sees, and with
+``[sign] input`` words fingerspelled at that camera are asked as questions
+(:mod:`appliance.service.sign_input`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from appliance.avatar.touch.desk import mount_touch
 from appliance.devices.audio import choose_audio
 from appliance.engines.factory import create_engines, warm_up
 from appliance.service.behaviour import start_behaviour
+from appliance.service.sign_input import start_sign_input
 from appliance.service.telemetry_link import start_telemetry
 from appliance.settings import (
     ConfigProblem,
@@ -113,6 +116,7 @@ async def serve(settings: Settings, duration: float | None = None,
                 "models": undone.get("models", [])}, alarm=True)
     _report_out_of_service(link.agent.publish_event if link is not None else None)
     behaviour = start_behaviour(kiosk, avatar, link)
+    sign = start_sign_input(kiosk, behaviour)  # [sign] input: fingerspelling at the camera
     snapshots = asyncio.create_task(_keep_health_snapshot(kiosk), name="health-snapshot")
     watchdog = notifier.start_watchdog()
     logger.info("kiosk ready")
@@ -130,6 +134,8 @@ async def serve(settings: Settings, duration: float | None = None,
         snapshots.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await snapshots
+        if sign is not None:
+            await sign.stop()
         if behaviour is not None:
             await behaviour.stop()
         avatar.stop()

@@ -27,7 +27,7 @@ def kiosk_health(kiosk: Kiosk) -> dict[str, Any]:
 
     ``status`` is ``degraded`` with every reason in ``degraded`` when a device runs on
     its sim twin, an engine fell back, or a setting was refused (``config_problems``:
-    key, value, allowed).
+    key, value, allowed). Each of ``kiosk.health_parts`` adds its own key (``sign_input``).
     """
     recent = kiosk.recorder.health()
     engines = {family: {"name": name, "state": "ok"}
@@ -37,12 +37,13 @@ def kiosk_health(kiosk: Kiosk) -> dict[str, Any]:
     degraded = list(kiosk.degraded) + [f"engine: {note}" for note in kiosk.engines.notes]
     degraded += [f"config: {p['key']} = {p['value']!r} refused; running on its fallback"
                  for p in kiosk.config_problems]
+    parts = {key: part() for key, part in kiosk.health_parts.items()}
     return {"status": "degraded" if degraded else "ok", "degraded": degraded,
             "config_problems": list(kiosk.config_problems),
             "engines": engines, "conversation": recent["counters"],
             "latency_ms": recent["latency_ms"],
             "audio": {"mic": kiosk.mic.name, "speaker": kiosk.speaker.name,
-                      "mic_dropped_frames": kiosk.vad.dropped}}
+                      "mic_dropped_frames": kiosk.vad.dropped}, **parts}
 
 
 class TelemetryLink:

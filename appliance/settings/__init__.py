@@ -4,7 +4,7 @@
   (``[audio]``, ``[mic_array]``), :mod:`.speech` (``[vad]``, ``[asr]``, ``[tts]``,
   ``[lipsync]``), :mod:`.nlu`, :mod:`.pipeline`, :mod:`.telemetry`, :mod:`.avatar`,
   :mod:`.vision` (``[camera]``, ``[vision]``), :mod:`.display`, :mod:`.platform`,
-  :mod:`.behavior`. Each field's annotation carries its type, range, allowed
+  :mod:`.behavior`, :mod:`.sign`. Each field's annotation carries its type, range, allowed
   words or format, in the vocabulary of :mod:`~appliance.settings.fields`.
 - :mod:`~appliance.settings.schema`: :class:`Settings`, the whole file, assembled
   from those sections (their order is the order ``config get`` prints).
@@ -55,6 +55,7 @@ from appliance.settings.paths import (
 from appliance.settings.pipeline import PipelineSettings
 from appliance.settings.platform import PlatformSettings
 from appliance.settings.schema import Settings
+from appliance.settings.sign import SignSettings
 from appliance.settings.speech import AsrSettings, LipsyncSettings, TtsSettings, VadSettings
 from appliance.settings.telemetry import TelemetrySettings
 from appliance.settings.validate import (
@@ -86,6 +87,7 @@ __all__ = [
     "PlatformSettings",
     "Settings",
     "SettingsError",
+    "SignSettings",
     "TelemetrySettings",
     "TtsSettings",
     "VadSettings",

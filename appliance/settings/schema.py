@@ -2,7 +2,7 @@
 
 Each section is a frozen dataclass declared in its subsystem's module (``audio``,
 ``speech``, ``nlu``, ``pipeline``, ``telemetry``, ``avatar``, ``vision``,
-``display``, ``platform``, ``behavior``) with the field vocabulary of
+``display``, ``platform``, ``behavior``, ``sign``) with the field vocabulary of
 :mod:`appliance.settings.fields`; this module only assembles them.
 :mod:`appliance.settings.validate` checks any layer of kiosk.toml tables against
 :class:`Settings` with pydantic, so the file loader, ``kiosk-provision config set``,
@@ -28,6 +28,7 @@ from appliance.settings.fields import TABLE, Name, OptionalName
 from appliance.settings.nlu import NluSettings
 from appliance.settings.pipeline import PipelineSettings
 from appliance.settings.platform import PlatformSettings
+from appliance.settings.sign import SignSettings
 from appliance.settings.speech import AsrSettings, LipsyncSettings, TtsSettings, VadSettings
 from appliance.settings.telemetry import TelemetrySettings
 from appliance.settings.vision import CameraSettings, VisionSettings
@@ -56,3 +57,4 @@ class Settings:
     display: DisplaySettings = field(default_factory=DisplaySettings)
     platform: PlatformSettings = field(default_factory=PlatformSettings)
     behavior: BehaviorSettings = field(default_factory=BehaviorSettings)
+    sign: SignSettings = field(default_factory=SignSettings)

@@ -205,8 +205,9 @@ def test_selftest_on_sim_twins(root: Path) -> None:
     report = cli("selftest", "--quick")
     assert report["overall"] in ("pass", "warn") and report["sim"] is True
     checks = {c["name"]: c for c in report["checks"]}
-    assert set(checks) == {"microphone", "loopback", "camera", "display", "config", "sitepack",
-                           "gpu", "models", "mqtt", "disk", "temperature"}
+    assert set(checks) == {"microphone", "loopback", "camera", "sign", "display", "config",
+                           "sitepack", "gpu", "models", "mqtt", "disk", "temperature"}
+    assert checks["sign"]["status"] == "skip"  # [sign] input is off by default
     assert report["strict"] is False  # not enrolled: the sim twins are allowed
     assert checks["loopback"]["status"] == "pass" and checks["loopback"]["sim"] is True
     assert checks["loopback"]["data"]["snr_db"] > 15

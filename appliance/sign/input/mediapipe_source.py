@@ -18,6 +18,7 @@ import asyncio
 import importlib
 import logging
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 from typing import Any
 
@@ -32,13 +33,18 @@ MISSING = "sign-landmarker-missing"
 
 
 def load_mediapipe(name: str = "mediapipe") -> ModuleType:
-    """The mediapipe module, or :class:`SignInputError` (code :data:`MISSING`)."""
+    """The mediapipe module, or :class:`SignInputError` (code :data:`MISSING`) when it is
+    not installed or cannot be imported."""
     try:
         return importlib.import_module(name)
-    except ImportError as exc:
+    except ModuleNotFoundError as exc:
         raise SignInputError(
             "sign input needs mediapipe 0.10.18 (pip install 'kiosk-appliance[sign]' on a "
             "numpy 1.x image); it is not installed", code=MISSING) from exc
+    except Exception as exc:  # installed but broken: numpy 2 or protobuf 5+ beside it
+        raise SignInputError(
+            f"mediapipe is installed but cannot be imported ({type(exc).__name__}: "
+            f"{str(exc)[:200]}); it needs numpy<2 and protobuf<5", code=MISSING) from exc
 
 
 class MediaPipeLandmarker:
@@ -76,19 +82,44 @@ class MediaPipeLandmarker:
 class MediaPipeSource:
     """A :class:`~appliance.sign.input.landmarks.LandmarkSource` over timed RGB frames.
 
-    ``camera`` yields ``(t, rgb)``; detection runs on a worker thread so the event loop
-    never waits on the model.
+    ``camera`` yields ``(t, rgb)``; ``rgb`` may be ``None`` (nobody there: a frame with no
+    hand, the model is not run). Detection runs on one worker thread of its own, so the
+    event loop never waits on the model. A frame the landmarker fails on counts as "no
+    hand" (:attr:`errors`; the first failure of each code is logged) and the source goes on.
     """
 
-    def __init__(self, camera: AsyncIterator[tuple[float, np.ndarray]],
+    def __init__(self, camera: AsyncIterator[tuple[float, np.ndarray | None]],
                  landmarker: MediaPipeLandmarker) -> None:
         self._camera = camera
         self._landmarker = landmarker
+        self._pool: ThreadPoolExecutor | None = None
+        self.errors = 0
+        """Frames the landmarker failed on."""
+        self._logged: set[str] = set()
 
     async def frames(self) -> AsyncIterator[LandmarkFrame]:
+        loop = asyncio.get_running_loop()
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="sign-landmarks")
         async for t, rgb in self._camera:
-            hand = await asyncio.to_thread(self._landmarker.detect, rgb)
+            hand = None
+            if rgb is not None:
+                try:
+                    hand = await loop.run_in_executor(self._pool, self._landmarker.detect, rgb)
+                except Exception as exc:  # one bad frame must not end sign input
+                    self._failed(exc)
             yield LandmarkFrame(t, hand)
 
+    def _failed(self, exc: Exception) -> None:
+        self.errors += 1
+        code = getattr(exc, "code", type(exc).__name__)
+        if code not in self._logged:
+            self._logged.add(code)
+            logger.warning("sign input: the hand landmarker failed on a frame (%s) [%s]; "
+                           "such frames count as no hand", exc, code)
+
     async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await asyncio.to_thread(pool.shutdown, True)  # a detect still running ends first
         self._landmarker.close()

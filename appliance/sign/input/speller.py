@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+CAMERA_FPS = 30.0
+"""The frame rate the defaults are counted at."""
+
 
 @dataclass(frozen=True)
 class SpellerSettings:
@@ -24,6 +27,18 @@ class SpellerSettings:
     """Frames without a letter that end the word (0.8 s at 30 fps)."""
     max_letters: int = 40
     """A word never grows past this (a hand left in view is not a question)."""
+    min_letters: int = 1
+    """A shorter word is dropped when it ends (a stray hand read as one letter)."""
+
+    @classmethod
+    def at_fps(cls, fps: float, min_letters: int = 2) -> SpellerSettings:
+        """The defaults' timings in seconds, counted at ``fps`` frames a second (a hold
+        of at least 2 frames, a release of 1, a pause of 3)."""
+        d, k = cls(), fps / CAMERA_FPS
+        return cls(hold_frames=max(2, round(d.hold_frames * k)),
+                   release_frames=max(1, round(d.release_frames * k)),
+                   pause_frames=max(3, round(d.pause_frames * k)),
+                   max_letters=d.max_letters, min_letters=min_letters)
 
 
 class Speller:
@@ -68,8 +83,11 @@ class Speller:
         return None
 
     def flush(self) -> str | None:
-        """End the word now (the source ended): the word, or None if nothing was spelt."""
+        """End the word now (the source ended): the word, or None if nothing (or fewer
+        than :attr:`SpellerSettings.min_letters` letters) was spelt."""
         word = "".join(self._letters) or None
         self._letters = []
         self._since_commit, self._away = None, 0
+        if word is not None and len(word) < self.settings.min_letters:
+            return None
         return word
