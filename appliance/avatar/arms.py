@@ -11,16 +11,25 @@ beckoning hand whose fingers curl.
 Targets keep every fingertip inside ``|x| <= FRAME_HALF_X`` so a pointing hand
 never leaves a portrait screen, and the scene draws the arms *behind* an answer
 card, so a gesture never covers the map it refers to.
+
+``point_media`` points at the answer card wherever the layout puts it
+(:func:`toward_panel`): on a portrait screen the card spans the width below the face,
+so the hand is raised beside the face and the index points down at it; on a landscape
+screen the hand reaches out toward the card beside the avatar. Either way every
+fingertip stays outside the card (and inside the frame), so the hand is seen and the
+card is never covered.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from appliance.avatar import draw as d
+from appliance.avatar.layout import Layout, layout_for
 from appliance.avatar.timeline import AvatarPose
 
 UPPER_ARM = 290.0
@@ -74,7 +83,8 @@ GESTURES: dict[str, Gesture] = {
     "talk": Gesture(right=HandPose((210.0, 560.0), -50.0, "open"), motion="beat"),
     "think": Gesture(right=HandPose((95.0, 330.0), -105.0, "relaxed")),
 }
-"""Every gesture the behaviour tree or Text2Action can decide that moves an arm."""
+"""Every gesture the behaviour tree or Text2Action can decide that moves an arm
+(``point_media`` is added below: it depends on the layout, see :func:`toward_panel`)."""
 
 REST_GESTURES = frozenset({"idle", "wait", ""})
 """Decisions that mean: arms at rest."""
@@ -159,9 +169,14 @@ def fingertips(hand: HandPose, side: int) -> np.ndarray:
     return np.concatenate(hand_polygons(hand, side))
 
 
-def arm_layers(pose: AvatarPose) -> list[tuple[np.ndarray, d.Color, bool]]:
-    """Polygons (design units), colour and whether to outline, back to front, for both arms."""
-    g = GESTURES.get(pose.gesture)
+def arm_layers(pose: AvatarPose, gestures: Mapping[str, Gesture] | None = None,
+               half_x: float = FRAME_HALF_X) -> list[tuple[np.ndarray, d.Color, bool]]:
+    """Polygons (design units), colour and whether to outline, back to front, for both arms.
+
+    ``gestures`` (default :data:`GESTURES`) is where each gesture puts the hands: a
+    painter passes its layout's own (:func:`gestures_for`); ``half_x`` is how far from
+    the centre line a fingertip may go on that screen (:func:`frame_half_x`)."""
+    g = (GESTURES if gestures is None else gestures).get(pose.gesture)
     w = pose.gesture_weight if g is not None else 0.0
     t = max(0.0, pose.gesture_time)
     layers: list[tuple[np.ndarray, d.Color, bool]] = []
@@ -172,7 +187,7 @@ def arm_layers(pose: AvatarPose) -> list[tuple[np.ndarray, d.Color, bool]]:
         curl = 0.0
         if target is not None and g is not None and w > 0:
             hand, curl = _motion(hand, g.motion, t, w, side)
-        hand = _inside(hand, side)
+        hand = _inside(hand, side, half_x)
         shoulder = (side * SHOULDER[0], SHOULDER[1] - 4.0 * pose.breath)
         elbow, wrist = solve_elbow(shoulder, hand.wrist, side)
         if wrist != hand.wrist:
@@ -212,11 +227,90 @@ def _motion(hand: HandPose, motion: str, t: float, w: float,
     return hand, 0.0
 
 
-def _inside(hand: HandPose, side: int) -> HandPose:
+def _inside(hand: HandPose, side: int, half_x: float = FRAME_HALF_X) -> HandPose:
     """Slide the wrist inward until every finger is inside the frame's safe width."""
     pts = fingertips(hand, side)
-    over = float(np.abs(pts[:, 0]).max()) - FRAME_HALF_X
+    over = float(np.abs(pts[:, 0]).max()) - half_x
     if over <= 0:
         return hand
     sign = 1.0 if float(pts[np.abs(pts[:, 0]).argmax(), 0]) > 0 else -1.0
     return HandPose((hand.wrist[0] - sign * over, hand.wrist[1]), hand.angle_deg, hand.shape)
+
+
+# --- toward the answer card ---------------------------------------------------------
+
+PANEL_MARGIN = 28.0
+"""Design units every fingertip keeps from the answer card's edge (the hand stays in sight,
+the card is never covered, a stroke's small overshoot included)."""
+EDGE_MARGIN = 30.0
+"""Design units every fingertip keeps from the screen's left and right edges."""
+REACH = UPPER_ARM + FOREARM - 40.0
+"""How far from the shoulder the wrist of a reaching gesture goes (a little short of a
+locked elbow)."""
+
+
+def frame_half_x(layout: Layout) -> float:
+    """How far from the avatar's centre line (design units) a fingertip may go on this
+    screen: the nearer screen edge less a margin (440 on a 9:16 portrait screen)."""
+    hx = layout.head[0]
+    return min(hx, layout.width - hx) / layout.scale - EDGE_MARGIN
+
+
+def panel_rect(layout: Layout) -> tuple[float, float, float, float]:
+    """The answer card's box (left, top, right, bottom) in design units (head centre 0, 0)."""
+    hx, hy = layout.head
+    s = layout.scale
+    x, y, w, h = layout.media
+    return (x - hx) / s, (y - hy) / s, (x + w - hx) / s, (y + h - hy) / s
+
+
+def _extent(hand: HandPose, side: int, axis: int, sign: float) -> float:
+    """How far the hand reaches along ``axis`` (0 x, 1 y) in direction ``sign``."""
+    return float((sign * fingertips(hand, side)[:, axis]).max())
+
+
+def toward_panel(layout: Layout) -> Gesture:
+    """``point_media`` for this layout: a pointing hand toward the answer card.
+
+    The card below the face (portrait: it spans the avatar): the right hand is raised
+    beside the face, the index pointing down at the card, every fingertip above its top
+    edge. The card beside the avatar (landscape): the hand on the card's side reaches out
+    at the height of the card's middle (within what an arm reaches comfortably) and
+    points at it, every fingertip short of its near edge. Fingertips stay inside the
+    frame too (:func:`frame_half_x`).
+    """
+    left, top, right, bottom = panel_rect(layout)
+    half_x = frame_half_x(layout)
+    if left < 0.0 < right:  # below the face
+        angle = 98.0
+        hand = HandPose((300.0, 120.0), angle, "point")
+        limit = top - PANEL_MARGIN
+        hand = HandPose((hand.wrist[0], hand.wrist[1] - max(0.0, _extent(hand, 1, 1, 1.0)
+                                                            - limit)), angle, "point")
+        over = _extent(hand, 1, 0, 1.0) - half_x
+        if over > 0:
+            hand = HandPose((hand.wrist[0] - over, hand.wrist[1]), angle, "point")
+        return Gesture(right=hand)
+    side = 1 if left >= 0.0 else -1
+    near = left if side > 0 else -right  # the card's near edge, as a distance
+    shoulder = (side * SHOULDER[0], SHOULDER[1])
+    y = min(max((top + bottom) / 2.0, 120.0), 420.0)  # the card's middle, within reach
+    dy = y - shoulder[1]
+    wx = shoulder[0] + side * math.sqrt(max(0.0, REACH**2 - dy**2))
+    tilt = math.degrees(math.atan2((top + bottom) / 2.0 - y, 300.0))  # toward its middle
+    angle = (0.0 if side > 0 else 180.0) + side * max(-25.0, min(25.0, tilt))
+    hand = HandPose((wx, y), angle, "point")
+    over = max(_extent(hand, side, 0, side) - (near - PANEL_MARGIN),
+               _extent(hand, side, 0, side) - half_x)
+    if over > 0:
+        hand = HandPose((wx - side * over, y), angle, "point")
+    return Gesture(right=hand) if side > 0 else Gesture(left=hand)
+
+
+def gestures_for(layout: Layout) -> dict[str, Gesture]:
+    """Every gesture's targets on this screen (:data:`GESTURES` and ``point_media``)."""
+    return {**GESTURES, "point_media": toward_panel(layout)}
+
+
+# the kiosk's portrait screen; a painter uses :func:`gestures_for` its own layout
+GESTURES["point_media"] = toward_panel(layout_for(1080, 1920))

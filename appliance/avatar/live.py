@@ -32,6 +32,7 @@ import numpy as np
 
 from appliance.avatar.answer_map import AnswerMaps
 from appliance.avatar.audioclock import AudioClock
+from appliance.avatar.media import preload
 from appliance.avatar.output import FATAL_CODES, AvatarOutput
 from appliance.avatar.pacer import DisplayLoop
 from appliance.avatar.scene import Scene
@@ -50,6 +51,7 @@ from appliance.frames import (
     Visemes,
 )
 from appliance.settings import AvatarSettings
+from appliance.sitepack.media import is_video
 
 if TYPE_CHECKING:
     from appliance.app import Kiosk
@@ -113,6 +115,11 @@ class LiveAvatar:
             self.scene.set_screens(pack.manifest.screen_lines())
             self.output.direction_of = lambda source: direction_from_source(source, pack)
             self.output.answer_maps = AnswerMaps(pack)
+            self.output.media_root = pack.root  # answers name media inside the pack
+            videos = {m for m in [*pack.manifest.media.values(), *(m for e in pack.faq
+                                                                   for m in e.media)]
+                      if is_video(m)}  # decoded now, in the background: shown at once
+            preload([pack.root / m for m in sorted(videos)], self.scene.media_size)
             self.output.sign_language = pack.manifest.sign_language
         if self.settings.sign_replies and not self.output.sign_language:
             logger.warning("avatar.sign_replies is on but the site pack names no "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from appliance.avatar.affect import reply_affect
 from appliance.avatar.answer_map import AnswerMaps
@@ -60,6 +61,9 @@ class AvatarOutput:
         self.answer_maps: AnswerMaps | None = None
         """Draws what a reply shows (a route, a place) from the site pack; set by the
         live avatar once the pack is known. Without it the reply's media image shows."""
+        self.media_root: Path | None = None
+        """The site pack's folder: a reply's media paths are relative to it (set by the
+        live avatar once the pack is known)."""
         self.sign_language = ""
         """The site pack's sign language (``asl``); empty: replies are never signed."""
         self.sign_replies = False
@@ -72,10 +76,7 @@ class AvatarOutput:
     def playback_started(self, at: float | None = None) -> None:
         """The speaker started the current reply at clock time ``at`` (default now)."""
         self.reply_start = self.clock() if at is None else at
-        if self._reply is not None and (self._reply.media or self._reply.show):
-            # the answer shows a map or picture: a glance and a point toward it
-            self.scene.perform("point_screen", self.reply_start + 0.2)
-        self._update()
+        self._update()  # the card shows something: Text2Action points at it (Scene.speak)
 
     def handle(self, frame: Frame) -> None:
         """Route one pipeline frame."""
@@ -104,8 +105,9 @@ class AvatarOutput:
                 if frame.show is not None and self.answer_maps is not None else None
             if drawn is not None:
                 self.scene.show_image(drawn)
-            else:
-                self.scene.show_media(frame.media[0] if frame.media else None)
+            else:  # a picture, or a video that plays from now
+                self.scene.show_media(self._media_path(frame.media[0]) if frame.media else None,
+                                      at=now)
             self.scene.stop_signing(now)  # the last reply's hands go back to rest
             asked = self.sign_replies or self.sign_next or frame.asked.sign
             self._signing = bool(self.sign_language) and asked
@@ -128,6 +130,12 @@ class AvatarOutput:
         elif isinstance(frame, StageError) and frame.code in FATAL_CODES:
             logger.error("avatar shows out of service: %s %s", frame.stage, frame.code)
             self.scene.set_mode("out_of_service", reason=frame.code)
+
+    def _media_path(self, rel: str) -> str:
+        """A reply's media path on disk: relative paths are the site pack's."""
+        p = Path(rel)
+        return str(self.media_root / p) if self.media_root is not None and not p.is_absolute() \
+            else rel
 
     def _update(self) -> None:
         if self.reply_start is None or not self._cues:

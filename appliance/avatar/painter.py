@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from appliance.avatar import draw as d
-from appliance.avatar.arms import arm_layers
+from appliance.avatar.arms import arm_layers, frame_half_x, gestures_for
 from appliance.avatar.layout import Layout
 from appliance.avatar.timeline import AvatarPose
 
@@ -89,6 +89,9 @@ class AvatarPainter:
         self.s = layout.scale
         self.x_shift = 0.0
         """Horizontal offset in pixels (the scene slides the avatar aside for media)."""
+        self.gestures = gestures_for(layout)
+        """Where each gesture puts the hands on this screen (``point_media``: at the card)."""
+        self.half_x = frame_half_x(layout)
 
     # --- coordinate helpers ---------------------------------------------------
 
@@ -349,7 +352,7 @@ class AvatarPainter:
     def paint_arms(self, img: np.ndarray, pose: AvatarPose) -> None:
         """Both arms with their hands, at rest or gesturing (see :mod:`arms`)."""
         s = self.s
-        for pts, color, outline in arm_layers(pose):
+        for pts, color, outline in arm_layers(pose, self.gestures, self.half_x):
             px = self._body(pts, 0.0)
             d.fill(img, px, color)
             if outline:

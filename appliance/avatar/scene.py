@@ -7,6 +7,11 @@ halo, the subtitle panel, the media card, the subtitle pages, the out-of-service
 screen); a frame restores the stage from the cached background and paints only
 the figure and the subtitle highlight. Setters are thread-safe so the pipeline
 can feed a scene that a display thread renders.
+
+An answer's media shows on the card: a still image, a drawn map (:meth:`Scene.show_image`)
+or a short video that plays there on the scene's clock (:mod:`appliance.avatar.media`).
+While the card shows something, a reply's gestures include one point at it
+(Text2Action's ``point_media``, drawn toward wherever the layout puts the card).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import numpy as np
 
 from appliance.avatar import draw as d
 from appliance.avatar.layout import layout_for
+from appliance.avatar.media import ClipPlayer, load_clip
 from appliance.avatar.screens import attract_gestures, out_of_service_screen
 from appliance.avatar.subtitles import SubtitleTrack, render_line
 from appliance.avatar.text2action import GestureCue, gestures_from_reply, word_timings
@@ -29,6 +35,7 @@ from appliance.avatar.visemes import Envelope
 from appliance.frames import PhonemeTiming, VisemeCue
 from appliance.sign.render import SigningPainter, face_pose
 from appliance.sign.reply import SignedReply
+from appliance.sitepack.media import is_video
 from appliance.sitepack.screens import ScreenLines
 
 logger = logging.getLogger(__name__)
@@ -60,12 +67,14 @@ class Scene:
         self.layout = layout_for(*size)
         self.language = language
         self.state = AvatarState(seed)
+        self.state.media_gaze = self._media_gaze()
         self.painter = SigningPainter(self.layout)
         """The avatar's painter; it draws signing arms while a reply is signed."""
         self._lock = threading.Lock()
         self._bg = self._background()
         self._frame = self._bg.copy()
         self._card: tuple[np.ndarray, int, int] | None = None
+        self._clip: ClipPlayer | None = None
         self._subs: SubtitleTrack | None = None
         self._heard = self._heard_strip("")
         self._media_path: str | None = None
@@ -107,6 +116,25 @@ class Scene:
             return None
         return self._card_of(img)
 
+    def _clip_card(self, path: str, at: float | None) -> ClipPlayer | None:
+        """The answer video, ready to play on the card from scene time ``at`` (or None)."""
+        try:
+            clip = load_clip(path, self.media_size)
+            if clip is None:
+                return None
+            return ClipPlayer(clip, self._card_of, card_border(self.layout.media[2]), at)
+        except Exception:  # whatever the file holds, the avatar goes on without it
+            logger.warning("answer video %s cannot be shown", path, exc_info=True)
+            return None
+
+    def _media_gaze(self) -> tuple[float, float]:
+        """Where the eyes look (gaze units) to see the card: its middle, from the head."""
+        x, y, w, h = self.layout.media
+        hx, hy = self.layout.head
+        dx, dy = x + w / 2 - hx, y + h / 2 - hy
+        n = max(1.0, (dx * dx + dy * dy) ** 0.5)
+        return 0.8 * dx / n, 0.8 * dy / n
+
     def _card_of(self, img: np.ndarray) -> tuple[np.ndarray, int, int]:
         """A BGR image framed as the answer card, and where the card goes."""
         x, y, w, h = self.layout.media
@@ -129,12 +157,14 @@ class Scene:
               envelope: Envelope | None = None, direction: str | None = None) -> None:
         """Say ``text`` from ``start``: lips from ``cues`` (and the audio's ``envelope``),
         words and gestures from phonemes; ``direction`` (from the structured answer,
-        :func:`direction_from_source`) is where to point, whatever the wording."""
+        :func:`direction_from_source`) is where to point, whatever the wording. While the
+        answer card shows something (show it first), the gestures point at it once near
+        the start."""
         ph = _phonemes(phonemes)
         dur = duration if duration is not None else max((c.end for c in cues), default=0.0)
         words = word_timings(text, ph, dur)
         planned = list(gestures) if gestures is not None else gestures_from_reply(
-            text, ph, dur, direction=direction)
+            text, ph, dur, direction=direction, media=self.showing_media)
         _, _, w, h = self.layout.subtitles
         subs = SubtitleTrack(text, w, h, self.layout.font_px, self.language) if text else None
         with self._lock:
@@ -186,13 +216,29 @@ class Scene:
         with self._lock:
             self._heard = strip
 
-    def show_media(self, path: str | Path | None) -> None:
-        """Show an answer image beside the avatar (None hides it)."""
+    def show_media(self, path: str | Path | None, at: float | None = None) -> None:
+        """Show an answer image, or play an answer video, beside the avatar (None hides it).
+
+        A video (by its suffix: ``.mp4``, ``.webm``, ``.gif``...) plays from scene time
+        ``at`` (None: from the first frame rendered with it) and loops while it is shown;
+        one that cannot be read logs a warning and shows nothing."""
         p = str(path) if path else None
-        card = self._media_card(p)
+        card: tuple[np.ndarray, int, int] | None = None
+        clip: ClipPlayer | None = None
+        if p and is_video(p):
+            clip = self._clip_card(p, at)  # decoded before the lock: a frame never waits
+        else:
+            card = self._media_card(p)
         with self._lock:
             self._media_path = p
             self._card = card
+            self._clip = clip
+
+    @property
+    def showing_media(self) -> bool:
+        """The answer card shows something (an image, a video or a drawn map)."""
+        with self._lock:
+            return self._card is not None or self._clip is not None
 
     def show_image(self, img: np.ndarray | None) -> None:
         """Show a drawn answer (BGR, best at :attr:`media_size`) beside the avatar; None
@@ -201,6 +247,7 @@ class Scene:
         with self._lock:
             self._media_path = None
             self._card = card
+            self._clip = None
 
     def look_at(self, bearing_deg: float | None, t: float) -> None:
         """Look toward a visitor at ``bearing_deg`` (+ = screen right), None = ahead."""
@@ -265,7 +312,7 @@ class Scene:
             pose = state.pose_at(t, local) if oos is None else None
             word = state.current_word(t, local)
             attract = state.mode == "attract"
-            card, subs, heard_strip = self._card, self._subs, self._heard
+            card, clip, subs, heard_strip = self._card, self._clip, self._subs, self._heard
             tracks = self._attract_tracks
             signed = self._signed if not attract else None
         frame = self._frame
@@ -273,6 +320,8 @@ class Scene:
             if oos is not None:
                 np.copyto(frame, oos)
             return frame
+        if clip is not None and not attract:  # the video's frame for t, in its own buffer
+            card = (clip.card_at(t), clip.x, clip.y)
         sign = signed[0].pose_at(t) if signed is not None else None
         if signed is not None and sign is not None:
             # signing: the face adds the sign's markers, the subtitles follow the hands

@@ -11,6 +11,11 @@ right", "to the left of the gates", "straight ahead"), never from a lone word: i
 "left luggage" or "none left" the word is not a direction and nothing points. A
 caller that knows the answer's direction from its structured data (an exit's
 ``directions`` in the site pack) passes it as ``direction`` and it wins.
+
+A reply that shows something (a picture, a video or a drawn map on the answer card)
+gets one ``point_media`` near its start (``media=True``): the hand points at the card
+on the first word, or right after a spatial gesture that starts sooner, so the
+direction an answer gives is never lost to it.
 """
 
 from __future__ import annotations
@@ -40,14 +45,15 @@ class GestureCue:
     """One gesture: ready at ``start``, stroke peak at ``apex``, back at rest by ``end``."""
 
     kind: str
-    """``point_left``, ``point_right``, ``point_ahead``, ``open_hand`` or ``nod``."""
+    """``point_left``, ``point_right``, ``point_ahead``, ``open_hand``, ``point_media``
+    (toward the answer card) or ``nod``."""
     start: float
     apex: float
     end: float
     word: str = ""
 
 
-GESTURES = ("point_left", "point_right", "point_ahead", "open_hand", "nod")
+GESTURES = ("point_left", "point_right", "point_ahead", "open_hand", "point_media", "nod")
 
 # words (lower case, without punctuation) that trigger a gesture on their own
 _TRIGGERS: dict[str, str] = {
@@ -79,6 +85,10 @@ RELAX_S = 0.45
 """Retraction back to rest."""
 NOD_S = 0.6
 """A nod's length."""
+MEDIA_HOLD_S = 1.3
+"""A point at the answer card holds this long after its stroke."""
+MEDIA_MIN_S = 0.8
+"""A point at the card is held at least this long, else it waits for the next free spot."""
 
 
 def text_words(text: str) -> list[str]:
@@ -196,12 +206,14 @@ def _gesture_for(words: Sequence[WordTiming], i: int) -> str | None:
 
 
 def plan_gestures(words: Sequence[WordTiming], min_gap_s: float = 0.3,
-                  direction: str | None = None) -> list[GestureCue]:
+                  direction: str | None = None, media: bool = False) -> list[GestureCue]:
     """Gestures for the answer's content, sorted by start.
 
     ``direction`` (``point_left``, ``point_right``, ``point_ahead``), known from the
     structured answer, replaces any direction read from the phrases: the stroke
     lands on the first spatial phrase, or on the first word when there is none.
+    ``media``: the answer card shows something, so one ``point_media`` goes near the
+    start (:func:`media_cue`).
 
     Nods (head) and arm gestures are separate channels and may overlap; within a
     channel a new gesture cuts the previous one short and never overlaps it.
@@ -237,7 +249,44 @@ def plan_gestures(words: Sequence[WordTiming], min_gap_s: float = 0.3,
             if cue.start < prev.end:
                 cues[-1] = GestureCue(prev.kind, prev.start, prev.apex, cue.start, prev.word)
         cues.append(cue)
+    if media and words:
+        channels[False] = _with_media_cue(channels[False], words, min_gap_s)
     return sorted(channels[True] + channels[False], key=lambda g: g.start)
+
+
+def media_cue(words: Sequence[WordTiming], arm: Sequence[GestureCue],
+              min_gap_s: float = 0.3) -> GestureCue:
+    """The one point at the answer card: its stroke on the first word, or, when an arm
+    gesture of the content (a direction) starts before the point has been held
+    :data:`MEDIA_MIN_S`, on the first word after that gesture is over."""
+    i = 0
+    while True:
+        word = words[i]
+        apex = max(word.start, LEAD_S)
+        cue = GestureCue("point_media", apex - LEAD_S, apex, apex + MEDIA_HOLD_S + RELAX_S,
+                         word.word)
+        clash = next((g for g in arm if g.end > cue.start - min_gap_s
+                      and g.start < cue.apex + MEDIA_MIN_S), None)
+        if clash is None:
+            return cue
+        later = next((j for j in range(i + 1, len(words))
+                      if words[j].start - LEAD_S >= clash.end + min_gap_s), None)
+        if later is None:  # no word after it: point once the voice is done
+            apex = max(clash.end + min_gap_s, words[-1].end) + LEAD_S
+            return GestureCue("point_media", apex - LEAD_S, apex,
+                              apex + MEDIA_HOLD_S + RELAX_S, words[-1].word)
+        i = later
+
+
+def _with_media_cue(arm: list[GestureCue], words: Sequence[WordTiming],
+                    min_gap_s: float) -> list[GestureCue]:
+    """The arm channel with :func:`media_cue` in it; the next content gesture cuts the
+    point short (it is held at least :data:`MEDIA_MIN_S`)."""
+    cue = media_cue(words, arm, min_gap_s)
+    nxt = next((g for g in arm if g.start >= cue.apex), None)
+    if nxt is not None and nxt.start < cue.end:
+        cue = GestureCue(cue.kind, cue.start, cue.apex, nxt.start, cue.word)
+    return sorted([*arm, cue], key=lambda g: g.start)
 
 
 def direction_in(text: str) -> str | None:
@@ -265,7 +314,9 @@ def direction_from_source(source: str, pack: SitePack) -> str | None:
 
 
 def gestures_from_reply(text: str, phonemes: Sequence[PhonemeTiming],
-                        duration: float | None = None,
-                        direction: str | None = None) -> list[GestureCue]:
-    """Text2Action in one call: the reply's text and phoneme timings -> gestures."""
-    return plan_gestures(word_timings(text, phonemes, duration), direction=direction)
+                        duration: float | None = None, direction: str | None = None,
+                        media: bool = False) -> list[GestureCue]:
+    """Text2Action in one call: the reply's text and phoneme timings -> gestures
+    (``media``: the answer card shows something, point at it near the start)."""
+    return plan_gestures(word_timings(text, phonemes, duration), direction=direction,
+                         media=media)

@@ -83,7 +83,7 @@ class ReplyTrack:
 PERFORM_S: dict[str, float] = {
     "wave": 2.6, "beckon": 2.6, "beckon_staff": 3.4, "point_help": 3.2, "point_screen": 2.8,
     "hand_on_chest": 2.8, "open_arms": 2.4, "talk": 2.2, "think": 6.0, "open_hand": 2.4,
-    "point_left": 2.4, "point_right": 2.4, "point_ahead": 2.2,
+    "point_left": 2.4, "point_right": 2.4, "point_ahead": 2.2, "point_media": 2.4,
     "nod": 0.7, "slow_nod": 1.4, "lean_in": 2.0,
 }
 """How long each behaviour-tree gesture lasts, preparation to rest."""
@@ -119,6 +119,9 @@ class AvatarState:
         self._gaze_head = Ease(0.0, 0.0, 0.0, 0.0)
         self._performed: GestureCue | None = None
         self._ack_t: float | None = None  # start of the last listening nod
+        self.media_gaze: tuple[float, float] = (0.35, 0.8)
+        """Where the eyes go while pointing at the answer card (``point_media``), in gaze
+        units: the scene sets it from its layout (down on portrait, aside on landscape)."""
 
     # --- events ------------------------------------------------------------
 
@@ -303,6 +306,9 @@ class AvatarState:
             gaze_x = gaze_x * (1 - weight) + 0.8 * weight
         elif kind == "point_screen":
             gaze_y = gaze_y * (1 - weight) + 0.8 * weight
+        elif kind == "point_media":
+            gaze_x = gaze_x * (1 - weight) + self.media_gaze[0] * weight
+            gaze_y = gaze_y * (1 - weight) + self.media_gaze[1] * weight
         if brow:
             expr = replace(expr, brow_raise=clamp(expr.brow_raise + brow, -1.0, 1.0))
         return AvatarPose(

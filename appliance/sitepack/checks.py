@@ -1,10 +1,17 @@
-"""Checks of the files a pack points at: media images and live-data feeds."""
+"""Checks of the files a pack points at: media (images, videos) and live-data feeds."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from appliance.sitepack.media import (
+    MAX_CLIP_FRAMES,
+    MAX_CLIP_S,
+    image_readable,
+    is_video,
+    probe_video,
+)
 from appliance.sitepack.model import SAFETY_CATEGORIES, Problem, SlotValue
 from appliance.sitepack.reader import FileReader
 
@@ -13,7 +20,9 @@ JPEG_MAGIC = b"\xff\xd8\xff"
 
 
 def check_media(root: Path, rel: str, f: FileReader, path: tuple[Any, ...]) -> None:
-    """A media path must stay inside the pack and be a PNG or JPEG image."""
+    """A media path must stay inside the pack and be a PNG or JPEG image that decodes,
+    or a video (by its suffix, :data:`~appliance.sitepack.media.VIDEO_SUFFIXES`) that
+    this kiosk's OpenCV reads (a video longer than the avatar plays is a warning)."""
     target = (root / rel).resolve()
     if Path(rel).is_absolute() or root.resolve() not in target.parents:
         f.error(path, f"media path '{rel}' must be relative and inside the pack")
@@ -21,10 +30,21 @@ def check_media(root: Path, rel: str, f: FileReader, path: tuple[Any, ...]) -> N
     if not target.is_file():
         f.error(path, f"media file '{rel}' does not exist")
         return
+    if is_video(rel):
+        info = probe_video(target)
+        if info is None:
+            f.error(path, f"media file '{rel}' is not a video this kiosk can play (OpenCV "
+                    "cannot read it; use .mp4 (MPEG-4/H.264), .webm (VP8/VP9) or .gif)")
+        elif info.seconds > MAX_CLIP_S + 0.5 or info.frames > MAX_CLIP_FRAMES:
+            f.warn(path, f"media video '{rel}' is longer than the avatar plays "
+                   f"({MAX_CLIP_S:.0f} s or {MAX_CLIP_FRAMES} frames): only its start loops")
+        return
     with target.open("rb") as fh:
         head = fh.read(8)
     if not (head.startswith(PNG_MAGIC) or head.startswith(JPEG_MAGIC)):
         f.error(path, f"media file '{rel}' is not a PNG or JPEG image")
+    elif not image_readable(target):
+        f.error(path, f"media file '{rel}' cannot be decoded (a damaged PNG or JPEG)")
 
 
 def check_feed(root: Path, rel: str, problems: list[Problem],

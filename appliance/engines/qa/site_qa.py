@@ -26,6 +26,7 @@ from appliance.frames import Show
 from appliance.sitepack import network as net
 from appliance.sitepack.live import LiveData, LiveFeed
 from appliance.sitepack.maps import load_maps
+from appliance.sitepack.media import is_video
 from appliance.sitepack.model import FaqEntry, SitePack
 from appliance.sitepack.templating import render
 
@@ -139,7 +140,8 @@ class SiteQa(QaEngine):
                 unsure = self._say("out_of_scope", "unsure")
                 unsure.fit = round(top.score, 3) if top is not None else 0.0
                 return unsure
-        if answer.show is None and answer.source.startswith("faq:") and self.plan is not None:
+        if answer.show is None and answer.source.startswith("faq:") and self.plan is not None \
+                and not any(is_video(m) for m in answer.media):  # its own video plays instead
             place = self.plan.for_intent(intent)  # "where are the toilets": show them
             if place is not None:
                 answer.show = Show(place=place.id)
