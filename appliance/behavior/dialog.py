@@ -24,6 +24,7 @@ a bare answer to the kiosk's question keeps the question's language.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -36,7 +37,7 @@ from appliance.behavior import emergency, lines
 from appliance.behavior.clarify import Clarifier
 from appliance.engines.nlu.base import NluEngine, NluResult, VoiceFeatures
 from appliance.engines.nlu.slots import SlotExtractor
-from appliance.engines.nlu.text import tokens
+from appliance.engines.nlu.text import normalize, tokens
 from appliance.engines.qa.base import Answer, DialogContext
 from appliance.engines.qa.events import EventHook
 from appliance.engines.qa.site_qa import SiteQa
@@ -55,6 +56,14 @@ FOLLOW_CUES = {"it", "there", "that", "and", "also", "same", "then", "about", "i
                "one", "after", "before", "next", "what"}
 MAX_FOLLOW_WORDS = 8
 MAX_ACT_WORDS = 3
+_WHERE = re.compile(r"^(?:excuse me |sorry |hi |hello )?(?:where(?:s|\b)|dónde\b|donde\b)")
+
+
+def _asks_where(text: str) -> bool:
+    """The visitor asks where something is ("where's customer service?", "¿dónde está...")."""
+    return bool(_WHERE.match(normalize(text)))
+
+
 MAX_DENY_WORDS = 6
 """A "no, it is fine, thanks" is still only a no (acts.detect already refuses a "no"
 followed by a new request)."""
@@ -299,7 +308,13 @@ class Dialog:
                                    language=nlu.language)
             return self._say(text, nlu, line, "dialog:clarify", style="clear")
         if nlu.intent == "help_human":
-            return self._call_staff(text, nlu)
+            where = self.qa.where(text, nlu, self._embed(text)) if _asks_where(text) else None
+            if where is None:
+                return self._call_staff(text, nlu)
+            # "where's customer service?" is told where, and offered staff; nobody is paged
+            self.pending = Pending("offer_staff", now, language=nlu.language)
+            where.text = f"{where.text} {lines.line(self.pack, nlu.language, 'offer_staff')}"
+            return Turn(text, nlu, where, prosody_for("neutral"))
         if nlu.intent == "emergency":  # the intent head alone never raises an alarm: offer
             self.pending = Pending("offer_staff", now, language=nlu.language)
             return self._say(text, nlu, lines.line(self.pack, nlu.language, "offer_staff"),

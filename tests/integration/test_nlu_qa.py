@@ -187,6 +187,29 @@ def test_an_accepted_offer_of_staff_calls_staff(dialog: Dialog,
     assert [e.kind for e in events] == ["help_human"]
 
 
+@pytest.mark.parametrize("exit_id", ["a", "b", "e"])
+def test_where_is_an_exit_answers_that_exit(dialog: Dialog, pack: SitePack,
+                                            exit_id: str) -> None:
+    # "Where is Exit A?" is close in meaning to the FAQ about Exit E and the hotels: the
+    # FAQ may answer only when it names the exit asked for
+    turn = dialog.turn(f"Where is Exit {exit_id.upper()}?")
+    assert turn.nlu.slots.get("exit") == exit_id
+    assert f"Exit {exit_id.upper()}" in turn.answer.text
+    assert not any(f"Exit {o.upper()}" in turn.answer.text.split(".")[0]
+                   for o in "abcdef" if o != exit_id)
+
+
+@pytest.mark.parametrize("text", ["Where is the Customer Service Centre?",
+                                  "where's customer service"])
+def test_where_is_customer_service_says_where_and_pages_nobody(
+        dialog: Dialog, events: list[KioskEvent], text: str) -> None:
+    turn = dialog.turn(text)
+    assert "Exit B" in turn.answer.text and turn.answer.source.startswith("faq:")
+    assert not events and dialog.pending is not None  # staff offered, not called
+    dialog.turn("yes please")
+    assert [e.kind for e in events] == ["help_human"]
+
+
 def test_unknown_and_misspelt_places_get_a_question(dialog: Dialog) -> None:
     london = dialog.turn("how do i get to london")
     assert "don't know a stop called London" in london.answer.text

@@ -19,6 +19,7 @@ import numpy as np
 
 from appliance.engines.nlu.base import NluResult
 from appliance.engines.nlu.sentence import SentenceEncoder
+from appliance.engines.nlu.text import normalize
 from appliance.engines.qa.base import Answer, DialogContext, QaEngine
 from appliance.engines.qa.events import EVENT_INTENTS, EventHook, KioskEvent
 from appliance.engines.qa.retrieval import FaqIndex, Hit
@@ -129,7 +130,8 @@ class SiteQa(QaEngine):
             return self._say("out_of_scope", "default")
         hits = self.index.search(text, intent, query_vec=query_vec)
         top = hits[0] if hits else None
-        sure = top is not None and top.entry.intent == intent and top.score >= FAQ_SURE[self.mode]
+        sure = top is not None and top.entry.intent == intent and top.score >= FAQ_SURE[self.mode] \
+            and self._names_slots(top.entry, nlu.slots)
         handler = getattr(self, f"_on_{intent}", None)
         answer = handler(nlu) if handler is not None and not sure else None
         if answer is None:
@@ -152,6 +154,37 @@ class SiteQa(QaEngine):
                 answer.text += " " + self._say("find_elevator", "outage",
                                                notices=" ".join(n.text for n in outages)).text
         return answer
+
+    def where(self, text: str, nlu: NluResult,
+              query_vec: np.ndarray | None = None) -> Answer | None:
+        """The FAQ answer that says *where*, for a where-question whose intent is an
+        action ("where's customer service?" reads as help_human): the place, not the
+        action. None when the intent's FAQ has no where-entry close enough."""
+        self.language = (nlu.language if nlu.language in self.pack.translations
+                         else self.pack.language)
+        hits = [h for h in self.index.search(text, nlu.intent, query_vec=query_vec)
+                if h.entry.intent == nlu.intent]
+        top = hits[0] if hits else None
+        if top is None or not normalize(top.entry.question).startswith("where") \
+                or not _fits(top, nlu.intent, self.mode):
+            return None
+        answer = self._faq(top)
+        answer.fit = round(top.score, 3)
+        return answer
+
+    def _names_slots(self, entry: FaqEntry, slots: dict[str, str]) -> bool:
+        """``entry`` names every slot value the visitor gave (by name or synonym). An FAQ
+        about Exit E may be close to "where is Exit A?" in meaning; it must not answer it
+        ahead of the handler that knows Exit A."""
+        said = f" {normalize(' '.join([entry.question, *entry.alternatives, entry.answer]))} "
+        for slot_type, value_id in slots.items():
+            value = self.pack.slot_value(slot_type, value_id)
+            if value is None:
+                continue
+            forms = {normalize(f) for f in (value.name, *value.synonyms)} - {""}
+            if forms and not any(f" {form} " in said for form in forms):
+                return False
+        return True
 
     # each handler returns None to fall back to the FAQ
 
