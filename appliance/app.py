@@ -31,6 +31,7 @@ from appliance.frames import (
     Understanding,
     VisemeCue,
 )
+from appliance.language.text_language import TextLanguage
 from appliance.pipeline.asr_stage import AsrProcessor
 from appliance.pipeline.conversation import Conversation
 from appliance.pipeline.output_stage import OutputProcessor
@@ -174,6 +175,8 @@ class Kiosk:
         pack = engines.qa.pack if isinstance(engines.qa, SiteQa) else None
         self.vad = VadProcessor(engines.vad, self.conversation, settings.vad, settings.pipeline,
                                 judge=judge_for(pack))
+        # a typed question's language, where speech has the ASR's language ID
+        self.text_language = TextLanguage.for_pack(pack) if pack is not None else None
         if not mic.live:  # a WAV read unpaced (kiosk demo --fast): wait for the VAD, drop nothing
             self.vad.when_full = WhenFull.BLOCK
         self.tts = TtsProcessor(engines.tts)
@@ -218,9 +221,12 @@ class Kiosk:
         if self.conversation.busy:
             await self.pipeline.push(Interrupt(f"visitor {question.source}", turn_id=turn))
         self.conversation.pending_turn = turn
-        logger.info("turn %d: %s question %r", turn, question.source, question.text)
-        await self.nlu.queue_frame(Transcript(question.text, asked=Asked(question.source,
-                                                                         question.sign),
+        language = (self.text_language.detect(question.text) if self.text_language is not None
+                    else "en")
+        logger.info("turn %d: %s question %r (%s)", turn, question.source, question.text,
+                    language)
+        await self.nlu.queue_frame(Transcript(question.text, language=language,
+                                              asked=Asked(question.source, question.sign),
                                               turn_id=turn))
         return turn
 

@@ -165,3 +165,18 @@ async def test_a_typed_danger_asks_the_danger_question_and_yes_calls_staff(
     assert [e.kind for e in loop.events] == ["emergency"]
     assert loop.events[0].category == "fire_smoke" and loop.events[0].reason == "confirmed"
     assert answer.asked.source == "touch" and answer.text != question.text
+
+
+async def test_a_typed_question_is_answered_in_the_language_it_is_typed_in(
+        pack: SitePack) -> None:
+    loop = Loop(pack)
+    async with loop:
+        spanish = await loop.ask("¿Dónde están los baños?")
+        english = await loop.ask("Where are the toilets?")
+    heard = [f.language for f in loop.frames if isinstance(f, Transcript)]
+    assert heard == ["es", "en"]
+    # the keyword NLU here knows English words only: the Spanish reply is the pack's
+    # Spanish (the encoder NLU's Spanish answers are tested with the real model)
+    assert spanish.language == "es" and "puedo" in spanish.text.lower()
+    assert english.language == "en"
+    assert english.text.startswith("The toilets are on the concourse")
