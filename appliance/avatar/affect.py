@@ -18,6 +18,10 @@ APOLOGETIC_VALENCE = -0.4
 """At most this valence for an apology or a complaint's answer."""
 SUBDUED_VALENCE = 0.1
 """At most this for a calm, gentle or clear answer: a soft face, no beaming."""
+QUIZZICAL_TILT = 0.7
+"""One brow up this far while the kiosk asks back ("Did you mean Northgate?", "Which
+station?") or says it is not sure: the face asks too."""
+ASKING_BACK = ("dialog:clarify", "template:out_of_scope.unsure")
 
 
 def reply_affect(reply: Reply) -> tuple[float, float]:
@@ -31,6 +35,14 @@ def reply_affect(reply: Reply) -> tuple[float, float]:
     if reply.style in SUBDUED:
         return min(v, SUBDUED_VALENCE), a
     return v, a
+
+
+def reply_tilt(reply: Reply) -> float:
+    """How far one brow goes up while saying ``reply``: a question back to the visitor, never
+    on a concerned face (danger, an apology)."""
+    if reply.source.startswith(ASKING_BACK) and reply_affect(reply)[0] > APOLOGETIC_VALENCE:
+        return QUIZZICAL_TILT
+    return 0.0
 
 
 def is_concerned(expr: Expression) -> bool:

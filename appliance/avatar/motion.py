@@ -35,6 +35,8 @@ class Expression:
     """Upper-lid opening scale, 0.6 (tired) .. 1.2 (alert)."""
     cheek: float = 0.0
     """Cheek raise / blush for warmth 0..1."""
+    brow_tilt: float = 0.0
+    """One brow up, the other level, 0..1: a question back, puzzlement."""
 
     def lerp(self, other: Expression, k: float) -> Expression:
         j = 1.0 - k
@@ -44,6 +46,7 @@ class Expression:
             self.brow_inner * j + other.brow_inner * k,
             self.eye_open * j + other.eye_open * k,
             self.cheek * j + other.cheek * k,
+            self.brow_tilt * j + other.brow_tilt * k,
         )
 
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from appliance.avatar.affect import reply_affect
+from appliance.avatar.affect import reply_affect, reply_tilt
 from appliance.avatar.answer_map import AnswerMaps
 from appliance.avatar.scene import Scene
 from appliance.avatar.visemes import Envelope
@@ -100,7 +100,8 @@ class AvatarOutput:
             self._cues, self._phonemes, self._text, self._duration = [], [], "", 0.0
             self._envelope = Envelope()
             self.reply_start = None
-            self.scene.set_emotion(*reply_affect(frame), now)  # concerned for danger
+            # concerned for danger; one brow up when it asks the visitor back
+            self.scene.set_emotion(*reply_affect(frame), now, tilt=reply_tilt(frame))
             drawn = self.answer_maps.draw(frame.show, self.scene.media_size) \
                 if frame.show is not None and self.answer_maps is not None else None
             if drawn is not None:

@@ -255,6 +255,8 @@ class AvatarPainter:
     def _paint_brow(self, img: np.ndarray, pose: AvatarPose, side: int) -> None:
         e = pose.expression
         base = -66.0 - 20.0 * e.brow_raise
+        if side > 0:  # a quizzical look lifts one brow only
+            base -= 22.0 * e.brow_tilt
         # inner ends up and together, outer ends down: worry, sympathy, an apology
         inner = (side * (38.0 - 4.0 * e.brow_inner), base + 4 - 30.0 * e.brow_inner)
         outer = (side * 122.0, base + 8 + 12.0 * e.brow_inner)

@@ -265,9 +265,10 @@ class Scene:
         with self._lock:
             return self.state.acknowledge(t)
 
-    def set_emotion(self, valence: float, arousal: float, t: float) -> None:
+    def set_emotion(self, valence: float, arousal: float, t: float, tilt: float = 0.0) -> None:
+        """Ease the face to this emotion from ``t`` (``tilt``: one brow up, a question)."""
         with self._lock:
-            self.state.set_emotion(valence, arousal, t)
+            self.state.set_emotion(valence, arousal, t, tilt)
 
     def set_screens(self, screens: ScreenLines) -> None:
         """Show the site pack's attract and out-of-service lines from now on."""

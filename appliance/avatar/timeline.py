@@ -151,10 +151,11 @@ class AvatarState:
                                 words, max(0.0, local), reply.text)
         self.mode = "listening"
 
-    def set_emotion(self, valence: float, arousal: float, t: float) -> None:
-        """Show this emotion, easing from the current face over ~0.6 s."""
+    def set_emotion(self, valence: float, arousal: float, t: float, tilt: float = 0.0) -> None:
+        """Show this emotion, easing from the current face over ~0.6 s; ``tilt`` lifts one
+        brow (a question back to the visitor)."""
         self._expr_from = self.expression_at(t)
-        self._expr_to = expression_for(valence, arousal)
+        self._expr_to = replace(expression_for(valence, arousal), brow_tilt=clamp(tilt))
         self._expr_t0 = t
 
     def look_at(self, bearing_deg: float | None, t: float) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from appliance.avatar import draw as d
-from appliance.avatar.affect import is_concerned, reply_affect
+from appliance.avatar.affect import is_concerned, reply_affect, reply_tilt
 from appliance.avatar.motion import expression_for
 from appliance.avatar.output import AvatarOutput
 from appliance.avatar.scene import Scene
@@ -132,3 +132,30 @@ def test_danger_and_complaint_replies_get_the_concerned_face_never_a_grin(reply:
 def test_a_happy_visitors_plain_answer_smiles() -> None:
     v, a = reply_affect(_reply("find_toilet", "cheerful", "slot:toilet", "happy"))
     assert expression_for(v, a).smile > 0.4
+
+
+@pytest.mark.parametrize(("reply", "tilted"), [
+    (_reply("route_planning", "clear", "dialog:clarify", "neutral"), True),  # "Which station?"
+    (_reply("out_of_scope", "neutral", "template:out_of_scope.unsure", "confused"), True),
+    (_reply("find_toilet", "neutral", "faq:toilets-where", "neutral"), False),
+    (_reply("lost_item", "clear", "safety:confirm", "neutral"), False),  # danger: concerned
+    (_reply("route_planning", "apologetic", "dialog:clarify", "frustrated"), False),
+])
+def test_asking_the_visitor_back_lifts_one_brow(reply: Reply, tilted: bool) -> None:
+    scene = Scene((540, 960))
+    AvatarOutput(scene, clock=lambda: 0.0).handle(reply)
+    assert (reply_tilt(reply) > 0) is tilted
+    assert (scene.state.expression_at(2.0).brow_tilt > 0.5) is tilted
+
+
+def test_one_brow_up_is_drawn_on_one_side_only() -> None:
+    level, asking = Scene((540, 960)), Scene((540, 960))
+    for scene, tilt in ((level, 0.0), (asking, 0.7)):
+        scene.set_mode("idle")
+        scene.set_emotion(0.0, 0.3, 0.0, tilt=tilt)
+    a, b = (_face(s, s.render(2.0)).astype(np.int16) for s in (level, asking))
+    changed = np.abs(a - b).sum(axis=2) > 60
+    half = changed.shape[1] // 2
+    left, right = changed[:, :half].sum(), changed[:, half:].sum()
+    assert max(left, right) > 100, "no brow moved"
+    assert min(left, right) < max(left, right) / 10, (left, right)  # one side only
