@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from appliance.avatar.touch.keyboard import ASK, DELETE, SPACE, TextLine
-from appliance.avatar.touch.panel import MAX_SUGGESTIONS, Asked, Button, TouchPanel
+from appliance.avatar.touch.panel import IDLE_RESET_S, MAX_SUGGESTIONS, Asked, Button, TouchPanel
 from appliance.sitepack.model import Suggestion
 
 KIOSK = (1080, 1920)
@@ -99,3 +99,34 @@ def test_the_screen_keeps_the_whole_avatar_above_the_panel() -> None:
     panel.notice = "Please type a question first."
     again = panel.compose(frame)
     assert not np.array_equal(again[panel.top:], screen[panel.top:])  # the notice shows
+
+
+class Clock:
+    now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_idle_panel_forgets_the_last_visitor() -> None:
+    clock = Clock()
+    panel = TouchPanel(KIOSK, SUGGESTIONS, clock=clock)
+    panel.show_reply("where's the lift", "The lift is past exit B.")
+    clock.now += IDLE_RESET_S - 1
+    assert not panel.forget_if_idle() and panel.mode == "reply"
+    clock.now += 1
+    assert panel.forget_if_idle()
+    assert (panel.mode, panel.reply, panel.notice) == ("suggest", "", "")
+    assert not panel.forget_if_idle()  # nothing left to forget
+
+
+def test_a_visitor_still_typing_is_not_reset() -> None:
+    clock = Clock()
+    panel = TouchPanel(KIOSK, SUGGESTIONS, clock=clock)
+    press(panel, "Type a question")
+    for _ in range(3):  # a key every 40 s keeps it
+        clock.now += 40
+        type_text(panel, "w")
+        assert not panel.forget_if_idle()
+    clock.now += IDLE_RESET_S
+    assert panel.forget_if_idle() and panel.line.text == "" and panel.mode == "suggest"

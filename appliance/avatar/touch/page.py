@@ -62,6 +62,16 @@ let plan = null;  // [w, h]: the size the plan image was drawn at (its pixels)
 
 function notice(text) { $("notice").textContent = text; }
 
+// the next visitor must not read the last one's question: a minute untouched forgets it
+const IDLE_RESET_MS = 60000;
+let touchedAt = Date.now();
+function forgetIfIdle() {
+  if (Date.now() - touchedAt < IDLE_RESET_MS || waitingFor) { return; }
+  if ($("reply").textContent || $("notice").textContent || box.value) {
+    $("reply").textContent = ""; notice(""); box.value = ""; $("sign").checked = false;
+  }
+}
+
 async function ask(text, source) {
   notice("");
   const res = await fetch("/touch/ask", {method: "POST",
@@ -110,11 +120,13 @@ async function touchPlan(e) {
 }
 
 async function poll() {
+  forgetIfIdle();
   if (waitingFor) {
     const latest = await fetch("/touch/reply").then((r) => r.json()).catch(() => null);
     if (latest && latest.turn >= waitingFor) {
       $("reply").textContent = latest.reply;
       waitingFor = 0;
+      touchedAt = Date.now();
     }
   }
   setTimeout(poll, 300);
@@ -156,6 +168,9 @@ async function start() {
   $("ask").addEventListener("click", () => ask(box.value, "text"));
   box.addEventListener("keydown", (e) => { if (e.key === "Enter") { ask(box.value, "text"); } });
   keyboard();
+  for (const kind of ["pointerdown", "keydown"]) {
+    document.addEventListener(kind, () => { touchedAt = Date.now(); }, true);
+  }
   document.body.dataset.ready = "1";
   poll();
 }

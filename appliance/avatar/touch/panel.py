@@ -21,7 +21,8 @@ maps its events back to these pixels) and returns what to ask, if anything.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -101,12 +102,22 @@ class PlanPress:
     sign: bool = False
 
 
+IDLE_RESET_S = 60.0
+"""A panel left this long without a touch forgets the last visitor: the reply, what was
+asked and what was typed go, and the suggestions come back (the next visitor must not read
+the last one's question)."""
+
+
 class TouchPanel:
     """Layout, hit-testing, state and drawing of the panel (used by one thread)."""
 
     def __init__(self, size: tuple[int, int], suggestions: Sequence[Suggestion] = (),
-                 max_chars: int = MAX_CHARS, plan: bool = False) -> None:
+                 max_chars: int = MAX_CHARS, plan: bool = False,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.size = size
+        self.clock = clock
+        self.touched_at = clock()
+        """When the panel last had a touch or showed a reply."""
         self.suggestions = list(suggestions)[:MAX_SUGGESTIONS]
         self.mode = "suggest"
         self.sign = False
@@ -237,6 +248,7 @@ class TouchPanel:
 
     def press(self, x: float, y: float) -> Asked | PlanPress | None:
         """Apply a touch at screen point (x, y); what to ask when it asks something."""
+        self.touched_at = self.clock()
         button = self.hit(x, y)
         if button is None:
             return self._on_plan(x, y)
@@ -270,6 +282,18 @@ class TouchPanel:
         """The reply to a question from this screen, in large text."""
         self.mode, self.notice = "reply", f"You asked: {question}" if question else ""
         self.reply, self.reply_language = reply, language
+        self.touched_at = self.clock()
+
+    def forget_if_idle(self) -> bool:
+        """Back to the suggestions, nothing of the last visitor left, after
+        :data:`IDLE_RESET_S` without a touch; whether it did."""
+        idle = self.clock() - self.touched_at >= IDLE_RESET_S
+        if not idle or (self.mode == "suggest" and not self.notice and not self.line.text
+                        and not self.reply):
+            return False
+        self.mode, self.notice, self.reply, self.sign = "suggest", "", "", False
+        self.line.clear()
+        return True
 
     # -- drawing ------------------------------------------------------------------------
 

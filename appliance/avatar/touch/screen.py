@@ -102,6 +102,8 @@ class TouchScreen:
             panel.show_reply(reply[0], reply[1].text, reply[1].language)  # not over typing
         if plan is not None:
             panel.plan_image = plan
+        if panel.forget_if_idle():
+            logger.info("touch panel idle: back to the suggestions")
         panel.size = (frame.shape[1], frame.shape[0])
         if panel.mode == "plan":
             self._want_plan(panel.plan_size())
