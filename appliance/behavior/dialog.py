@@ -56,24 +56,22 @@ FOLLOW_CUES = {"it", "there", "that", "and", "also", "same", "then", "about", "i
                "one", "after", "before", "next", "what"}
 MAX_FOLLOW_WORDS = 8
 MAX_ACT_WORDS = 3
-_WHERE = re.compile(r"^(?:excuse me |sorry |hi |hello )?(?:where(?:s|\b)|dónde\b|donde\b)")
-
-
-def _asks_where(text: str) -> bool:
-    """The visitor asks where something is ("where's customer service?", "¿dónde está...")."""
-    return bool(_WHERE.match(normalize(text)))
-
-
+"""An answer to the kiosk's question this short is a bare act, said in the question's
+language whatever the language ID heard."""
 MAX_DENY_WORDS = 6
 """A "no, it is fine, thanks" is still only a no (acts.detect already refuses a "no"
 followed by a new request)."""
-"""An answer to the kiosk's question this short is a bare act, said in the question's
-language whatever the language ID heard."""
+_WHERE = re.compile(r"^(?:excuse me |sorry |hi |hello )?(?:where(?:s|\b)|dónde\b|donde\b)")
 CONFIRM_TIMEOUT_S = 12.0
 """Silence this long after the danger question (spoken ~4 s) escalates to an alert."""
 SAFE_NEW_REQUEST = 0.9
 """A reply to the danger question that is an in-scope request at least this sure, with
 no danger in it, counts as a "no" (the visitor went on with their journey)."""
+
+
+def _asks_where(text: str) -> bool:
+    """The visitor asks where something is ("where's customer service?", "¿dónde está...")."""
+    return bool(_WHERE.match(normalize(text)))
 
 
 @dataclass

@@ -159,6 +159,17 @@ def test_a_no_or_yes_after_an_alert_answers_the_alert_and_calls_nobody_off(
     assert dialog.turn("where is the toilet").nlu.intent == "find_toilet"
 
 
+def test_a_new_danger_right_after_an_alert_alerts_again(pack: SitePack) -> None:
+    dialog, events, _ = make_dialog(pack, {"a man collapsed": Safety("alert", "medical", 0.97),
+                                           "no, there is smoke": Safety("alert", "fire_smoke",
+                                                                        0.95)})
+    dialog.turn("a man collapsed")
+    turn = dialog.turn("no, there is smoke")  # leads with "no": still a new alarm
+    assert turn.answer.source == "safety:alert/fire_smoke"
+    assert [(e.kind, e.category) for e in events] == [("emergency", "medical"),
+                                                       ("emergency", "fire_smoke")]
+
+
 def test_a_bare_no_to_nothing_asked_is_taken_as_declined(pack: SitePack) -> None:
     dialog, events, _ = make_dialog(pack)
     dialog.turn("where is the toilet")
