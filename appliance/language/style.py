@@ -77,7 +77,10 @@ def rewrite(text: str, style: str, intent: str = "") -> str:
         lead = "Don't worry, I can help. " if not text.lower().startswith("don't worry") else ""
         return lead + " ".join(_split_long(s) for s in sentences)
     if style == "gentle":
-        return "I'm sorry to hear that. " + " ".join(sentences)
+        body = " ".join(sentences)
+        if re.match(r"(?i)(sorry|i'm sorry|i am sorry|i apologi[sz]e)", body):
+            return body  # the answer is sorry already: once is enough
+        return "I'm sorry to hear that. " + body
     if style == "clear":
         return "Let me put it simply. " + " ".join(_split_long(s) for s in sentences[:3])
     if style == "cheerful":

@@ -34,6 +34,12 @@ def test_cheerful_ends_a_statement_brightly_and_leaves_a_question_a_question() -
     assert rewrite(asked, "cheerful") == asked  # never "...with?!"
 
 
+def test_gentle_says_sorry_once() -> None:
+    assert rewrite("Please report it at Exit B.", "gentle").startswith("I'm sorry to hear that.")
+    sorry = "I'm sorry. Please report it at Exit B."
+    assert rewrite(sorry, "gentle") == sorry
+
+
 def test_styles_differ_measurably_in_prosody() -> None:
     calm, neutral, urgent = prosody_for("calm"), prosody_for("neutral"), prosody_for("urgent")
     assert calm.length_scale > neutral.length_scale > urgent.length_scale  # slower when calm
