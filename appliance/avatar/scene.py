@@ -255,7 +255,12 @@ class Scene:
             self.state.look_at(bearing_deg, t)
 
     def perform(self, gesture: str, t: float) -> None:
-        """Do a gesture the behaviour tree decided (``wave``, ``point_help``, ``nod``...)."""
+        """Do a gesture the behaviour tree decided (``wave``, ``point_help``, ``nod``...).
+
+        ``point_screen`` while an answer card shows points at the card instead: the screen
+        hand would be drawn behind the card (portrait), and the card is what to look at."""
+        if gesture == "point_screen" and self.showing_media:
+            gesture = "point_media"
         with self._lock:
             self.state.perform(gesture, t)
 

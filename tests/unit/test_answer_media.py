@@ -364,3 +364,21 @@ def test_the_check_catches_missing_and_unreadable_media(pack_copy: Path) -> None
     assert any(e.startswith("faq.yaml:") and "tap-card-gate.mp4" in e for e in errors)
     assert any("network-map.png' does not exist" in e for e in errors)
     assert any("exits-map.png' cannot be decoded" in e for e in errors)
+
+
+def test_the_trees_point_screen_points_at_the_card_while_one_shows(tmp_path: Path) -> None:
+    # in portrait the screen-pointing hand would be drawn behind the card, unseen
+    card = np.full((300, 560, 3), (40, 160, 40), np.uint8)
+    path = tmp_path / "map.png"
+    cv2.imwrite(str(path), card)
+    shown, bare = Scene((540, 960)), Scene((540, 960))
+    for scene in (shown, bare):
+        scene.set_mode("idle")
+    shown.show_media(path)
+    for scene in (shown, bare):
+        scene.perform("point_screen", 1.0)
+    assert shown.state._performed is not None and shown.state._performed.kind == "point_media"
+    assert bare.state._performed is not None and bare.state._performed.kind == "point_screen"
+    rows, cols = between_avatar_and_card(shown)
+    assert skin(shown.render(1.0 - 0.05).copy())[rows, cols].sum() == 0
+    assert skin(shown.render(2.0).copy())[rows, cols].sum() > 150
