@@ -111,6 +111,12 @@ class Clarifier:
             return (lines.line(self.pack, lang, "which_station"), [])
         return None
 
+    def landmark_line(self, place: str, language: str = "en") -> str:
+        """"I don't know which exit is best for the stadium", and the exits the site has."""
+        exits = ", ".join(v.name for v in self.pack.slots.get("exit", []))
+        return lines.line(self.pack, language, "unknown_landmark", place=place.title(),
+                          exits=exits)
+
     def network_line(self, language: str = "en") -> str:
         """What the network covers, for a visitor whose place is not on it."""
         stations = self.pack.slots.get("station", [])

@@ -293,6 +293,14 @@ class Dialog:
             if both is not None:
                 return both
         nlu = self.resolve(text, nlu)
+        if nlu.intent == "find_exit" and not nlu.slots.get("exit"):
+            place = self.clarifier.unknown_place(text)
+            if place:  # "which exit for the stadium?": a place the site does not know
+                known = self._answer(text, nlu, now)
+                if f" {place} " in f" {normalize(known.answer.text)} ":
+                    return known  # an answer about that very place
+                return self._say(text, nlu, self.clarifier.landmark_line(place, nlu.language),
+                                 "dialog:unknown-landmark", style="clear")
         question = self.clarifier.question(text, nlu)
         if question is not None:
             known = self._answer(text, nlu, now)

@@ -199,6 +199,14 @@ def test_where_is_an_exit_answers_that_exit(dialog: Dialog, pack: SitePack,
                    for o in "abcdef" if o != exit_id)
 
 
+def test_an_exit_for_a_place_the_site_does_not_know_says_so(dialog: Dialog) -> None:
+    turn = dialog.turn("which exit for the cathedral")
+    assert turn.answer.source == "dialog:unknown-landmark"
+    assert "Cathedral" in turn.answer.text and "Exit F" in turn.answer.text
+    known = dialog.turn("which exit for the hotels")  # a place it knows: its own answer
+    assert "Exit E" in known.answer.text and known.answer.source != "dialog:unknown-landmark"
+
+
 @pytest.mark.parametrize("text", ["Where is the Customer Service Centre?",
                                   "where's customer service"])
 def test_where_is_customer_service_says_where_and_pages_nobody(

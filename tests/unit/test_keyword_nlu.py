@@ -42,6 +42,9 @@ def test_intents(nlu: KeywordNlu, text: str, intent: str) -> None:
     ("how do i get to medical center", {"station": "medical_centre"}),
     ("what about hilcrest", {"station": "hillcrest"}),
     ("i need the bathroom", {}),
+    ("which exit do i take for the zoo", {"station": "zoo"}),  # "exit do" is not Exit D
+    ("which exit do i take", {}),
+    ("exit d please", {"exit": "d"}),
 ])
 def test_slots_normalised_against_pack(pack: SitePack, text: str, slots: dict[str, str]) -> None:
     assert SlotExtractor(pack).extract(text) == slots

@@ -49,7 +49,10 @@ class SlotExtractor:
                         self.phrases.append(_Phrase(words, stype, value.id))
         self.phrases.sort(key=lambda p: (-len(p.words), -len(p.text)))
         self.max_len = max((len(p.words) for p in self.phrases), default=1)
-        self._fuzzy_phrases = [p for p in self.phrases if len(p.text) >= FUZZY_MIN_CHARS]
+        # a one-letter word is an identifier ("exit d", "gate a"): near is not it, and
+        # "which exit do I take" must not read as Exit D
+        self._fuzzy_phrases = [p for p in self.phrases if len(p.text) >= FUZZY_MIN_CHARS
+                               and min(len(w) for w in p.words) > 1]
         self._joined = [p.text.replace(" ", "") for p in self._fuzzy_phrases]
 
     def extract(self, text: str) -> dict[str, str]:
