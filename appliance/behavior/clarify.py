@@ -50,6 +50,7 @@ _GENERIC = {"there", "here", "it", "get", "go", "town", "city", "somewhere", "ho
             "the exit", "exit", "toilet", "the toilet", "loo", "the loo", "lift", "the lift",
             "platform", "the platform", "work out", "change", "top up", "ask"}
 
+_ANY_GENERIC = _GENERIC | _GENERIC_ES
 
 class Clarifier:
     """Decides when a request needs a question back, and reads the answer."""
@@ -73,8 +74,7 @@ class Clarifier:
         if m is None:
             return ""
         phrase = m.group(1).strip(" -'")
-        generic = _GENERIC | _GENERIC_ES
-        if not phrase or phrase in generic or phrase.split()[0] in generic:
+        if not phrase or phrase in _ANY_GENERIC or phrase.split()[0] in _ANY_GENERIC:
             return ""
         if set(phrase.split()) & self.known_words:
             return ""

@@ -299,6 +299,7 @@ class Dialog:
                 known = self._answer(text, nlu, now)
                 if f" {place} " in f" {normalize(known.answer.text)} ":
                     return known  # an answer about that very place
+                self.pending = None  # the discarded answer's offer of staff is not made
                 return self._say(text, nlu, self.clarifier.landmark_line(place, nlu.language),
                                  "dialog:unknown-landmark", style="clear")
         question = self.clarifier.question(text, nlu)

@@ -40,6 +40,10 @@ SUBDUED = frozenset({"calm", "apologetic", "gentle", "urgent", "clear"})
 """Styles for a visitor who is not having a good time: never an exclamation mark."""
 
 
+_SORRY = re.compile(r"(?i)(sorry|i'm sorry|i am sorry|i apologi[sz]e)")
+"""A reply that already opens with an apology gets no second one."""
+
+
 def choose_style(emotion: Emotion, intent: str, said: str = "") -> str:
     """The style to answer in.
 
@@ -70,7 +74,7 @@ def rewrite(text: str, style: str, intent: str = "") -> str:
     sentences = _SENTENCE.split(text.strip())
     if style == "apologetic":
         body = " ".join(sentences[:2])  # brief: the essentials only
-        if not re.match(r"(?i)(sorry|i'm sorry|i apologi[sz]e)", body):
+        if not _SORRY.match(body):
             body = "I'm sorry about that. " + body
         return body
     if style == "calm":
@@ -78,7 +82,7 @@ def rewrite(text: str, style: str, intent: str = "") -> str:
         return lead + " ".join(_split_long(s) for s in sentences)
     if style == "gentle":
         body = " ".join(sentences)
-        if re.match(r"(?i)(sorry|i'm sorry|i am sorry|i apologi[sz]e)", body):
+        if _SORRY.match(body):
             return body  # the answer is sorry already: once is enough
         return "I'm sorry to hear that. " + body
     if style == "clear":

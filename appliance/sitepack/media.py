@@ -38,15 +38,22 @@ class VideoInfo:
     height: int
 
 
-def probe_video(path: str | Path) -> VideoInfo | None:
-    """Open a video with OpenCV and read it through (at most :data:`MAX_CLIP_FRAMES` + 1
-    frames): its frame count, length and size, or None when it cannot be read."""
+def _file_key(path: str | Path) -> tuple[str, int, int] | None:
+    """(resolved path, mtime, size): the cache key that a replaced file changes; None
+    when the file cannot be read."""
     p = Path(path)
     try:
         st = p.stat()
     except OSError:
         return None
-    return _probe(str(p.resolve()), st.st_mtime_ns, st.st_size)
+    return str(p.resolve()), st.st_mtime_ns, st.st_size
+
+
+def probe_video(path: str | Path) -> VideoInfo | None:
+    """Open a video with OpenCV and read it through (at most :data:`MAX_CLIP_FRAMES` + 1
+    frames): its frame count, length and size, or None when it cannot be read."""
+    key = _file_key(path)
+    return _probe(*key) if key is not None else None
 
 
 @functools.lru_cache(maxsize=64)
@@ -77,12 +84,8 @@ def _probe(path: str, _mtime_ns: int, _size: int) -> VideoInfo | None:
 
 def image_readable(path: str | Path) -> bool:
     """True when OpenCV decodes ``path`` as an image (what the answer card shows)."""
-    p = Path(path)
-    try:
-        st = p.stat()
-    except OSError:
-        return False
-    return _image_readable(str(p.resolve()), st.st_mtime_ns, st.st_size)
+    key = _file_key(path)
+    return _image_readable(*key) if key is not None else False
 
 
 @functools.lru_cache(maxsize=256)

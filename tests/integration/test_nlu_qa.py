@@ -203,6 +203,7 @@ def test_an_exit_for_a_place_the_site_does_not_know_says_so(dialog: Dialog) -> N
     turn = dialog.turn("which exit for the cathedral")
     assert turn.answer.source == "dialog:unknown-landmark"
     assert "Cathedral" in turn.answer.text and "Exit F" in turn.answer.text
+    assert dialog.pending is None  # nothing offered: a "yes" next calls nobody
     known = dialog.turn("which exit for the hotels")  # a place it knows: its own answer
     assert "Exit E" in known.answer.text and known.answer.source != "dialog:unknown-landmark"
 

@@ -117,9 +117,7 @@ class SiteQa(QaEngine):
     def answer(self, text: str, nlu: NluResult, context: DialogContext,
                query_vec: np.ndarray | None = None) -> Answer:
         intent = nlu.intent
-        # the reply's language: the visitor's when the pack speaks it, else the pack's own
-        self.language = (nlu.language if nlu.language in self.pack.translations
-                         else self.pack.language)
+        self._speak_in(nlu.language)
         if intent == "repeat":
             if context.last_answer:
                 return Answer(text=context.last_answer, source="dialog:repeat")
@@ -155,13 +153,16 @@ class SiteQa(QaEngine):
                                                notices=" ".join(n.text for n in outages)).text
         return answer
 
+    def _speak_in(self, language: str) -> None:
+        """Answer in the visitor's language when the pack speaks it, else the pack's own."""
+        self.language = language if language in self.pack.translations else self.pack.language
+
     def where(self, text: str, nlu: NluResult,
               query_vec: np.ndarray | None = None) -> Answer | None:
         """The FAQ answer that says *where*, for a where-question whose intent is an
         action ("where's customer service?" reads as help_human): the place, not the
         action. None when the intent's FAQ has no where-entry close enough."""
-        self.language = (nlu.language if nlu.language in self.pack.translations
-                         else self.pack.language)
+        self._speak_in(nlu.language)
         hits = [h for h in self.index.search(text, nlu.intent, query_vec=query_vec)
                 if h.entry.intent == nlu.intent]
         top = hits[0] if hits else None
