@@ -164,6 +164,10 @@ class AvatarState:
         self._gaze_eyes = self._gaze_eyes.retarget(gx, t, GAZE_EYES_S)
         self._gaze_head = self._gaze_head.retarget(gx, t, GAZE_HEAD_S)
 
+    def looking_at(self, t: float) -> float:
+        """Where the eyes are turned at ``t`` (gaze units), before the small saccades."""
+        return self._gaze_eyes.at(t)
+
     def acknowledge(self, t: float) -> bool:
         """The visitor paused while speaking: a small nod from ``t`` (a listener's "mm").
 
