@@ -28,7 +28,7 @@ from appliance.bench.speech_loop import run as bench_speech_loop
 logger = logging.getLogger(__name__)
 
 AREAS = ("asr_bias", "audio", "avatar", "conversation", "fleet", "languages", "nlu", "runtime",
-         "system", "vision")
+         "system", "tts", "vision")
 """The areas besides the speech loop, in the order they run (and first appear in the file).
 ``fleet_soak`` (``make soak``) and ``gpu_check`` (``make gpu-check``) run on their own."""
 

@@ -72,15 +72,38 @@ def test_tts_streams_one_chunk_per_sentence_with_alignments(tts: PiperTts) -> No
         assert c.phonemes[-1][2] == pytest.approx(c.duration, abs=0.02)
 
 
+def _silence_around(pcm: np.ndarray, rate: int, floor: int = 300) -> tuple[float, float]:
+    """Seconds of silence before the first and after the last sample over ``floor``."""
+    loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) >= floor)
+    return loud[0] / rate, (len(pcm) - 1 - loud[-1]) / rate
+
+
+def test_a_first_sentence_cut_before_a_phrase_joins_with_a_short_pause(tts: PiperTts) -> None:
+    text = "Central Square opens at 5:15 in the morning and closes at 00:45."
+    head, rest = list(tts.synthesize(text))
+    assert head.text == "Central Square opens at 5:15 in the morning"
+    assert rest.text == "and closes at 00:45."
+    seam = _silence_around(head.pcm, head.sample_rate)[1] + _silence_around(
+        rest.pcm, rest.sample_rate)[0]
+    # the voice's own pause where the text has a comma: the cut must not be longer
+    (whole,) = list(tts.synthesize("Opens in the morning, and closes at night."))
+    loud = np.abs(whole.pcm.astype(np.int32)) >= 300
+    quiet_runs = np.diff(np.flatnonzero(loud)) / whole.sample_rate
+    comma_pause = float(quiet_runs.max())
+    print(f"seam {seam * 1000:.0f} ms, the voice's comma pause {comma_pause * 1000:.0f} ms")
+    assert 0.05 <= seam <= comma_pause
+    assert head.phonemes[-1][2] == pytest.approx(head.duration, abs=0.02)
+
+
 def test_visemes_cover_the_audio_and_follow_the_alignment(tts: PiperTts) -> None:
-    (c,) = list(tts.synthesize("Please mind the gap between the train and the platform."))
+    (c,) = list(tts.synthesize("Please mind the platform gap."))
     cues = PhonemeLipSync().visemes(c)
     assert cues[0].start == 0.0 and cues[-1].end == pytest.approx(c.duration)
     assert all(a.end == pytest.approx(b.start) for a, b in itertools.pairwise(cues))
     boundaries = {round(s, 4) for _, s, _ in c.phonemes} | {round(e, 4) for *_, e in c.phonemes}
     # every cue starts on a phoneme boundary of Piper's alignment
     assert all(round(cue.start, 4) in boundaries for cue in cues)
-    # the bilabials of "Please mind ... platform" close the lips
+    # the bilabials of "Please mind the platform" close the lips
     assert sum(cue.viseme == "PP" for cue in cues) >= 3
 
 

@@ -8,6 +8,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+PHRASE_PAUSE_S = 0.1
+"""Silence kept after a chunk cut before a phrase (:func:`~appliance.engines.tts.sentences.
+speakable`): with the next chunk's own lead-in, a pause of ~150 ms, where the voice's
+comma pause is ~300 ms and a sentence said whole has none."""
+
 
 @dataclass
 class TtsChunk:
@@ -21,6 +26,18 @@ class TtsChunk:
     @property
     def duration(self) -> float:
         return len(self.pcm) / self.sample_rate
+
+    def trim_tail(self, keep_s: float, floor: int = 300) -> TtsChunk:
+        """This chunk with its trailing silence (below ``floor``) cut to ``keep_s``; the
+        phoneme timings clipped to match. A phrase cut mid-sentence ends in a comma's
+        pause, and the voice's pause plus the next chunk's lead-in would be a long one."""
+        loud = np.flatnonzero(np.abs(self.pcm.astype(np.int32)) >= floor)
+        end = int(loud[-1]) + 1 + int(keep_s * self.sample_rate) if len(loud) else 0
+        if not len(loud) or end >= len(self.pcm):
+            return self
+        t_end = end / self.sample_rate
+        phonemes = [(p, s, min(e, t_end)) for p, s, e in self.phonemes if s < t_end]
+        return TtsChunk(self.pcm[:end], self.sample_rate, self.text, phonemes)
 
 
 @dataclass(frozen=True)

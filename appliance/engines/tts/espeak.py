@@ -18,8 +18,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from appliance.engines.tts.base import Prosody, TtsChunk, TtsEngine
-from appliance.engines.tts.sentences import split_sentences
+from appliance.engines.tts.base import PHRASE_PAUSE_S, Prosody, TtsChunk, TtsEngine
+from appliance.engines.tts.sentences import is_phrase_head, speakable, split_sentences
 from appliance.errors import EngineError, EngineLoadError
 
 logger = logging.getLogger(__name__)
@@ -111,14 +111,16 @@ class EspeakTts(TtsEngine):
 
     def _sentence(self, sentence: str, wpm: int, amplitude: int) -> TtsChunk:
         # "--" ends the options: a sentence starting with "-" is text, not a flag
-        raw = self._run(["--stdout", "-s", str(wpm), "-a", str(amplitude), "--", sentence],
+        said = speakable(sentence)
+        raw = self._run(["--stdout", "-s", str(wpm), "-a", str(amplitude), "--", said],
                         text=False)
         assert isinstance(raw, bytes)
         pcm = np.frombuffer(raw[_WAV_HEADER:len(raw) - (len(raw) - _WAV_HEADER) % 2],
                             dtype="<i2").astype(np.int16)
-        ipa = self._run(["--ipa", "-q", "--", sentence], text=True)
+        ipa = self._run(["--ipa", "-q", "--", said], text=True)
         assert isinstance(ipa, str)
         loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) > _SILENCE)
         start, end = ((float(loud[0]) / self.sample_rate,
                        float(loud[-1] + 1) / self.sample_rate) if len(loud) else (0.0, 0.0))
-        return TtsChunk(pcm, self.sample_rate, sentence, spread(ipa_phonemes(ipa), start, end))
+        out = TtsChunk(pcm, self.sample_rate, sentence, spread(ipa_phonemes(ipa), start, end))
+        return out.trim_tail(PHRASE_PAUSE_S) if is_phrase_head(sentence) else out

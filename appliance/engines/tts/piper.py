@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from appliance.engines.tts.base import Prosody, TtsChunk, TtsEngine
-from appliance.engines.tts.sentences import split_sentences
+from appliance.engines.tts.base import PHRASE_PAUSE_S, Prosody, TtsChunk, TtsEngine
+from appliance.engines.tts.sentences import is_phrase_head, speakable, split_sentences
 from appliance.errors import EngineError, EngineLoadError, KioskError
 from appliance.runtime.derived import Derivation
 from appliance.runtime.session import Session
@@ -110,6 +110,11 @@ class PiperTts(TtsEngine):
         self.length_scale = length_scale
         self.voice_path = path
 
+    @property
+    def voice(self) -> Any:
+        """Piper's own ``PiperVoice`` (the bench says sentences whole with it)."""
+        return self._voice
+
     def describe(self) -> dict[str, Any]:
         """Where the voice runs (the runtime's choice and why), for health."""
         if self.session is None:
@@ -128,7 +133,8 @@ class PiperTts(TtsEngine):
 
     def _sentence(self, sentence: str, config: object) -> TtsChunk:
         try:
-            chunks = list(self._voice.synthesize(sentence, config,  # type: ignore[arg-type]
+            chunks = list(self._voice.synthesize(speakable(sentence),
+                                                 config,  # type: ignore[arg-type]
                                                  include_alignments=True))
         except (RuntimeError, ValueError) as exc:
             raise EngineError(f"piper failed on {sentence!r}: {exc}", code="tts-failed") from exc
@@ -144,4 +150,5 @@ class PiperTts(TtsEngine):
                 phonemes.append((al.phoneme, start, pos / self.sample_rate))
             offset += len(chunk.audio_int16_array)
         audio = np.concatenate(pcm) if pcm else np.zeros(0, dtype=np.int16)
-        return TtsChunk(audio, self.sample_rate, sentence, phonemes)
+        out = TtsChunk(audio, self.sample_rate, sentence, phonemes)
+        return out.trim_tail(PHRASE_PAUSE_S) if is_phrase_head(sentence) else out
