@@ -48,7 +48,14 @@ _GENERIC = {"there", "here", "it", "get", "go", "town", "city", "somewhere", "ho
             "the station", "station", "metro", "train", "trains", "a ticket", "ticket", "buy",
             "know", "be", "do", "pay", "find", "me", "us", "use", "my", "see", "a", "an", "an exit",
             "the exit", "exit", "toilet", "the toilet", "loo", "the loo", "lift", "the lift",
-            "platform", "the platform", "work out", "change", "top up", "ask"}
+            "platform", "the platform", "work out", "change", "top up", "ask",
+            # after "for", what a ticket or fare question is for, not where to
+            "free", "nothing", "less", "kids", "children", "child", "students", "student",
+            "seniors", "pensioners", "adults", "adult", "families", "family", "today",
+            "tomorrow", "tonight", "the day", "the week", "the weekend", "a week", "a month",
+            "a year", "you", "him", "her", "them", "help", "cash", "card", "money", "refund",
+            "sure", "how long", "long", "one", "two", "both", "all", "everyone", "everybody",
+            "someone", "somebody", "anyone", "people", "visitors", "tourists"}
 
 _ANY_GENERIC = _GENERIC | _GENERIC_ES
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from appliance.behavior.clarify import Clarifier
 from appliance.behavior.dialog import Dialog
 from appliance.engines.nlu.base import VoiceFeatures
 from appliance.engines.nlu.encoder_nlu import EncoderNlu
@@ -228,6 +230,20 @@ def test_unknown_and_misspelt_places_get_a_question(dialog: Dialog) -> None:
     assert where.answer.source == "dialog:clarify"
     route = dialog.turn("old town")
     assert route.answer.source == "network:route" and "Old Town" in route.answer.text
+
+
+@pytest.mark.parametrize("text", ["can my son ride for free", "is there a ticket for kids",
+                                  "is it cheaper for students"])
+def test_what_a_ticket_is_for_is_no_unknown_stop(dialog: Dialog, text: str) -> None:
+    turn = dialog.turn(text)
+    assert "know a stop called" not in turn.answer.text, turn.answer.text
+    assert Clarifier(dialog.pack).unknown_place(text) == ""
+
+
+def test_the_visitor_asking_the_time_is_told_it(dialog: Dialog) -> None:
+    turn = dialog.turn("excuse me, what time is it?")
+    assert turn.answer.source == "faq:time-now"
+    assert re.fullmatch(r"It's \d\d:\d\d\.", turn.answer.text), turn.answer.text
 
 
 def test_two_questions_both_answered_and_slow_repeat(dialog: Dialog) -> None:
