@@ -294,6 +294,9 @@ class Dialog:
                 return both
         nlu = self.resolve(text, nlu)
         if nlu.intent == "find_exit" and not nlu.slots.get("exit"):
+            other = self._exit_for_another_stop(text, nlu, now)
+            if other is not None:
+                return other
             place = self.clarifier.unknown_place(text)
             if place:  # "which exit for the stadium?": a place the site does not know
                 known = self._answer(text, nlu, now)
@@ -327,6 +330,19 @@ class Dialog:
             return self._say(text, nlu, lines.line(self.pack, nlu.language, "offer_staff"),
                              "dialog:offer-staff")
         return self._answer(text, nlu, now)
+
+    def _exit_for_another_stop(self, text: str, nlu: NluResult, now: float) -> Turn | None:
+        """"Which exit for the hospital?" where the hospital is another stop (Medical
+        Centre): the way there, unless the site's own answer is about that very place."""
+        station, said = self.clarifier.station_in(text)
+        if not station or station == self.pack.manifest.station:
+            return None
+        known = self._answer(text, nlu, now)
+        if f" {said} " in f" {normalize(known.answer.text)} ":
+            return known  # an exit of this station leads there ("the zoo bus")
+        self.pending = None  # the discarded answer's offer of staff is not made
+        route = replace(nlu, intent="route_planning", slots={**nlu.slots, "station": station})
+        return self._answer(text, route, now)
 
     def _answer(self, text: str, nlu: NluResult, now: float) -> Turn:
         answer = self.qa.answer(text, nlu, self.context, query_vec=self._embed(text))

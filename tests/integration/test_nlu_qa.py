@@ -240,6 +240,23 @@ def test_what_a_ticket_is_for_is_no_unknown_stop(dialog: Dialog, text: str) -> N
     assert Clarifier(dialog.pack).unknown_place(text) == ""
 
 
+@pytest.mark.parametrize("text", ["which exit for the hospital?",
+                                  "which exit do I take for the city hospital"])
+def test_an_exit_for_a_place_at_another_stop_gets_the_way_there(dialog: Dialog,
+                                                                 text: str) -> None:
+    turn = dialog.turn(text)
+    assert turn.answer.source == "network:route"
+    assert turn.answer.text.startswith("To get to Medical Centre")
+    assert dialog.pending is None  # no offer of staff left from the answer set aside
+
+
+@pytest.mark.parametrize(("text", "source"), [("which exit for the mall", "faq:exits-mall"),
+                                              ("where is the exit", "faq:exits-way-out")])
+def test_an_exit_of_this_station_is_still_named(dialog: Dialog, text: str,
+                                                source: str) -> None:
+    assert dialog.turn(text).answer.source == source
+
+
 def test_the_visitor_asking_the_time_is_told_it(dialog: Dialog) -> None:
     turn = dialog.turn("excuse me, what time is it?")
     assert turn.answer.source == "faq:time-now"
