@@ -87,16 +87,6 @@ class Clarifier:
             return ""
         return phrase
 
-    def station_in(self, text: str) -> tuple[str, str]:
-        """(station id, the name as said) of the longest station name or synonym in
-        ``text`` ("the hospital" -> Medical Centre); ("", "") if none."""
-        norm = f" {normalize(text)} "
-        found = [(form, sid) for form, sid in self.names if f" {form} " in norm]
-        if not found:
-            return "", ""
-        form, sid = max(found, key=lambda f: len(f[0]))
-        return sid, form
-
     def off_network(self, text: str, nlu: NluResult) -> bool:
         """"How do I get to London?": a journey to a place off the network, which the
         intent head calls out of scope; it gets the "I don't know a stop called" line."""

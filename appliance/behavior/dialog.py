@@ -334,11 +334,13 @@ class Dialog:
     def _exit_for_another_stop(self, text: str, nlu: NluResult, now: float) -> Turn | None:
         """"Which exit for the hospital?" where the hospital is another stop (Medical
         Centre): the way there, unless the site's own answer is about that very place."""
-        station, said = self.clarifier.station_in(text)
-        if not station or station == self.pack.manifest.station:
+        station = self.slots.extract(text).get("station", "")
+        value = self.pack.slot_value("station", station) if station else None
+        if value is None or station == self.pack.manifest.station:
             return None
         known = self._answer(text, nlu, now)
-        if f" {said} " in f" {normalize(known.answer.text)} ":
+        said = f" {normalize(known.answer.text)} "
+        if any(f" {normalize(form)} " in said for form in [value.name, *value.synonyms]):
             return known  # an exit of this station leads there ("the zoo bus")
         self.pending = None  # the discarded answer's offer of staff is not made
         route = replace(nlu, intent="route_planning", slots={**nlu.slots, "station": station})

@@ -22,10 +22,9 @@ from typing import Any
 
 import numpy as np
 
+from appliance.engines.tts.base import SILENCE_FLOOR
 from appliance.system.metrics import percentiles, word_error_rate
 
-FLOOR = 300
-"""int16 level under which a sample counts as silence (Piper normalizes its audio)."""
 COMMA_LINES = ("Opens in the morning, and closes at night.",
                "Top up at any ticket machine, or in the app.",
                "The toilets are on the concourse, next to Exit B.")
@@ -47,7 +46,7 @@ def first_sentences(max_chars: int) -> list[str]:
 
 def _silence(pcm: np.ndarray) -> tuple[float, float, float]:
     """(lead, tail, longest inner gap) of silence, in samples."""
-    loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) >= FLOOR)
+    loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) >= SILENCE_FLOOR)
     if not len(loud):
         return float(len(pcm)), 0.0, 0.0
     inner = float(np.diff(loud).max()) if len(loud) > 1 else 0.0

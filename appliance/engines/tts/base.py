@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from appliance.engines.tts.sentences import is_phrase_head
+
+SILENCE_FLOOR = 300
+"""int16 level under which a voice's sample counts as silence (voices normalize)."""
 PHRASE_PAUSE_S = 0.1
 """Silence kept after a chunk cut before a phrase (:func:`~appliance.engines.tts.sentences.
 speakable`): with the next chunk's own lead-in, a pause of ~150 ms, where the voice's
@@ -27,7 +31,12 @@ class TtsChunk:
     def duration(self) -> float:
         return len(self.pcm) / self.sample_rate
 
-    def trim_tail(self, keep_s: float, floor: int = 300) -> TtsChunk:
+    def with_phrase_pause(self) -> TtsChunk:
+        """This chunk as it joins the next: one cut mid-sentence before a phrase keeps
+        only :data:`PHRASE_PAUSE_S` of its trailing silence; any other is unchanged."""
+        return self.trim_tail(PHRASE_PAUSE_S) if is_phrase_head(self.text) else self
+
+    def trim_tail(self, keep_s: float, floor: int = SILENCE_FLOOR) -> TtsChunk:
         """This chunk with its trailing silence (below ``floor``) cut to ``keep_s``; the
         phoneme timings clipped to match. A phrase cut mid-sentence ends in a comma's
         pause, and the voice's pause plus the next chunk's lead-in would be a long one."""

@@ -18,8 +18,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from appliance.engines.tts.base import PHRASE_PAUSE_S, Prosody, TtsChunk, TtsEngine
-from appliance.engines.tts.sentences import is_phrase_head, speakable, split_sentences
+from appliance.engines.tts.base import Prosody, TtsChunk, TtsEngine
+from appliance.engines.tts.sentences import speakable, split_sentences
 from appliance.errors import EngineError, EngineLoadError
 
 logger = logging.getLogger(__name__)
@@ -122,5 +122,5 @@ class EspeakTts(TtsEngine):
         loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) > _SILENCE)
         start, end = ((float(loud[0]) / self.sample_rate,
                        float(loud[-1] + 1) / self.sample_rate) if len(loud) else (0.0, 0.0))
-        out = TtsChunk(pcm, self.sample_rate, sentence, spread(ipa_phonemes(ipa), start, end))
-        return out.trim_tail(PHRASE_PAUSE_S) if is_phrase_head(sentence) else out
+        phonemes = spread(ipa_phonemes(ipa), start, end)
+        return TtsChunk(pcm, self.sample_rate, sentence, phonemes).with_phrase_pause()

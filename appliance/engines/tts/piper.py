@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from appliance.engines.tts.base import PHRASE_PAUSE_S, Prosody, TtsChunk, TtsEngine
-from appliance.engines.tts.sentences import is_phrase_head, speakable, split_sentences
+from appliance.engines.tts.base import Prosody, TtsChunk, TtsEngine
+from appliance.engines.tts.sentences import speakable, split_sentences
 from appliance.errors import EngineError, EngineLoadError, KioskError
 from appliance.runtime.derived import Derivation
 from appliance.runtime.session import Session
@@ -150,5 +150,4 @@ class PiperTts(TtsEngine):
                 phonemes.append((al.phoneme, start, pos / self.sample_rate))
             offset += len(chunk.audio_int16_array)
         audio = np.concatenate(pcm) if pcm else np.zeros(0, dtype=np.int16)
-        out = TtsChunk(audio, self.sample_rate, sentence, phonemes)
-        return out.trim_tail(PHRASE_PAUSE_S) if is_phrase_head(sentence) else out
+        return TtsChunk(audio, self.sample_rate, sentence, phonemes).with_phrase_pause()

@@ -54,7 +54,7 @@ def speakable(chunk: str) -> str:
     """What the engine should say for ``chunk``: a chunk cut mid-sentence before a
     phrase ends in a bare word and is said as if a comma followed it."""
     chunk = chunk.rstrip()
-    return chunk if not chunk or chunk.endswith(_ENDS_SAYABLE) else chunk + ","
+    return chunk + "," if is_phrase_head(chunk) else chunk
 
 
 def is_phrase_head(chunk: str) -> bool:
@@ -66,11 +66,11 @@ def is_phrase_head(chunk: str) -> bool:
 def _sentences_first_alone(text: str, min_chars: int) -> list[str]:
     """The sentences with the first said alone when it is :data:`FIRST_MIN_CHARS` long;
     [] when there is nothing to change."""
-    parts = [p.strip() for p in _BOUNDARY.split(text.strip()) if p and p.strip()]
+    parts = _parts(text)
     if len(parts) < 2 or len(parts[0]) < FIRST_MIN_CHARS or len(parts[0]) >= min_chars:
         return []
-    rest = text.strip()[len(parts[0]):].strip()
-    return [parts[0], *_sentences(rest, min_chars)] if len(rest) >= min_chars else []
+    rest = _join_all(parts[1:], min_chars)
+    return [parts[0], *rest] if len(" ".join(parts[1:])) >= min_chars else []
 
 
 def _first_clause(sentence: str, min_chars: int) -> list[str]:
@@ -114,8 +114,17 @@ def _opens_phrase(rest: str) -> bool:
     return after.lower() in _DETERMINERS or after[:1].isupper() or after[:1].isdigit()
 
 
+def _parts(text: str) -> list[str]:
+    """The sentences of ``text`` as written."""
+    return [p.strip() for p in _BOUNDARY.split(text.strip()) if p and p.strip()]
+
+
 def _sentences(text: str, min_chars: int) -> list[str]:
-    parts = [p.strip() for p in _BOUNDARY.split(text.strip()) if p and p.strip()]
+    return _join_all(_parts(text), min_chars)
+
+
+def _join_all(parts: list[str], min_chars: int) -> list[str]:
+    """``parts`` with the short ones joined to the next (the last to the one before)."""
     out: list[str] = []
     carry = ""
     for part in parts:
