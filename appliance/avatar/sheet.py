@@ -3,7 +3,8 @@
 Rows: neutral and each emotion; every gesture at its stroke; a few station signs
 at their stroke (the reply signed through :meth:`Scene.sign`; the full sign sheet is
 ``python -m appliance.sign.sheet``); the mouth shapes of a pangram (one tile per viseme
-as the co-articulated track reaches it). Each tile is a crop of the head and upper body
+as the co-articulated track reaches it); then the same emotions and mouth shapes with the
+shaded face mesh (``[avatar] face = "mesh"``). Each tile is a crop of the head and upper body
 from a real :class:`Scene` render.
 
     python -m appliance.avatar.sheet out/avatar-sheet.png
@@ -74,6 +75,30 @@ def _grid(tiles: list[np.ndarray], columns: int) -> np.ndarray:
     return np.vstack(rows)
 
 
+MESH_VISEMES = ("aa", "E", "I", "O", "U", "PP", "FF", "TH", "SS", "kk")
+"""The mouth shapes shown for the mesh face (its rows at the end of the sheet)."""
+
+
+def _mesh_tiles(size: tuple[int, int]) -> list[np.ndarray]:
+    """The shaded face mesh: each emotion, a blink, and held mouth shapes."""
+    tiles: list[np.ndarray] = []
+    for label, valence, arousal in EMOTIONS:
+        scene = Scene(size, face="mesh")
+        scene.set_mode("idle")
+        scene.set_emotion(valence, arousal, 0.0)
+        tiles.append(_tile(scene.render(2.0).copy(), scene, f"mesh {label}", face_only=True))
+    cue_s = 0.4
+    cues = [VisemeCue(v, 0.5 + i * cue_s, 0.5 + (i + 1) * cue_s)
+            for i, v in enumerate(MESH_VISEMES)]
+    scene = Scene(size, face="mesh")
+    scene.speak(0.0, cues, " ".join(MESH_VISEMES), duration=cues[-1].end + 0.5)
+    for cue in cues:
+        t = cue.start + 0.6 * cue_s - ANTICIPATION_S
+        tiles.append(_tile(scene.render(t).copy(), scene, f"mesh {cue.viseme}",
+                           face_only=True))
+    return tiles
+
+
 def _sign_tile(size: tuple[int, int], text: str, label: str) -> np.ndarray:
     """``text`` signed through the scene, at the stroke of its last keyframe."""
     scene = Scene(size)
@@ -114,6 +139,8 @@ def contact_sheet(size: tuple[int, int] = (540, 960), columns: int = 6) -> np.nd
         t = cue.start + 0.6 * cue_s - ANTICIPATION_S
         tiles.append(_tile(scene.render(t).copy(), scene, f"{i + 1:02d} {cue.viseme}",
                            face_only=True))
+    tiles.extend([np.full_like(tiles[0], 255)] * (-len(tiles) % columns))
+    tiles.extend(_mesh_tiles(size))
     sheet = _grid(tiles, columns)
     title = np.full((44, sheet.shape[1], 3), 255, np.uint8)
     cv2.putText(title, "kiosk avatar - emotions, gestures, signs (ASL), mouth shapes of "

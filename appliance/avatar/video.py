@@ -50,6 +50,7 @@ def render_reply_video(
     language: str = "en",
     lead_in_s: float = LEAD_IN_S,
     sign_language: str = "",
+    face: str = "drawn",
 ) -> Path:
     """Render the avatar speaking one reply and mux it with its audio into ``out_path``.
 
@@ -57,7 +58,8 @@ def render_reply_video(
     sample); the video starts ``lead_in_s`` earlier with silence, so the audio is
     padded by the same amount and the two stay in sync from frame 0. ``sign_language``
     (``asl``) has the avatar sign the reply as well; the video then runs until the hands
-    are back at rest (a sign track may be longer than the speech).
+    are back at rest (a sign track may be longer than the speech). ``face``: ``drawn`` or
+    ``mesh`` (see :class:`AvatarPainter`).
     """
     cv2.setNumThreads(1)
     pcm = np.asarray(audio_pcm, dtype=np.int16).reshape(-1)
@@ -65,7 +67,7 @@ def render_reply_video(
     lead_samples = round(lead * sample_rate)
     lead = lead_samples / sample_rate
     duration = len(pcm) / sample_rate
-    scene = Scene(size, language=language)
+    scene = Scene(size, language=language, face=face)
     end = scene.sign(lead, text, sign_language) if sign_language and text else 0.0
     total = max(lead + duration, end) + TAIL_S
     n_frames = max(1, math.ceil(total * fps))

@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import cv2
 import numpy as np
@@ -41,9 +41,9 @@ def _reply() -> tuple[str, list[VisemeCue], list[PhonemeTiming], float]:
     return _TEXT, cues, [], cues[-1].end
 
 
-def _speaking_scene(size: tuple[int, int]) -> tuple[Scene, float]:
+def _speaking_scene(size: tuple[int, int], face: str = "drawn") -> tuple[Scene, float]:
     text, cues, phonemes, duration = _reply()
-    scene = Scene(size)
+    scene = Scene(size, face=face)
     scene.heard("Excuse me, where is the nearest toilet?")
     scene.set_emotion(0.5, 0.5, 0.0)
     scene.look_at(20.0, 0.0)
@@ -51,10 +51,11 @@ def _speaking_scene(size: tuple[int, int]) -> tuple[Scene, float]:
     return scene, duration
 
 
-def render_timing(frames: int, size: tuple[int, int] = SIZE) -> dict[str, float]:
+def render_timing(frames: int, size: tuple[int, int] = SIZE,
+                  face: str = "drawn") -> dict[str, float]:
     """Per-frame render time (ms) over a talking, gesturing reply, looped."""
     cv2.setNumThreads(1)
-    scene, duration = _speaking_scene(size)
+    scene, duration = _speaking_scene(size, face)
     scene.render(0.0)
     times = []
     for i in range(frames):
@@ -108,10 +109,10 @@ def soak(seconds: float, size: tuple[int, int] = SIZE) -> dict[str, Any]:
             "dropped_pct": round(100.0 * pacer.dropped / max(1, total), 3)}
 
 
-def lipsync_under_stress() -> dict[str, Any]:
+def lipsync_under_stress(face: Literal["drawn", "mesh"] = "drawn") -> dict[str, Any]:
     """A live reply (Piper voice) with every core busy: mouth vs sound as shown."""
     try:
-        report = live_reply_check(stress=True)
+        report = live_reply_check(stress=True, face=face)
     except Exception as exc:  # no voice installed: say so, keep the other figures
         return {"error": f"{type(exc).__name__}: {exc}"}
     return {"correlation": report.correlation,
@@ -129,6 +130,11 @@ def run(quick: bool = False) -> dict[str, Any]:
         "av_sync": av_sync((540, 960) if quick else SIZE, 4 if quick else 10),
         "soak": soak(5.0 if quick else 300.0),
         "lipsync_under_stress": lipsync_under_stress(),
+        "mesh_face": {  # [avatar] face = "mesh": the same figures for the shaded face mesh
+            "render_ms_1080x1920": render_timing(90 if quick else 600, face="mesh"),
+            "render_ms_540x960": render_timing(60 if quick else 300, (540, 960), face="mesh"),
+            "lipsync_under_stress": lipsync_under_stress("mesh"),
+        },
         "threads": 1,
     }
     return out

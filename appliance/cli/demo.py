@@ -148,7 +148,7 @@ def _render_video(settings: Settings, turn: TurnRecord, path: Path,
         emotion=reply.emotion if reply else None,
         size=(settings.avatar.demo_width, settings.avatar.demo_height),
         fps=settings.avatar.fps, media=media, language=settings.avatar.language,
-        sign_language=sign_language)
+        sign_language=sign_language, face=settings.avatar.face)
 
 
 def _print_human(r: dict[str, Any]) -> None:

@@ -76,8 +76,8 @@ def face_pose(base: AvatarPose, sign: SignPose) -> AvatarPose:
 class SigningPainter(AvatarPainter):
     """The avatar's painter, drawing :attr:`sign` arms (when set) instead of gestures."""
 
-    def __init__(self, layout: Layout, dominant_side: int = -1) -> None:
-        super().__init__(layout)
+    def __init__(self, layout: Layout, dominant_side: int = -1, face: str = "drawn") -> None:
+        super().__init__(layout, face)
         self.dominant_side = dominant_side
         self.sign: SignPose | None = None
 

@@ -53,6 +53,7 @@ def test_extracted_files_are_where_systemd_expects(deb: Path, tmp_path: Path) ->
     code = tmp_path / "usr/lib/kiosk/python"
     assert (code / "provisioning/cli.py").is_file()
     assert (code / "appliance/system/sdnotify.py").is_file()
+    assert (code / "appliance/avatar/data/face_mesh.npz").is_file()  # [avatar] face = "mesh"
     models = code / "models"
     assert (models / "manifest.toml").is_file()
     assert (models / "sitepacks/metro-demo/manifest.yaml").is_file()
