@@ -77,7 +77,23 @@ def load_face_mesh(path: Path = MESH_PATH) -> FaceMesh:
     with np.load(path) as data:
         vertices = data["vertices"][:, :3].astype(np.float64) * SLIM
         faces = data["faces"].astype(np.int32)
-    return FaceMesh(vertices, faces)
+    return FaceMesh(_larger_eyes(vertices), faces)
+
+
+EYE_SCALE = 1.3
+"""The eyes and lids drawn this much larger than the average face's: read from 2 m, and
+how a screen character keeps a kind look (the rest of the face is life-like)."""
+
+
+def _larger_eyes(v: np.ndarray) -> np.ndarray:
+    out = v.copy()
+    for side in (0, 1):
+        ring = list(EYE_UPPER[side]) + list(EYE_LOWER[side])
+        centre = v[ring, :2].mean(axis=0)
+        r = np.hypot(*(v[:, :2] - centre).T)
+        k = 1.0 + (EYE_SCALE - 1.0) * _smooth(1.0 - r / 3.0)
+        out[:, :2] = centre + (out[:, :2] - centre) * k[:, None]
+    return out
 
 
 @dataclass(frozen=True)
@@ -155,7 +171,7 @@ class FaceRig:
             order = np.argsort(v[low, 0])
             lx, ly = v[low[order], 0], v[low[order], 1]
             for i in up[1:-1]:
-                meet = np.interp(x[i], lx, ly) + 0.12
+                meet = np.interp(x[i], lx, ly) + 0.02
                 self.lid_drop[i] = y[i] - meet
             # lid skin between the lid and the brow follows, fading with height
             cx = v[up, 0].mean()
@@ -174,9 +190,11 @@ class FaceRig:
         x = v[:, 0]
         # lips sealed at rest: the inner rings meet at their middle
         mid = (v[self.inner_upper, 1] + v[self.inner_lower, 1]) / 2.0
-        gap = 0.12 * pose.press
-        out[self.inner_upper, 1] = mid + gap
-        out[self.inner_lower, 1] = mid - gap
+        out[self.inner_upper, 1] = mid
+        out[self.inner_lower, 1] = mid
+        # pressed lips (p, b, m) roll in: less red shows above and below the seam
+        out[list(LIPS_OUTER_UPPER[1:-1]), 1] -= 0.18 * pose.press
+        out[list(LIPS_OUTER_LOWER[1:-1]), 1] += 0.18 * pose.press
         jaw = max(0.0, pose.jaw)
         out[:, 1] -= self.JAW_DROP * jaw * self.w_jaw
         out[self.inner_upper, 1] += 0.28 * jaw
@@ -186,14 +204,14 @@ class FaceRig:
             out[self.inner_lower, 1] -= 0.25 * -pose.wide * jaw
         smile = pose.smile
         for side, sign in ((0, -1.0), (1, 1.0)):
-            out[:, 1] += (0.75 * smile - 0.12 * pose.press) * self.w_corner[side]
-            out[:, 0] += sign * 0.3 * max(0.0, smile) * self.w_corner[side]
+            out[:, 1] += (0.9 * smile - 0.12 * pose.press) * self.w_corner[side]
+            out[:, 0] += sign * 0.45 * max(0.0, smile) * self.w_corner[side]
             raise_ = 0.30 * pose.brow_raise + (0.35 * pose.brow_tilt if side == 1 else 0.0)
             out[:, 1] += (raise_ * self.w_brow[side]
-                          + 0.35 * pose.brow_inner * self.w_brow_inner[side])
-        out[:, 1] += (0.3 * max(0.0, smile) + 0.2 * pose.cheek) * self.w_cheek
+                          + 0.5 * pose.brow_inner * self.w_brow_inner[side])
+        out[:, 1] += (0.4 * max(0.0, smile) + 0.25 * pose.cheek) * self.w_cheek
         close = float(np.clip(pose.close, 0.0, 1.0))
         lift = 0.55 + 0.5 * (pose.eye_open - 1.0)
         out[:, 1] += lift * (1.0 - close) * self.lid_lift - close * self.lid_drop
-        out[self.lower_lids, 1] -= 0.1 * (1.0 - close)
+        out[self.lower_lids, 1] -= (0.1 - 0.12 * max(0.0, smile)) * (1.0 - close)
         return out

@@ -37,11 +37,19 @@ DESIGN_PX_PER_CM = 20.0
 """Mesh cm -> the painter's design units (the drawn head is 380 units wide)."""
 LIGHT = np.array([-0.45, 0.55, 0.70])
 """Key light from the upper left and in front, as the drawn face's shading."""
-SKIN_LIT = np.array([188.0, 214.0, 250.0])
-SKIN_SHADOW = np.array([112.0, 134.0, 196.0])
+SKIN_LIT = np.array([178.0, 204.0, 246.0])
+SKIN_SHADOW = np.array([100.0, 122.0, 190.0])
 """BGR skin where the light falls fully, and in the form shadow (warmer, redder)."""
-LIP_BGR = np.array([118.0, 118.0, 206.0])
+LIP_BGR = np.array([108.0, 108.0, 198.0])
+"""Lips: kept out of the lip-sync check's tongue colour (``sync.mouth_openness``)."""
 BROW_BGR = np.array([62.0, 50.0, 60.0])
+IRIS_RIM: d.Color = (40, 52, 70)
+"""The iris's darker limbal ring (its middle is :data:`draw.IRIS`)."""
+IRIS_LIGHT: d.Color = (90, 120, 160)
+"""Light through the iris below the pupil (warm brown)."""
+SKIN_EDGE: d.Color = (152, 178, 228)
+"""The skin where the mesh meets the drawn head (and the head's own fill): the mesh's
+mid-tone, so the seam shows no rim."""
 EDGE_PX = 9.0
 """Feather (design units) where the mesh meets the drawn head around it."""
 
@@ -122,7 +130,7 @@ class MeshFace:
         flat = np.clip(edge, 0.0, 1.0)[..., None]
         lit = (wrap * ao)[..., None]
         col = SKIN_SHADOW + (SKIN_LIT - SKIN_SHADOW) * (0.1 + 0.9 * lit)
-        col = col * flat + np.array(d.SKIN, np.float64) * (1.0 - flat)
+        col = col * flat + np.array(SKIN_EDGE, np.float64) * (1.0 - flat)
         halfway = light + np.array([0.0, 0.0, 1.0])
         half = n @ (halfway / np.linalg.norm(halfway))
         col += (np.clip(half, 0, 1) ** 40 * 28.0)[..., None] * flat
@@ -152,8 +160,9 @@ class MeshFace:
         img = img * (1 - 0.22 * warm) + img * np.array([0.86, 0.86, 1.0]) * 0.22 * warm
         lips = self._region([p[list(LIPS_OUTER_UPPER)], p[list(LIPS_OUTER_LOWER)][::-1]], 0.06)
         upper = self._region([p[list(LIPS_OUTER_UPPER)], p[list(LIPS_INNER_UPPER)][::-1]], 0.04)
-        lip_col = LIP_BGR * (1.0 - 0.12 * upper[..., None])  # the upper lip faces down
-        shade = img.mean(axis=-1, keepdims=True) / SKIN_LIT.mean()
+        lip_col = LIP_BGR * (1.0 - 0.08 * upper[..., None])  # the upper lip faces down
+        # never as dark as the mouth's inside: the seam is not an open mouth
+        shade = np.clip(img.mean(axis=-1, keepdims=True) / SKIN_LIT.mean(), 0.85, 1.0)
         img = img * (1 - lips[..., None]) + lip_col * shade * lips[..., None]
         for side in (0, 1):
             low = p[list(BROW_LOWER[side])]
@@ -197,9 +206,9 @@ class MeshFace:
 
     def _paint_mouth(self, out: np.ndarray, pts: np.ndarray, teeth: float, tongue: float) -> None:
         inner = np.concatenate([pts[list(LIPS_INNER_UPPER)], pts[list(LIPS_INNER_LOWER)][::-1]])
-        top = pts[list(LIPS_INNER_UPPER), 1].min()
         bottom = pts[list(LIPS_INNER_LOWER), 1].max()
-        if bottom - top < 1.0:
+        # the rings run corner to corner in step: the widest gap says whether it is open
+        if (pts[list(LIPS_INNER_LOWER), 1] - pts[list(LIPS_INNER_UPPER), 1]).max() < 1.0:
             return
         cv2.fillPoly(out, [d.fixed(inner)], (*d.MOUTH, 255), d.AA, d.SHIFT)
         x0, x1 = inner[:, 0].min(), inner[:, 0].max()
@@ -210,7 +219,8 @@ class MeshFace:
             th = (0.22 + 0.2 * teeth) * self.k
             edge_up = pts[list(LIPS_INNER_UPPER)]
             half = max(1.0, (x1 - x0) / 2)
-            taper = np.sqrt(np.clip(1 - ((edge_up[:, 0] - (x0 + x1) / 2) / half) ** 2, 0, 1))
+            off = (edge_up[:, 0] - (x0 + x1) / 2) / (0.8 * half)  # none at the corners
+            taper = np.sqrt(np.clip(1 - off ** 2, 0, 1))
             lower = edge_up + np.stack([np.zeros(len(taper)), th * taper], axis=1)
             band = np.concatenate([edge_up - [0, 4], lower[::-1]])
             cv2.fillPoly(layer, [d.fixed(band)], (*d.TEETH, 255), d.AA, d.SHIFT)
@@ -225,33 +235,87 @@ class MeshFace:
 
     def _paint_eye(self, out: np.ndarray, pts: np.ndarray, side: int,
                    gaze: tuple[float, float]) -> None:
-        ring = np.concatenate([pts[list(EYE_UPPER[side])], pts[list(EYE_LOWER[side])][::-1]])
-        neutral = np.concatenate([self.neutral[list(EYE_UPPER[side])],
-                                  self.neutral[list(EYE_LOWER[side])][::-1]])
-        cx, cy = neutral[:, 0].mean(), neutral[:, 1].mean() - 0.06 * self.k
-        x0, y0 = np.floor(ring.min(axis=0)).astype(int) - 2
-        x1, y1 = np.ceil(ring.max(axis=0)).astype(int) + 3
-        if ring[:, 1].max() - ring[:, 1].min() < 1.0:
-            return
-        patch = np.empty((y1 - y0, x1 - x0, 4), np.uint8)
-        patch[:] = (236, 238, 246, 255)
-        o = np.array([x0, y0], np.float64)
-        r_iris = 0.58 * self.k
-        ix = cx + gaze[0] * 0.35 * self.k - x0
-        iy = cy + gaze[1] * 0.18 * self.k - y0
-        cv2.circle(patch, (round(ix * 8), round(iy * 8)), round(r_iris * 8), (*d.IRIS, 255), -1,
+        n_up = len(EYE_UPPER[side])
+        ring = _smooth_ring(np.concatenate([pts[list(EYE_UPPER[side])],
+                                            pts[list(EYE_LOWER[side])][::-1][1:-1]]), n_up)
+        neutral = self.neutral[list(EYE_UPPER[side]) + list(EYE_LOWER[side])]
+        cx, cy = neutral[:, 0].mean(), neutral[:, 1].mean() - 0.04 * self.k
+        x0, y0 = np.floor(ring.min(axis=0)).astype(int) - 3
+        x1, y1 = np.ceil(ring.max(axis=0)).astype(int) + 4
+        upper = ring[: len(ring) // 2 + 1]
+        if _opening_px(pts, side) >= 1.5:
+            o = np.array([x0, y0], np.float64)
+            patch = self._eyeball((y1 - y0, x1 - x0), cx + gaze[0] * 0.35 * self.k - x0,
+                                  cy + gaze[1] * 0.18 * self.k - y0, upper - o)
+            mask = np.zeros(patch.shape[:2], np.uint8)
+            cv2.fillPoly(mask, [d.fixed(ring - o)], 255, d.AA, d.SHIFT)
+            _blend_into(out, x0, y0, patch, mask)
+        # the lash line along the upper lid (thickest at the outer corner), the lower lid's rim
+        k = self.k
+        outer = upper if side == 0 else upper[::-1]
+        for frac, width in ((0.12, 0.08), (0.4, 0.12), (0.7, 0.15)):
+            seg = outer[: max(2, int(len(outer) * (1 - frac)))]
+            cv2.polylines(out, [d.fixed(seg)], False, (*d.INK, 255), max(1, round(width * k)),
+                          d.AA, d.SHIFT)
+        lower = ring[len(ring) // 2:]
+        cv2.polylines(out, [d.fixed(lower)], False, (120, 136, 190, 255),
+                      max(1, round(0.05 * k)), d.AA, d.SHIFT)
+
+    def _eyeball(self, shape: tuple[int, int], ix: float, iy: float,
+                 lid: np.ndarray) -> np.ndarray:
+        """The white, the iris (darker at its rim) and the pupil, in a patch of ``shape``."""
+        h, w = shape
+        k, f = self.k, 8  # OpenCV's fixed-point shift 3: coordinates times 8
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        # the white: shaded toward the corners and under the lid
+        edge = np.clip(np.abs(xx - ix) / (0.9 * w), 0, 1)
+        white = np.array([218.0, 222.0, 234.0]) - 60.0 * edge[..., None] ** 1.5
+        patch = np.dstack([white, np.full((h, w), 255.0)]).astype(np.uint8)
+        r = 0.62 * k
+        cv2.circle(patch, (round(ix * f), round(iy * f)), round(r * f), (*IRIS_RIM, 255), -1,
                    d.AA, d.SHIFT)
-        cv2.circle(patch, (round(ix * 8), round(iy * 8)), round(r_iris * 0.45 * 8),
-                   (*d.PUPIL, 255), -1, d.AA, d.SHIFT)
-        cv2.circle(patch, (round((ix - 0.3 * r_iris) * 8), round((iy - 0.35 * r_iris) * 8)),
-                   max(1, round(r_iris * 0.18 * 8)), (250, 250, 250, 255), -1, d.AA, d.SHIFT)
-        lid = ring[: len(EYE_UPPER[side])] - o
-        shadow = lid + np.array([0.0, 0.1 * self.k])  # the upper lid's shadow on the eye
-        cv2.polylines(patch, [d.fixed(shadow)], False, (186, 190, 210, 255),
-                      max(1, round(0.25 * self.k)), d.AA, d.SHIFT)
-        mask = np.zeros(patch.shape[:2], np.uint8)
-        cv2.fillPoly(mask, [d.fixed(ring - o)], 255, d.AA, d.SHIFT)
-        _blend_into(out, x0, y0, patch, mask)
+        cv2.circle(patch, (round(ix * f), round(iy * f)), round(r * 0.86 * f), (*d.IRIS, 255),
+                   -1, d.AA, d.SHIFT)
+        glow = np.exp(-((xx - ix) ** 2 + (yy - iy - 0.25 * r) ** 2) / (2 * (0.35 * r) ** 2))
+        inner = (np.hypot(xx - ix, yy - iy) < 0.8 * r)[..., None]
+        lit = patch[..., :3] + (np.array(IRIS_LIGHT) - np.array(d.IRIS)) * glow[..., None] * 0.6
+        patch[..., :3] = np.where(inner, np.clip(lit, 0, 255), patch[..., :3]).astype(np.uint8)
+        cv2.circle(patch, (round(ix * f), round(iy * f)), round(r * 0.42 * f), (*d.PUPIL, 255),
+                   -1, d.AA, d.SHIFT)
+        cv2.circle(patch, (round((ix - 0.32 * r) * f), round((iy - 0.38 * r) * f)),
+                   max(1, round(r * 0.16 * f)), (250, 250, 250, 255), -1, d.AA, d.SHIFT)
+        shadow = np.zeros((h, w), np.float32)  # the upper lid's soft shadow on the eye
+        cv2.polylines(shadow, [d.fixed(lid)], False, 1.0, max(1, round(0.3 * k)), d.AA,
+                      d.SHIFT)
+        shadow = cv2.GaussianBlur(shadow, (0, 0), 0.15 * k)[..., None] * 0.6
+        patch[..., :3] = (patch[..., :3] * (1 - shadow) + np.array([120.0, 118.0, 140.0])
+                          * shadow).astype(np.uint8)
+        return patch
+
+
+def _opening_px(pts: np.ndarray, side: int) -> float:
+    """The widest gap (pixels) between the upper and the lower lid."""
+    up, low = pts[list(EYE_UPPER[side])], pts[list(EYE_LOWER[side])]
+    order = np.argsort(low[:, 0])
+    return float((np.interp(up[:, 0], low[order, 0], low[order, 1]) - up[:, 1]).max())
+
+
+def _smooth_ring(ring: np.ndarray, n_upper: int, passes: int = 2) -> np.ndarray:
+    """Chaikin-smoothed closed eye outline (upper lid first, corner to corner, then the
+    lower lid back), keeping the two corners sharp; returns upper then lower, sharing
+    the corners, with the upper lid the first half."""
+    upper, lower = ring[:n_upper], np.concatenate([ring[n_upper - 1:], ring[:1]])
+    return np.concatenate([_chaikin(upper, passes), _chaikin(lower, passes)[1:-1]])
+
+
+def _chaikin(pts: np.ndarray, passes: int) -> np.ndarray:
+    for _ in range(passes):
+        q = 0.75 * pts[:-1] + 0.25 * pts[1:]
+        r = 0.25 * pts[:-1] + 0.75 * pts[1:]
+        mid = np.empty((2 * len(q), 2))
+        mid[0::2], mid[1::2] = q, r
+        pts = np.concatenate([pts[:1], mid, pts[-1:]])
+    return pts
 
 
 def _blend_into(out: np.ndarray, x0: int, y0: int, patch: np.ndarray, mask: np.ndarray) -> None:

@@ -15,16 +15,24 @@ import cv2
 import numpy as np
 
 from appliance.avatar import draw as d
+from appliance.avatar import hair
 from appliance.avatar.arms import arm_layers, frame_half_x, gestures_for
 from appliance.avatar.facerig import FACE_OVAL, FacePose
 from appliance.avatar.layout import Layout
-from appliance.avatar.meshface import MeshFace, image_to_design, mesh_face, to_design
+from appliance.avatar.meshface import (
+    SKIN_EDGE,
+    MeshFace,
+    image_to_design,
+    mesh_face,
+    to_design,
+)
 from appliance.avatar.timeline import AvatarPose
 
 HEAD_RX, HEAD_RY = 190.0, 235.0
 MESH_HEAD_NARROW = 0.8
-"""Hair, ears and cranium drawn this much narrower around the mesh face (cheek to
-cheek ~290 design units against the drawn face's 380)."""
+"""The cranium drawn this much narrower around the mesh face (cheek to cheek ~290
+design units against the drawn face's 380)."""
+EAR_SHADE: d.Color = (118, 140, 200)
 NECK_PIVOT = (0.0, 250.0)
 
 
@@ -149,31 +157,24 @@ class AvatarPainter:
         d.fill(img, self._body(stripe, b), d.ACCENT)
 
     def _paint_head(self, img: np.ndarray, pose: AvatarPose) -> None:
+        if self._mesh is not None:
+            self._paint_mesh_head(img, pose, self._mesh)
+            return
         s = self.s
-        # the mesh's face is narrower than the drawn one: hair and ears come in to it
-        narrow = np.array([MESH_HEAD_NARROW if self._mesh is not None else 1.0, 1.0])
-        d.fill(img, self._head(_HAIR_BACK * narrow, pose, -0.3), d.HAIR)
+        d.fill(img, self._head(_HAIR_BACK, pose, -0.3), d.HAIR)
         for side in (-1, 1):
-            ear = d.ellipse(side * 186, 18, 30, 46) * narrow
+            ear = d.ellipse(side * 186, 18, 30, 46)
             d.fill(img, self._head(ear, pose, -0.5), d.SKIN)
-            inner = d.ellipse(side * 190, 20, 14, 26) * narrow
-            d.fill(img, self._head(inner, pose, -0.5), d.SKIN_SHADE)
+            d.fill(img, self._head(d.ellipse(side * 190, 20, 14, 26), pose, -0.5), d.SKIN_SHADE)
         b = pose.breath
         d.fill(img, self._body(_CHIN_SHADOW, b), d.SKIN_DARK)
-        if self._mesh is not None:
-            cm = self._mesh.rig.deform(self._rig_pose(pose))
-            d.fill(img, self._mesh_outline(cm, pose), d.SKIN)
-            self._paint_mesh_face(img, pose, self._mesh, cm)
-        else:
-            outline = self._head(_OUTLINE, pose)
-            d.fill(img, outline, d.SKIN)
-            self._shade_face(img, pose, outline)
-            self._paint_cheeks(img, pose)
-        d.fill(img, self._head(_FRINGE * narrow, pose, 0.2), d.HAIR)
-        shine = d.bezier((40, -208), (70, -210), (100, -200), (125, -182), 8) * narrow
+        outline = self._head(_OUTLINE, pose)
+        d.fill(img, outline, d.SKIN)
+        self._shade_face(img, pose, outline)
+        self._paint_cheeks(img, pose)
+        d.fill(img, self._head(_FRINGE, pose, 0.2), d.HAIR)
+        shine = d.bezier((40, -208), (70, -210), (100, -200), (125, -182), 8)
         d.stroke(img, self._head(shine, pose, 0.2), d.HAIR_LIGHT, 9 * s)
-        if self._mesh is not None:
-            return
         for side in (-1, 1):
             self._paint_eye(img, pose, side)
             self._paint_brow(img, pose, side)
@@ -202,6 +203,48 @@ class AvatarPainter:
         weight = cv2.multiply(shade, inside, scale=SHADE_STRENGTH / (255.0 * 255.0),
                               dtype=cv2.CV_32F)
         d.blend_color(img, int(x0), int(y0), d.SKIN_DARK, weight)
+
+    def _paint_mesh_head(self, img: np.ndarray, pose: AvatarPose, face: MeshFace) -> None:
+        """The mesh face inside the bob (:mod:`hair`), the ears between them."""
+        s = self.s
+        back = self._head(hair.back(), pose, -0.3)
+        d.fill(img, back, d.HAIR)
+        for side in (-1, 1):
+            d.fill(img, self._head(d.ellipse(side * 150, 18, 24, 40), pose, -0.5), SKIN_EDGE)
+            d.fill(img, self._head(d.ellipse(side * 154, 20, 11, 22), pose, -0.5), EAR_SHADE)
+        d.fill(img, self._body(_CHIN_SHADOW, pose.breath), d.SKIN_DARK)
+        cm = face.rig.deform(self._rig_pose(pose))
+        d.fill(img, self._mesh_outline(cm, pose), SKIN_EDGE)
+        self._paint_mesh_face(img, pose, face, cm)
+        front = [self._head(part, pose, 0.2) for part in hair.front()]
+        for part in front:
+            d.fill(img, part, d.HAIR)
+        layers: dict[d.Color, list[tuple[np.ndarray, float]]] = {}
+        layers[d.HAIR_LIGHT] = [(self._head(hair.shine(), pose, 0.2), 22 * s)]
+        for line, colour, width in hair.strands():
+            layers.setdefault(colour, []).append((self._head(line, pose, 0.2), width * s))
+        for colour, lines in layers.items():
+            self._soft_strokes(img, lines, colour, hair.STRAND_ALPHA[colour], [back, *front])
+
+    def _soft_strokes(self, img: np.ndarray, lines: list[tuple[np.ndarray, float]],
+                      colour: d.Color, alpha: float, clip: list[np.ndarray]) -> None:
+        """Strokes blended at ``alpha`` in one pass (strands are a sheen, not lines),
+        only inside the ``clip`` polygons."""
+        pts = np.concatenate([p for p, _ in lines])
+        pad = max(w for _, w in lines) + 2
+        x0, y0 = np.floor(pts.min(axis=0) - pad).astype(int)
+        x1, y1 = np.ceil(pts.max(axis=0) + pad).astype(int)
+        if x1 <= x0 or y1 <= y0:
+            return
+        mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        for p, width in lines:
+            d.stroke(mask, p - [x0, y0], (255, 255, 255), width)
+        blur = cv2.GaussianBlur(mask, (0, 0), max(0.6, 1.2 * self.s))
+        inside = np.zeros_like(mask)
+        for poly in clip:
+            d.fill(inside, poly - [x0, y0], (255, 255, 255))
+        blur = cv2.min(blur, inside)
+        d.blend_color(img, int(x0), int(y0), colour, blur.astype(np.float32) * (alpha / 255.0))
 
     def _rig_pose(self, pose: AvatarPose) -> FacePose:
         m, e = pose.mouth, pose.expression

@@ -73,6 +73,8 @@ def decode_mesh(metadata: bytes) -> tuple[np.ndarray, np.ndarray]:
             continue
         for sub, wire, value in _fields(mesh):
             if sub == 3:
+                if len(value) % 4:
+                    raise ValueError("unexpected mesh: a vertex buffer cut mid-float")
                 floats.extend(np.frombuffer(value, "<f4").tolist())
             elif sub == 4 and wire == 0:
                 indices.append(value)
@@ -81,11 +83,11 @@ def decode_mesh(metadata: bytes) -> tuple[np.ndarray, np.ndarray]:
                 while j < len(value):
                     idx, j = _varint(value, j)
                     indices.append(idx)
+    if len(floats) != 468 * 5 or not indices or len(indices) % 3 or max(indices) >= 468:
+        raise ValueError(f"unexpected mesh: {len(floats)} floats, {len(indices)} indices "
+                         "(the canonical face has 468 vertices of 5 floats)")
     vertices = np.asarray(floats, np.float32).reshape(-1, 5)
-    faces = np.asarray(indices, np.int32).reshape(-1, 3)
-    if len(vertices) != 468 or faces.max() >= len(vertices):
-        raise ValueError(f"unexpected mesh: {len(vertices)} vertices, {len(faces)} triangles")
-    return vertices, faces
+    return vertices, np.asarray(indices, np.int32).reshape(-1, 3)
 
 
 def _asset(tarball: bytes) -> bytes:

@@ -1,0 +1,182 @@
+"""The shaded face mesh (``[avatar] face = "mesh"``): the shipped mesh, its rig, and the
+pixels it paints (mouth open or shut, lids, gaze), through the same painter and lip-sync
+measure as the drawn face."""
+
+from __future__ import annotations
+
+import importlib.util
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from appliance.avatar import draw as d
+from appliance.avatar.facerig import (
+    EYE_LOWER,
+    EYE_UPPER,
+    LIPS_INNER_LOWER,
+    LIPS_INNER_UPPER,
+    FacePose,
+    FaceRig,
+    load_face_mesh,
+)
+from appliance.avatar.layout import layout_for
+from appliance.avatar.meshface import MeshFace
+from appliance.avatar.painter import AvatarPainter
+from appliance.avatar.sync import mouth_box, mouth_openness
+from appliance.avatar.timeline import AvatarPose
+from appliance.avatar.visemes import SHAPES
+
+RECIPE = Path(__file__).resolve().parents[2] / "models/avatar/make_face_mesh.py"
+
+
+@pytest.fixture(scope="module")
+def face() -> MeshFace:
+    return MeshFace(20.0)
+
+
+def _cavity_px(img: np.ndarray) -> int:
+    return int(mouth_openness(img[None, ..., :3])[0])
+
+
+def _mouth(face: MeshFace, img: np.ndarray) -> np.ndarray:
+    """The mouth's region of a face image (the eyes' iris is near the cavity's colour)."""
+    lips = face.neutral[list(LIPS_INNER_UPPER)]
+    x0, x1 = int(lips[:, 0].min() - face.k), int(lips[:, 0].max() + face.k)
+    y0, y1 = int(lips[:, 1].min() - face.k), int(lips[:, 1].max() + 3 * face.k)
+    return img[y0:y1, x0:x1]
+
+
+def _colour_px(img: np.ndarray, colour: tuple[int, int, int], tol: int = 30) -> np.ndarray:
+    diff = np.abs(img[..., :3].astype(np.int16) - np.array(colour, np.int16)).sum(axis=-1)
+    return diff < tol
+
+
+def test_the_shipped_mesh_is_the_canonical_face_with_eye_and_mouth_openings() -> None:
+    mesh = load_face_mesh()
+    assert mesh.vertices.shape == (468, 3) and mesh.faces.shape == (898, 3)
+    assert mesh.normals[:, 2].mean() > 0.5  # the face looks at the viewer
+    holes = mesh.faces[mesh.openings()]
+    mouth = set(LIPS_INNER_UPPER) | set(LIPS_INNER_LOWER)
+    assert any(set(t) <= mouth for t in holes.tolist())
+    for side in (0, 1):
+        eye = set(EYE_UPPER[side]) | set(EYE_LOWER[side])
+        assert any(set(t) <= eye for t in holes.tolist())
+    assert 20 < len(holes) < 80  # only the openings: the skin stays
+
+
+def _recipe():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("make_face_mesh", RECIPE)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+@pytest.mark.parametrize("packed", [True, False])
+def test_the_recipe_decodes_the_geometry_protobuf_either_encoding(packed: bool) -> None:
+    recipe = _recipe()
+    rng = np.random.default_rng(1)
+    vertices = rng.normal(size=(468, 5)).astype(np.float32)
+    faces = rng.integers(0, 468, size=(20, 3))
+    floats = vertices.reshape(-1)
+    if packed:
+        body = b"\x1a" + _varint(4 * len(floats)) + floats.tobytes()
+        idx = b"".join(_varint(int(i)) for i in faces.reshape(-1))
+        body += b"\x22" + _varint(len(idx)) + idx
+    else:
+        body = b"".join(b"\x1d" + struct.pack("<f", f) for f in floats)
+        body += b"".join(b"\x20" + _varint(int(i)) for i in faces.reshape(-1))
+    message = b"\x18\x01" + b"\x0a" + _varint(len(body)) + body  # input_source, canonical_mesh
+    got_v, got_f = recipe.decode_mesh(message)
+    np.testing.assert_array_equal(got_v, vertices)
+    np.testing.assert_array_equal(got_f, faces)
+    with pytest.raises(ValueError, match="unexpected mesh"):
+        recipe.decode_mesh(b"\x0a" + _varint(len(body[:40])) + body[:40])
+
+
+def test_the_rig_seals_the_lips_at_rest_and_the_jaw_opens_them() -> None:
+    rig = FaceRig(load_face_mesh())
+    up, low = list(LIPS_INNER_UPPER[1:-1]), list(LIPS_INNER_LOWER[1:-1])
+    rest = rig.deform(FacePose())
+    assert np.abs(rest[up, 1] - rest[low, 1]).max() < 1e-6
+    gaps = [float((rig.deform(FacePose(jaw=j))[up, 1] - rig.deform(FacePose(jaw=j))[low, 1]).max())
+            for j in (0.0, 0.3, 0.6, 1.0)]
+    assert gaps == sorted(gaps) and gaps[-1] > 1.5  # cm between the lips, wide open
+    chin = 152
+    assert rig.deform(FacePose(jaw=1.0))[chin, 1] < rest[chin, 1] - 1.0
+    forehead = 10
+    assert rig.deform(FacePose(jaw=1.0))[forehead, 1] == pytest.approx(rest[forehead, 1])
+
+
+def test_the_rig_moves_lids_corners_and_brows_the_right_way() -> None:
+    rig = FaceRig(load_face_mesh())
+    rest = rig.deform(FacePose())
+    for side in (0, 1):
+        upper, lower = list(EYE_UPPER[side][1:-1]), list(EYE_LOWER[side][1:-1])
+        shut = rig.deform(FacePose(close=1.0))
+        assert (rest[upper, 1] - rest[lower, 1]).mean() > 0.6  # an open eye, in cm
+        assert np.abs(shut[upper, 1].mean() - shut[lower, 1].mean()) < 0.25
+    smile, frown = rig.deform(FacePose(smile=1.0)), rig.deform(FacePose(smile=-1.0))
+    for corner in (61, 291):
+        assert frown[corner, 1] < rest[corner, 1] < smile[corner, 1]
+    raised = rig.deform(FacePose(brow_raise=1.0))
+    assert raised[105, 1] > rest[105, 1] + 0.2 and raised[334, 1] > rest[334, 1] + 0.2
+
+
+def test_the_mouth_shows_its_inside_only_when_open(face: MeshFace) -> None:
+    shut = _mouth(face, face.render(FacePose()))
+    pressed = _mouth(face, face.render(FacePose(press=1.0)))
+    opening = [_cavity_px(_mouth(face, face.render(FacePose(jaw=j), teeth=0.5)))
+               for j in (0.2, 0.5, 0.9)]
+    assert _cavity_px(shut) == 0 and _cavity_px(pressed) == 0
+    assert 0 < opening[0] < opening[1] < opening[2]
+    teeth = face.render(FacePose(jaw=0.6), teeth=1.0)
+    assert _colour_px(teeth, d.TEETH, 12).sum() > 20
+
+
+def _eyes(face: MeshFace, img: np.ndarray) -> np.ndarray:
+    """The band of the face image with both eyes (the brows are near the iris's colour)."""
+    ring = face.neutral[[i for side in (0, 1) for i in EYE_UPPER[side] + EYE_LOWER[side]]]
+    return img[int(ring[:, 1].min() - 0.8 * face.k):int(ring[:, 1].max() + 0.5 * face.k)]
+
+
+def test_a_blink_hides_the_eyes_and_the_iris_follows_the_gaze(face: MeshFace) -> None:
+    iris = _colour_px(_eyes(face, face.render(FacePose())), d.IRIS, 12)
+    assert iris.sum() > 100
+    shut = _colour_px(_eyes(face, face.render(FacePose(close=1.0))), d.IRIS, 12)
+    assert shut.sum() < 0.05 * iris.sum()
+    left = np.nonzero(_colour_px(_eyes(face, face.render(FacePose(), gaze=(-1.0, 0.0))),
+                                 d.IRIS, 12))[1].mean()
+    right = np.nonzero(_colour_px(_eyes(face, face.render(FacePose(), gaze=(1.0, 0.0))),
+                                  d.IRIS, 12))[1].mean()
+    assert right - left > 0.3 * face.k  # both irises, screen right by a few mm
+
+
+def test_the_painter_puts_the_mesh_face_where_the_lip_sync_check_looks() -> None:
+    layout = layout_for(540, 960)
+    openness = {}
+    for style in AvatarPainter.FACES:
+        painter = AvatarPainter(layout, style)
+        for name in ("aa", "PP"):
+            img = d.vertical_gradient(540, 960, d.BG_TOP, d.BG_BOTTOM)
+            painter.paint(img, AvatarPose(mouth=SHAPES[name]))
+            x, y, w, h = mouth_box((540, 960))
+            openness[style, name] = _cavity_px(img[y:y + h, x:x + w])
+    for style in AvatarPainter.FACES:
+        assert openness[style, "PP"] == 0 < openness[style, "aa"]
+
+
+def test_an_unknown_face_style_is_refused() -> None:
+    with pytest.raises(ValueError, match="face style"):
+        AvatarPainter(layout_for(540, 960), "photo")
