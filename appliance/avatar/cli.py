@@ -4,7 +4,7 @@ Examples::
 
     kiosk-avatar video out/say.wav out/say-visemes.json --out out/say.mp4
     kiosk-avatar still --mode out_of_service --out oos.png
-    kiosk-avatar still --face mesh --out mesh.png   # the shaded face mesh
+    kiosk-avatar still --face drawn --out drawn.png   # the flat drawn face
     kiosk-avatar preview --port 8091 --seconds 60     # open http://127.0.0.1:8091/
 """
 
@@ -108,8 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--size", type=_size, default=(1080, 1920), help="WxH (1080x1920)")
     common.add_argument("--language", default="en", help="subtitle font face: en zh ja ko")
     common.add_argument("--media", help="an answer image shown beside the avatar")
-    common.add_argument("--face", choices=("drawn", "mesh"), default="drawn",
-                        help="drawn features (default) or the shaded face mesh")
+    common.add_argument("--face", choices=("drawn", "mesh"), default="mesh",
+                        help="the shaded face mesh (default, as the kiosk) or the drawn face")
     v = sub.add_parser("video", parents=[common], help="WAV + visemes JSON -> MP4 with audio")
     v.add_argument("wav", help="the reply audio (16-bit WAV), e.g. from `kiosk say`")
     v.add_argument("visemes", help="visemes JSON with cues on the WAV's clock")

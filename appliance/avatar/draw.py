@@ -135,6 +135,20 @@ def blend_patch(img: np.ndarray, x0: int, y0: int, patch: np.ndarray, alpha: np.
     dst[:] = ((src * a + dst.astype(np.uint16) * (255 - a) + 127) // 255).astype(np.uint8)
 
 
+def blend_bgra(img: np.ndarray, x0: int, y0: int, patch: np.ndarray) -> None:
+    """Blend a BGRA ``patch`` into ``img`` at (x0, y0) by its own alpha (OpenCV's
+    blendLinear: several times quicker than :func:`blend_patch` on a face-sized patch)."""
+    h, w = patch.shape[:2]
+    x1, y1 = min(img.shape[1], x0 + w), min(img.shape[0], y0 + h)
+    xs, ys = max(0, x0), max(0, y0)
+    if x1 <= xs or y1 <= ys:
+        return
+    part = patch[ys - y0 : y1 - y0, xs - x0 : x1 - x0]
+    wt = part[..., 3].astype(np.float32) * (1.0 / 255.0)
+    dst = img[ys:y1, xs:x1]
+    cv2.blendLinear(np.ascontiguousarray(part[..., :3]), dst, wt, 1.0 - wt, dst=dst)
+
+
 def blend_color(img: np.ndarray, x0: int, y0: int, color: Color, weight: np.ndarray) -> None:
     """Blend ``color`` into ``img`` at (x0, y0) with float32 ``weight`` (HxW, 0..1).
 

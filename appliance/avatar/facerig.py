@@ -123,7 +123,7 @@ def _smooth(x: np.ndarray) -> np.ndarray:
 class FaceRig:
     """Weight maps over the mesh's vertices, and :meth:`deform` for a :class:`FacePose`."""
 
-    JAW_DROP = 1.5
+    JAW_DROP = 1.8
     """How far (cm) the lower lip and the chin drop at ``jaw`` 1."""
 
     def __init__(self, mesh: FaceMesh) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import math
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -27,6 +28,7 @@ from appliance.avatar.facerig import (
     LIPS_INNER_UPPER,
     LIPS_OUTER_LOWER,
     LIPS_OUTER_UPPER,
+    MESH_PATH,
     FaceMesh,
     FacePose,
     FaceRig,
@@ -208,7 +210,8 @@ class MeshFace:
         inner = np.concatenate([pts[list(LIPS_INNER_UPPER)], pts[list(LIPS_INNER_LOWER)][::-1]])
         bottom = pts[list(LIPS_INNER_LOWER), 1].max()
         # the rings run corner to corner in step: the widest gap says whether it is open
-        if (pts[list(LIPS_INNER_LOWER), 1] - pts[list(LIPS_INNER_UPPER), 1]).max() < 1.0:
+        gap = (pts[list(LIPS_INNER_LOWER), 1] - pts[list(LIPS_INNER_UPPER), 1]).max()
+        if gap < 1.0:
             return
         cv2.fillPoly(out, [d.fixed(inner)], (*d.MOUTH, 255), d.AA, d.SHIFT)
         x0, x1 = inner[:, 0].min(), inner[:, 0].max()
@@ -216,7 +219,8 @@ class MeshFace:
         cv2.fillPoly(clip, [d.fixed(inner)], 255, cv2.LINE_8, d.SHIFT)
         layer = out.copy()
         if teeth > 0.05:  # the upper teeth, a band under the upper lip's inner edge
-            th = (0.22 + 0.2 * teeth) * self.k
+            # as much tooth as the opening allows: a parted mouth shows an edge of them
+            th = (0.22 + 0.2 * teeth) * self.k * min(1.0, gap / (0.7 * self.k))
             edge_up = pts[list(LIPS_INNER_UPPER)]
             half = max(1.0, (x1 - x0) / 2)
             off = (edge_up[:, 0] - (x0 + x1) / 2) / (0.8 * half)  # none at the corners
@@ -360,9 +364,9 @@ def _warp_triangles(src: np.ndarray, dst: np.ndarray, neutral: np.ndarray, pts: 
 
 
 @functools.lru_cache(maxsize=4)
-def mesh_face(scale: float) -> MeshFace:
+def mesh_face(scale: float, path: Path = MESH_PATH) -> MeshFace:
     """The baked face for a painter of ``scale`` (cached: a bake takes ~0.3 s)."""
-    return MeshFace(DESIGN_PX_PER_CM * scale)
+    return MeshFace(DESIGN_PX_PER_CM * scale, load_face_mesh(path))
 
 
 EYE_LINE_DESIGN = -6.0

@@ -9,7 +9,9 @@ clipped to their openings.
 
 from __future__ import annotations
 
+import logging
 import math
+import zipfile
 
 import cv2
 import numpy as np
@@ -27,6 +29,8 @@ from appliance.avatar.meshface import (
     to_design,
 )
 from appliance.avatar.timeline import AvatarPose
+
+logger = logging.getLogger(__name__)
 
 HEAD_RX, HEAD_RY = 190.0, 235.0
 MESH_HEAD_NARROW = 0.8
@@ -106,7 +110,14 @@ class AvatarPainter:
         self.layout = layout
         self.s = layout.scale
         self.face = face
-        self._mesh: MeshFace | None = mesh_face(layout.scale) if face == "mesh" else None
+        self._mesh: MeshFace | None = None
+        if face == "mesh":
+            try:
+                self._mesh = mesh_face(layout.scale)
+            except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+                # a damaged install keeps a face on the screen: the drawn one
+                logger.error("avatar-mesh-unavailable: %s; drawing the flat face", exc)
+                self.face = "drawn"
         self.x_shift = 0.0
         """Horizontal offset in pixels (the scene slides the avatar aside for media)."""
         self.gestures = gestures_for(layout)
@@ -284,7 +295,7 @@ class AvatarPainter:
                                      (screen[:3] - [x0, y0]).astype(np.float32))
         placed = cv2.warpAffine(patch, mat, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR,
                                 borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))
-        d.blend_patch(img, x0, y0, placed[..., :3], placed[..., 3])
+        d.blend_bgra(img, x0, y0, placed)
 
     def _paint_nose(self, img: np.ndarray, pose: AvatarPose) -> None:
         """The shadow side of the bridge, nostrils and the tip's underside."""

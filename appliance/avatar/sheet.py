@@ -3,9 +3,9 @@
 Rows: neutral and each emotion; every gesture at its stroke; a few station signs
 at their stroke (the reply signed through :meth:`Scene.sign`; the full sign sheet is
 ``python -m appliance.sign.sheet``); the mouth shapes of a pangram (one tile per viseme
-as the co-articulated track reaches it); then the same emotions and mouth shapes with the
-shaded face mesh (``[avatar] face = "mesh"``). Each tile is a crop of the head and upper body
-from a real :class:`Scene` render.
+as the co-articulated track reaches it), all with the kiosk's face (``[avatar] face``, the
+face mesh by default); then the other face style's emotions and mouth shapes. Each tile
+is a crop of the head and upper body from a real :class:`Scene` render.
 
     python -m appliance.avatar.sheet out/avatar-sheet.png
 """
@@ -24,6 +24,7 @@ from appliance.avatar.arms import GESTURES
 from appliance.avatar.scene import Scene
 from appliance.avatar.visemes import ANTICIPATION_S
 from appliance.frames import VisemeCue
+from appliance.settings import AvatarSettings
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,9 @@ SIGN_POSES: tuple[tuple[str, str], ...] = (
     ("left", "LEFT"), ("ticket", "TICKET"),
 )
 """(reply text, label) of each sign tile."""
+
+DEFAULT_FACE = AvatarSettings().face
+"""The face the kiosk shows unless told otherwise."""
 
 TILE = (270, 330)
 """Tile width, height in pixels (from a 540x960 render)."""
@@ -75,33 +79,33 @@ def _grid(tiles: list[np.ndarray], columns: int) -> np.ndarray:
     return np.vstack(rows)
 
 
-MESH_VISEMES = ("aa", "E", "I", "O", "U", "PP", "FF", "TH", "SS", "kk")
-"""The mouth shapes shown for the mesh face (its rows at the end of the sheet)."""
+OTHER_VISEMES = ("aa", "E", "I", "O", "U", "PP", "FF", "TH", "SS", "kk")
+"""The held mouth shapes shown for the other face style (its rows at the end)."""
 
 
-def _mesh_tiles(size: tuple[int, int]) -> list[np.ndarray]:
-    """The shaded face mesh: each emotion, a blink, and held mouth shapes."""
+def _other_face_tiles(size: tuple[int, int], face: str) -> list[np.ndarray]:
+    """The face style the kiosk does not show by default: each emotion, held mouth shapes."""
     tiles: list[np.ndarray] = []
     for label, valence, arousal in EMOTIONS:
-        scene = Scene(size, face="mesh")
+        scene = Scene(size, face=face)
         scene.set_mode("idle")
         scene.set_emotion(valence, arousal, 0.0)
-        tiles.append(_tile(scene.render(2.0).copy(), scene, f"mesh {label}", face_only=True))
+        tiles.append(_tile(scene.render(2.0).copy(), scene, f"{face} {label}", face_only=True))
     cue_s = 0.4
     cues = [VisemeCue(v, 0.5 + i * cue_s, 0.5 + (i + 1) * cue_s)
-            for i, v in enumerate(MESH_VISEMES)]
-    scene = Scene(size, face="mesh")
-    scene.speak(0.0, cues, " ".join(MESH_VISEMES), duration=cues[-1].end + 0.5)
+            for i, v in enumerate(OTHER_VISEMES)]
+    scene = Scene(size, face=face)
+    scene.speak(0.0, cues, " ".join(OTHER_VISEMES), duration=cues[-1].end + 0.5)
     for cue in cues:
         t = cue.start + 0.6 * cue_s - ANTICIPATION_S
-        tiles.append(_tile(scene.render(t).copy(), scene, f"mesh {cue.viseme}",
+        tiles.append(_tile(scene.render(t).copy(), scene, f"{face} {cue.viseme}",
                            face_only=True))
     return tiles
 
 
-def _sign_tile(size: tuple[int, int], text: str, label: str) -> np.ndarray:
+def _sign_tile(size: tuple[int, int], text: str, label: str, face: str) -> np.ndarray:
     """``text`` signed through the scene, at the stroke of its last keyframe."""
-    scene = Scene(size)
+    scene = Scene(size, face=face)
     scene.set_mode("idle")
     scene.sign(0.0, text)
     signed = scene.signing
@@ -111,40 +115,43 @@ def _sign_tile(size: tuple[int, int], text: str, label: str) -> np.ndarray:
     return _tile(scene.render(t).copy(), scene, f"sign {label}")
 
 
-def contact_sheet(size: tuple[int, int] = (540, 960), columns: int = 6) -> np.ndarray:
-    """The sheet as one BGR image."""
+def contact_sheet(size: tuple[int, int] = (540, 960), columns: int = 6,
+                  face: str = DEFAULT_FACE) -> np.ndarray:
+    """The sheet as one BGR image: everything with ``face`` (the kiosk's default), then
+    the other face style's emotions and mouth shapes."""
     tiles: list[np.ndarray] = []
     for label, valence, arousal in EMOTIONS:
-        scene = Scene(size)
+        scene = Scene(size, face=face)
         scene.set_mode("idle")
         scene.set_emotion(valence, arousal, 0.0)
         tiles.append(_tile(scene.render(2.0).copy(), scene, label, face_only=True))
-    scene = Scene(size)
+    scene = Scene(size, face=face)
     scene.set_mode("listening")
     scene.acknowledge(1.0)
     tiles.append(_tile(scene.render(1.3).copy(), scene, "listening nod", face_only=True))
     for gesture in GESTURES:
-        scene = Scene(size)
+        scene = Scene(size, face=face)
         scene.set_mode("idle")
         scene.perform(gesture, 0.0)
         tiles.append(_tile(scene.render(0.9).copy(), scene, gesture))
     for text, label in SIGN_POSES:
-        tiles.append(_sign_tile(size, text, label))
+        tiles.append(_sign_tile(size, text, label, face))
     cue_s = 0.25
     cues = [VisemeCue(v, 0.5 + i * cue_s, 0.5 + (i + 1) * cue_s)
             for i, v in enumerate(PANGRAM_VISEMES)]
-    scene = Scene(size)
+    scene = Scene(size, face=face)
     scene.speak(0.0, cues, PANGRAM, duration=cues[-1].end + 0.5)
     for i, cue in enumerate(cues):
         t = cue.start + 0.6 * cue_s - ANTICIPATION_S
         tiles.append(_tile(scene.render(t).copy(), scene, f"{i + 1:02d} {cue.viseme}",
                            face_only=True))
     tiles.extend([np.full_like(tiles[0], 255)] * (-len(tiles) % columns))
-    tiles.extend(_mesh_tiles(size))
+    tiles.extend(_other_face_tiles(size, "drawn" if face == "mesh" else "mesh"))
     sheet = _grid(tiles, columns)
     title = np.full((44, sheet.shape[1], 3), 255, np.uint8)
-    cv2.putText(title, "kiosk avatar - emotions, gestures, signs (ASL), mouth shapes of "
-                f"'{PANGRAM}'",
+    other = "drawn" if face == "mesh" else "mesh"
+    cv2.putText(title, f"kiosk avatar, {face} face: emotions, gestures, ASL signs, the mouth "
+                f"shapes of a pangram; then the {other} face",
                 (10, 30), cv2.FONT_HERSHEY_SIMPLEX, 0.7, (40, 40, 40), 1, cv2.LINE_AA)
     return np.vstack([title, sheet])
 

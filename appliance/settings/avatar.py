@@ -30,9 +30,10 @@ class AvatarSettings:
     """Width of the demo's recorded out/demo.mp4."""
     demo_height: Pixels = 1920
     """Height of the demo's recorded out/demo.mp4."""
-    face: Literal["drawn", "mesh"] = "drawn"
-    """The face: ``drawn`` (flat drawn features, the default) or ``mesh`` (a shaded human
-    face mesh moved by its rig; see docs/avatar.md). The body, hair and arms are the same."""
+    face: Literal["drawn", "mesh"] = "mesh"
+    """The face: ``mesh`` (a shaded human face mesh moved by its rig, in a drawn bob; see
+    docs/avatar.md) or ``drawn`` (the flat drawn face, also what a damaged mesh falls back
+    to). The body and arms are the same."""
     sign_replies: Flag = False
     """Sign every reply as well as speaking it, in the site pack's ``sign_language`` (a
     pack without one: no signing). A visitor can also ask for one reply signed."""

@@ -22,7 +22,7 @@ from appliance.avatar.facerig import (
     load_face_mesh,
 )
 from appliance.avatar.layout import layout_for
-from appliance.avatar.meshface import MeshFace
+from appliance.avatar.meshface import MeshFace, mesh_face
 from appliance.avatar.painter import AvatarPainter
 from appliance.avatar.sync import mouth_box, mouth_openness
 from appliance.avatar.timeline import AvatarPose
@@ -180,3 +180,19 @@ def test_the_painter_puts_the_mesh_face_where_the_lip_sync_check_looks() -> None
 def test_an_unknown_face_style_is_refused() -> None:
     with pytest.raises(ValueError, match="face style"):
         AvatarPainter(layout_for(540, 960), "photo")
+
+
+def test_a_damaged_mesh_falls_back_to_the_drawn_face(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    broken = tmp_path / "face_mesh.npz"
+    broken.write_bytes(b"PK\x03\x04 not a zip")
+    monkeypatch.setattr("appliance.avatar.painter.mesh_face",
+                        lambda scale: mesh_face(scale, broken))
+    painter = AvatarPainter(layout_for(540, 960), "mesh")
+    assert painter.face == "drawn"
+    assert "avatar-mesh-unavailable" in caplog.text
+    img = d.vertical_gradient(540, 960, d.BG_TOP, d.BG_BOTTOM)
+    painter.paint(img, AvatarPose(mouth=SHAPES["aa"]))  # still a face, still talking
+    x, y, w, h = mouth_box((540, 960))
+    assert _cavity_px(img[y:y + h, x:x + w]) > 0
