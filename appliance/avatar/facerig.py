@@ -197,7 +197,8 @@ class FaceRig:
         out[list(LIPS_OUTER_LOWER[1:-1]), 1] += 0.18 * pose.press
         jaw = max(0.0, pose.jaw)
         out[:, 1] -= self.JAW_DROP * jaw * self.w_jaw
-        out[self.inner_upper, 1] += 0.28 * jaw
+        out[self.inner_upper, 1] += 0.18 * jaw
+        out[list(LIPS_OUTER_UPPER[1:-1]), 1] += 0.1 * jaw  # the upper lip lifts, whole
         wide = pose.wide * (1.0 - 0.5 * jaw)
         out[:, 0] += x * self.w_mouth * (0.16 * wide + 0.05 * pose.smile)
         if pose.wide < 0:  # rounded lips also push the opening taller at the middle

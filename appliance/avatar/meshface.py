@@ -52,8 +52,8 @@ IRIS_LIGHT: d.Color = (90, 120, 160)
 SKIN_EDGE: d.Color = (152, 178, 228)
 """The skin where the mesh meets the drawn head (and the head's own fill): the mesh's
 mid-tone, so the seam shows no rim."""
-EDGE_PX = 9.0
-"""Feather (design units) where the mesh meets the drawn head around it."""
+EDGE_CM = 0.45
+"""The feather (cm of face) where the mesh meets the drawn head around it."""
 
 
 def _raster(px: np.ndarray, attrs: np.ndarray, faces: np.ndarray, size: tuple[int, int]
@@ -87,6 +87,27 @@ def _raster(px: np.ndarray, attrs: np.ndarray, faces: np.ndarray, size: tuple[in
     return out, np.isfinite(zbuf)
 
 
+def _shade(hi: np.ndarray, cover: np.ndarray, flat: np.ndarray, px_per_cm: float
+           ) -> np.ndarray:
+    """BGR skin from the raster's depth and normals: wrap-lit from :data:`LIGHT`, darker
+    in crevices (the depth below its blurred surroundings), a faint sheen; toward the
+    silhouette (``flat`` -> 0) the plain :data:`SKIN_EDGE`, so no dark rim shows."""
+    n = hi[..., 1:]
+    n[~cover] = (0.0, 0.0, 1.0)  # the openings: plain skin, so warps that reach in blend
+    n /= np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-9)
+    light = LIGHT / np.linalg.norm(LIGHT)
+    wrap = np.clip((n @ light + 0.45) / 1.45, 0.0, 1.0)
+    depth = np.where(cover, hi[..., 0], hi[..., 0][cover].min())
+    crevice = cv2.GaussianBlur(depth.astype(np.float32), (0, 0), 0.25 * px_per_cm) - depth
+    ao = np.clip(1.0 - np.clip(crevice, 0, None) / (0.35 * px_per_cm), 0.45, 1.0)
+    lit = (wrap * ao)[..., None]
+    col = SKIN_SHADOW + (SKIN_LIT - SKIN_SHADOW) * (0.1 + 0.9 * lit)
+    col = col * flat + np.array(SKIN_EDGE, np.float64) * (1.0 - flat)
+    halfway = light + np.array([0.0, 0.0, 1.0])
+    sheen = np.clip(n @ (halfway / np.linalg.norm(halfway)), 0, 1) ** 40 * 28.0
+    return np.clip(col + sheen[..., None] * flat, 0, 255)
+
+
 class MeshFace:
     """The baked face at ``px_per_cm`` pixels per mesh cm, and its per-frame render."""
 
@@ -104,42 +125,28 @@ class MeshFace:
         holes = self.mesh.openings()
         self.skin_faces = self.mesh.faces[~holes]
         self.base = self._bake()
+        self._eye_setup()
+        self.warp = DenseWarp(self.neutral, self.mesh.faces, self.size, self.k)
 
     def to_px(self, xy: np.ndarray) -> np.ndarray:
         """Mesh (x, y up) -> pixels of the face image."""
         return np.stack([xy[:, 0] * self.k, -xy[:, 1] * self.k], axis=1) - self.origin
 
     def _bake(self) -> np.ndarray:
-        """The neutral face, BGRA, with transparent eye and mouth openings."""
-        normals = self.mesh.normals
-        attrs = np.concatenate([self.mesh.vertices[:, 2:3] * self.k, normals], axis=1)
+        """The neutral face, BGRA, opaque over its openings (painted every frame) and
+        feathered at its silhouette into the drawn head around it."""
         ss = 2  # rendered at twice the size, then averaged down: anti-aliased edges
+        attrs = np.concatenate([self.mesh.vertices[:, 2:3] * self.k, self.mesh.normals], axis=1)
         hi, cover = _raster(self.neutral * ss, attrs, self.skin_faces,
                             (self.size[0] * ss, self.size[1] * ss))
-        n = hi[..., 1:]
-        n[~cover] = (0.0, 0.0, 1.0)  # the openings: plain skin, so warps that reach in blend
-        n /= np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-9)
-        light = LIGHT / np.linalg.norm(LIGHT)
-        wrap = np.clip((n @ light + 0.45) / 1.45, 0.0, 1.0)
-        depth = np.where(cover, hi[..., 0], hi[..., 0][cover].min())
-        crevice = cv2.GaussianBlur(depth.astype(np.float32), (0, 0), 0.25 * self.k * ss) - depth
-        ao = np.clip(1.0 - np.clip(crevice, 0, None) / (0.35 * self.k * ss), 0.45, 1.0)
-        # flatten toward the drawn head's skin near the mesh's edge: no dark rim
         solid = np.zeros(cover.shape, np.uint8)  # the face's silhouette, openings included
         for tri in self.mesh.faces:
             cv2.fillConvexPoly(solid, d.fixed(self.neutral[tri] * ss), 1, cv2.LINE_8, d.SHIFT)
-        edge = cv2.distanceTransform(solid, cv2.DIST_L2, 5) / (EDGE_PX * 2 * ss)
-        flat = np.clip(edge, 0.0, 1.0)[..., None]
-        lit = (wrap * ao)[..., None]
-        col = SKIN_SHADOW + (SKIN_LIT - SKIN_SHADOW) * (0.1 + 0.9 * lit)
-        col = col * flat + np.array(SKIN_EDGE, np.float64) * (1.0 - flat)
-        halfway = light + np.array([0.0, 0.0, 1.0])
-        half = n @ (halfway / np.linalg.norm(halfway))
-        col += (np.clip(half, 0, 1) ** 40 * 28.0)[..., None] * flat
-        img = cv2.resize(np.clip(col, 0, 255).astype(np.float32), self.size[::-1],
-                         interpolation=cv2.INTER_AREA)
-        # opaque over the openings too: what shows there is painted each frame
-        alpha = cv2.resize(solid.astype(np.float32) * np.clip(edge * 2, 0, 1), self.size[::-1],
+        # 0 at the silhouette, 1 a feather's width inside it
+        edge = cv2.distanceTransform(solid, cv2.DIST_L2, 5) / (EDGE_CM * self.k * ss)
+        col = _shade(hi, cover, np.clip(edge / 2, 0.0, 1.0)[..., None], self.k * ss)
+        img = cv2.resize(col.astype(np.float32), self.size[::-1], interpolation=cv2.INTER_AREA)
+        alpha = cv2.resize(solid.astype(np.float32) * np.clip(edge, 0, 1), self.size[::-1],
                            interpolation=cv2.INTER_AREA)
         img = self._paint_features(img)
         return np.dstack([np.clip(img, 0, 255), alpha * 255.0]).astype(np.uint8)
@@ -196,11 +203,7 @@ class MeshFace:
                       teeth: float = 0.0, tongue: float = 0.0) -> np.ndarray:
         """The face with its vertices at ``cm`` (from :meth:`FaceRig.deform`)."""
         pts = self.to_px(cm)
-        out = self.base.copy()
-        moved = np.abs(pts - self.neutral).max(axis=1) > 0.05
-        tris = self.skin_faces[moved[self.skin_faces].any(axis=1)]
-        if len(tris):
-            _warp_triangles(self.base, out, self.neutral, pts, tris)
+        out = self.warp.apply(self.base, pts - self.neutral)
         self._paint_mouth(out, pts, teeth, tongue)
         for side in (0, 1):
             self._paint_eye(out, pts, side, gaze)
@@ -226,7 +229,8 @@ class MeshFace:
             off = (edge_up[:, 0] - (x0 + x1) / 2) / (0.8 * half)  # none at the corners
             taper = np.sqrt(np.clip(1 - off ** 2, 0, 1))
             lower = edge_up + np.stack([np.zeros(len(taper)), th * taper], axis=1)
-            band = np.concatenate([edge_up - [0, 4], lower[::-1]])
+            upper = edge_up - np.stack([np.zeros(len(taper)), 4 * taper], axis=1)
+            band = np.concatenate([upper, lower[::-1]])
             cv2.fillPoly(layer, [d.fixed(band)], (*d.TEETH, 255), d.AA, d.SHIFT)
         cx, w = (x0 + x1) / 2, (x1 - x0)
         # the tongue's tip: behind the lower teeth, forward for th, d, n
@@ -242,59 +246,71 @@ class MeshFace:
         n_up = len(EYE_UPPER[side])
         ring = _smooth_ring(np.concatenate([pts[list(EYE_UPPER[side])],
                                             pts[list(EYE_LOWER[side])][::-1][1:-1]]), n_up)
-        neutral = self.neutral[list(EYE_UPPER[side]) + list(EYE_LOWER[side])]
-        cx, cy = neutral[:, 0].mean(), neutral[:, 1].mean() - 0.04 * self.k
-        x0, y0 = np.floor(ring.min(axis=0)).astype(int) - 3
-        x1, y1 = np.ceil(ring.max(axis=0)).astype(int) + 4
         upper = ring[: len(ring) // 2 + 1]
         if _opening_px(pts, side) >= 1.5:
+            (x0, y0), white, (cx, cy) = self._eye_boxes[side]
+            patch = white.copy()  # the white, shaded toward the corners
+            iris, r = self._iris
+            ix = cx + gaze[0] * 0.35 * self.k - x0 - r
+            iy = cy + gaze[1] * 0.18 * self.k - y0 - r
+            _blend_into(patch, round(ix), round(iy), iris[..., :4], iris[..., 3])
             o = np.array([x0, y0], np.float64)
-            patch = self._eyeball((y1 - y0, x1 - x0), cx + gaze[0] * 0.35 * self.k - x0,
-                                  cy + gaze[1] * 0.18 * self.k - y0, upper - o)
+            # the upper lid's shadow on the eye
+            cv2.polylines(patch, [d.fixed(upper - o + [0, 0.12 * self.k])], False,
+                          (150, 150, 170, 255), max(1, round(0.3 * self.k)), d.AA, d.SHIFT)
             mask = np.zeros(patch.shape[:2], np.uint8)
             cv2.fillPoly(mask, [d.fixed(ring - o)], 255, d.AA, d.SHIFT)
             _blend_into(out, x0, y0, patch, mask)
-        # the lash line along the upper lid (thickest at the outer corner), the lower lid's rim
+        # the lash line along the upper lid (thicker toward the outer corner), the lower rim
         k = self.k
         outer = upper if side == 0 else upper[::-1]
-        for frac, width in ((0.12, 0.08), (0.4, 0.12), (0.7, 0.15)):
-            seg = outer[: max(2, int(len(outer) * (1 - frac)))]
-            cv2.polylines(out, [d.fixed(seg)], False, (*d.INK, 255), max(1, round(width * k)),
-                          d.AA, d.SHIFT)
-        lower = ring[len(ring) // 2:]
-        cv2.polylines(out, [d.fixed(lower)], False, (120, 136, 190, 255),
+        lash = [d.fixed(outer[: max(2, int(len(outer) * 0.88))])]
+        cv2.polylines(out, lash, False, (*d.INK, 255), max(1, round(0.08 * k)), d.AA, d.SHIFT)
+        cv2.polylines(out, [d.fixed(outer[: max(2, int(len(outer) * 0.45))])], False,
+                      (*d.INK, 255), max(1, round(0.15 * k)), d.AA, d.SHIFT)
+        cv2.polylines(out, [d.fixed(ring[len(ring) // 2:])], False, (120, 136, 190, 255),
                       max(1, round(0.05 * k)), d.AA, d.SHIFT)
 
-    def _eyeball(self, shape: tuple[int, int], ix: float, iy: float,
-                 lid: np.ndarray) -> np.ndarray:
-        """The white, the iris (darker at its rim) and the pupil, in a patch of ``shape``."""
-        h, w = shape
-        k, f = self.k, 8  # OpenCV's fixed-point shift 3: coordinates times 8
-        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-        # the white: shaded toward the corners and under the lid
-        edge = np.clip(np.abs(xx - ix) / (0.9 * w), 0, 1)
-        white = np.array([218.0, 222.0, 234.0]) - 60.0 * edge[..., None] ** 1.5
-        patch = np.dstack([white, np.full((h, w), 255.0)]).astype(np.uint8)
-        r = 0.62 * k
-        cv2.circle(patch, (round(ix * f), round(iy * f)), round(r * f), (*IRIS_RIM, 255), -1,
-                   d.AA, d.SHIFT)
-        cv2.circle(patch, (round(ix * f), round(iy * f)), round(r * 0.86 * f), (*d.IRIS, 255),
-                   -1, d.AA, d.SHIFT)
-        glow = np.exp(-((xx - ix) ** 2 + (yy - iy - 0.25 * r) ** 2) / (2 * (0.35 * r) ** 2))
-        inner = (np.hypot(xx - ix, yy - iy) < 0.8 * r)[..., None]
-        lit = patch[..., :3] + (np.array(IRIS_LIGHT) - np.array(d.IRIS)) * glow[..., None] * 0.6
-        patch[..., :3] = np.where(inner, np.clip(lit, 0, 255), patch[..., :3]).astype(np.uint8)
-        cv2.circle(patch, (round(ix * f), round(iy * f)), round(r * 0.42 * f), (*d.PUPIL, 255),
-                   -1, d.AA, d.SHIFT)
-        cv2.circle(patch, (round((ix - 0.32 * r) * f), round((iy - 0.38 * r) * f)),
-                   max(1, round(r * 0.16 * f)), (250, 250, 250, 255), -1, d.AA, d.SHIFT)
-        shadow = np.zeros((h, w), np.float32)  # the upper lid's soft shadow on the eye
-        cv2.polylines(shadow, [d.fixed(lid)], False, 1.0, max(1, round(0.3 * k)), d.AA,
-                      d.SHIFT)
-        shadow = cv2.GaussianBlur(shadow, (0, 0), 0.15 * k)[..., None] * 0.6
-        patch[..., :3] = (patch[..., :3] * (1 - shadow) + np.array([120.0, 118.0, 140.0])
-                          * shadow).astype(np.uint8)
-        return patch
+    def _eye_setup(self) -> None:
+        """Per eye, a fixed box the opening always fits in (lids up to wide open) with its
+        white already shaded, and one iris sprite: a frame only places them."""
+        k = self.k
+        boxes = []
+        for side in (0, 1):
+            ring = self.neutral[list(EYE_UPPER[side]) + list(EYE_LOWER[side])]
+            cx, cy = ring[:, 0].mean(), ring[:, 1].mean() - 0.04 * k
+            margin_lo, margin_hi = np.array([0.3 * k, 1.0 * k]), np.array([0.3 * k, 0.5 * k])
+            x0, y0 = np.floor(ring.min(axis=0) - margin_lo).astype(int)
+            x1, y1 = np.ceil(ring.max(axis=0) + margin_hi).astype(int)
+            xx = np.arange(x0, x1, dtype=np.float32)[None, :]
+            edge = np.clip(np.abs(xx - cx) / (0.5 * (x1 - x0)), 0, 1)
+            white = np.array([218.0, 222.0, 234.0]) - 60.0 * edge[..., None] ** 1.5
+            patch = np.empty((y1 - y0, x1 - x0, 4), np.uint8)
+            patch[..., :3] = np.broadcast_to(white, (y1 - y0, x1 - x0, 3))
+            patch[..., 3] = 255
+            boxes.append(((int(x0), int(y0)), patch, (float(cx), float(cy))))
+        self._eye_boxes = boxes
+        self._iris = _iris_sprite(0.62 * k)
+
+def _iris_sprite(r: float) -> tuple[np.ndarray, float]:
+    """The iris (darker at its rim, lit below the pupil), the pupil and a catchlight, as
+    BGRA with the iris's alpha; and the radius it was drawn at."""
+    size = int(np.ceil(2 * r)) + 2
+    c = size / 2.0
+    f = 8  # OpenCV's fixed-point shift 3: coordinates times 8
+    sprite = np.zeros((size, size, 4), np.uint8)
+    centre = (round(c * f), round(c * f))
+    cv2.circle(sprite, centre, round(r * f), (*IRIS_RIM, 255), -1, d.AA, d.SHIFT)
+    cv2.circle(sprite, centre, round(r * 0.86 * f), (*d.IRIS, 255), -1, d.AA, d.SHIFT)
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
+    glow = np.exp(-((xx - c) ** 2 + (yy - c - 0.25 * r) ** 2) / (2 * (0.35 * r) ** 2))
+    inner = (np.hypot(xx - c, yy - c) < 0.8 * r)[..., None]
+    lit = sprite[..., :3] + (np.array(IRIS_LIGHT) - np.array(d.IRIS)) * glow[..., None] * 0.6
+    sprite[..., :3] = np.where(inner, np.clip(lit, 0, 255), sprite[..., :3]).astype(np.uint8)
+    cv2.circle(sprite, centre, round(r * 0.42 * f), (*d.PUPIL, 255), -1, d.AA, d.SHIFT)
+    cv2.circle(sprite, (round((c - 0.32 * r) * f), round((c - 0.38 * r) * f)),
+               max(1, round(r * 0.16 * f)), (250, 250, 250, 255), -1, d.AA, d.SHIFT)
+    return sprite, size / 2.0
 
 
 def _opening_px(pts: np.ndarray, side: int) -> float:
@@ -323,44 +339,101 @@ def _chaikin(pts: np.ndarray, passes: int) -> np.ndarray:
 
 
 def _blend_into(out: np.ndarray, x0: int, y0: int, patch: np.ndarray, mask: np.ndarray) -> None:
+    """Blend ``patch`` into ``out`` at (x0, y0) by ``mask`` (0..255), clipped to ``out``."""
     h, w = mask.shape
-    region = out[y0:y0 + h, x0:x0 + w]
-    a = mask[: region.shape[0], : region.shape[1], None].astype(np.uint16)
-    src = patch[: region.shape[0], : region.shape[1]].astype(np.uint16)
+    xs, ys = max(x0, 0), max(y0, 0)
+    xe, ye = min(x0 + w, out.shape[1]), min(y0 + h, out.shape[0])
+    if xe <= xs or ye <= ys:
+        return
+    region = out[ys:ye, xs:xe]
+    a = mask[ys - y0:ye - y0, xs - x0:xe - x0, None].astype(np.uint16)
+    src = patch[ys - y0:ye - y0, xs - x0:xe - x0, :region.shape[2]].astype(np.uint16)
     region[:] = ((src * a + region.astype(np.uint16) * (255 - a) + 127) // 255).astype(np.uint8)
 
 
-def _warp_triangles(src: np.ndarray, dst: np.ndarray, neutral: np.ndarray, pts: np.ndarray,
-                    tris: np.ndarray) -> None:
-    """Move triangles ``tris`` of ``src`` from their ``neutral`` corners to ``pts`` in ``dst``,
-    in one remap: each destination pixel takes its triangle's inverse affine map."""
-    t = pts[tris]  # (n, 3, 2) where they go
-    x0, y0 = np.maximum(np.floor(t.reshape(-1, 2).min(axis=0)).astype(int) - 1, 0)
-    x1, y1 = np.minimum(np.ceil(t.reshape(-1, 2).max(axis=0)).astype(int) + 2,
-                        [dst.shape[1], dst.shape[0]])
-    if x1 <= x0 or y1 <= y0:
-        return
-    ids = np.full((y1 - y0, x1 - x0), -1, np.int32)
-    # each triangle grown by ~half a pixel about its centroid: neighbours meet, no seam
-    c = t.mean(axis=1, keepdims=True)
-    r = np.maximum(np.linalg.norm(t - c, axis=2).min(axis=1), 1.0)[:, None, None]
-    grown = d.fixed(c + (t - c) * (1 + 0.7 / r) - [x0, y0])
-    for i, poly in enumerate(grown):
-        cv2.fillConvexPoly(ids, poly, i, cv2.LINE_8, d.SHIFT)
-    # per triangle, the affine map from where it goes back to where it was baked
-    dst_h = np.concatenate([t, np.ones((len(t), 3, 1))], axis=2)  # (n, 3, 3) rows x, y, 1
-    inv = np.linalg.inv(np.where(np.abs(np.linalg.det(dst_h))[:, None, None] > 1e-9, dst_h,
-                                 np.eye(3)))
-    back = np.einsum("nij,njk->nki", inv, neutral[tris])  # (n, 2, 3)
-    ys, xs = np.nonzero(ids >= 0)
-    m = back[ids[ys, xs]]
-    px, py = xs + x0 + 0.0, ys + y0 + 0.0
-    map_x = np.tile(np.arange(x0, x1, dtype=np.float32), (y1 - y0, 1))
-    map_y = np.tile(np.arange(y0, y1, dtype=np.float32)[:, None], (1, x1 - x0))
-    map_x[ys, xs] = m[:, 0, 0] * px + m[:, 0, 1] * py + m[:, 0, 2]
-    map_y[ys, xs] = m[:, 1, 0] * px + m[:, 1, 1] * py + m[:, 1, 2]
-    cv2.remap(src, map_x, map_y, cv2.INTER_LINEAR, dst=dst[y0:y1, x0:x1],
-              borderMode=cv2.BORDER_REPLICATE)
+class DenseWarp:
+    """Moves the baked face by its vertices' displacements in a few whole-image steps.
+
+    Every OpenCV call (and every large numpy one) releases the GIL, and with a busy
+    Python thread beside the renderer each waits to take it back: an OpenCV fill per
+    triangle made a frame ~190 ms with one spinning thread, a numpy pass per triangle
+    ~4x slower alone. Here a frame costs a constant dozen such steps.
+
+    The vertices' displacements are spread over a fine grid of the neutral face (each
+    node blends the three vertices of the neutral triangle it lies in; a node outside
+    the face takes its nearest vertex's, fading only beyond 2 cm, so a dropped chin
+    covers below the neutral one), sampled at every pixel, and inverted by fixed-point
+    iteration; the face is then one ``remap`` of the baked image. Where the field folds
+    (the lips parting) the inverse is wrong, but that is the mouth's opening, which is
+    painted over afterwards.
+    """
+
+    ITERATIONS = 5
+
+    def __init__(self, neutral: np.ndarray, faces: np.ndarray, size: tuple[int, int],
+                 px_per_cm: float) -> None:
+        h, w = size
+        self.step = max(1.0, 0.1 * px_per_cm)
+        self.grid_shape = (int(h / self.step) + 2, int(w / self.step) + 2)
+        self.idx, self.wt = _node_weights(self.step, self.grid_shape, neutral, faces, px_per_cm)
+        ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+        self.px, self.py = xs, ys
+        self.gx, self.gy = xs / np.float32(self.step), ys / np.float32(self.step)
+
+    def apply(self, src: np.ndarray, disp: np.ndarray) -> np.ndarray:
+        """``src`` with each vertex moved by ``disp`` (pixels, in vertex order)."""
+        node = np.einsum("nk,nkc->nc", self.wt, disp[self.idx]).astype(np.float32)
+        field = cv2.remap(node.reshape(*self.grid_shape, 2), self.gx, self.gy,
+                          cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        sx, sy = self.px - field[..., 0], self.py - field[..., 1]
+        for _ in range(self.ITERATIONS - 1):
+            # damped: where the field compresses (a lid closing) plain steps oscillate
+            at = cv2.remap(field, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            sx = 0.5 * sx + 0.5 * (self.px - at[..., 0])
+            sy = 0.5 * sy + 0.5 * (self.py - at[..., 1])
+        return cv2.remap(src, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                         borderValue=(0, 0, 0, 0))
+
+
+def _node_weights(step: float, shape: tuple[int, int], neutral: np.ndarray,
+                  faces: np.ndarray, px_per_cm: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per node of a ``shape`` grid ``step`` pixels apart, three vertex indices and
+    weights: barycentric in the neutral triangle holding it, else the nearest vertex's,
+    fading from 2 to 3 cm away."""
+    gh, gw = shape
+    idx = np.zeros((gh, gw, 3), np.int64)
+    wt = np.zeros((gh, gw, 3))
+    found = np.zeros((gh, gw), bool)
+    for tri in faces:
+        corner = neutral[tri]
+        (ax, ay), (bx, by), (cx, cy) = corner
+        den = (by - cy) * (ax - cx) + (cx - bx) * (ay - cy)
+        if abs(den) < 1e-9:
+            continue
+        i0, j0 = np.ceil(corner.min(axis=0) / step).astype(int)
+        i1, j1 = np.floor(corner.max(axis=0) / step).astype(int) + 1
+        if i1 <= i0 or j1 <= j0:
+            continue
+        x = (np.arange(i0, i1) * step)[None, :]
+        y = (np.arange(j0, j1) * step)[:, None]
+        l0 = ((by - cy) * (x - cx) + (cx - bx) * (y - cy)) / den
+        l1 = ((cy - ay) * (x - cx) + (ax - cx) * (y - cy)) / den
+        lam = np.stack(np.broadcast_arrays(l0, l1, 1 - l0 - l1), axis=-1)
+        hit = (lam >= -1e-9).all(axis=-1) & ~found[j0:j1, i0:i1]
+        idx[j0:j1, i0:i1][hit] = tri
+        wt[j0:j1, i0:i1][hit] = lam[hit]
+        found[j0:j1, i0:i1] |= hit
+    flat_idx, flat_wt = idx.reshape(-1, 3), wt.reshape(-1, 3)
+    nodes = np.stack(np.meshgrid(np.arange(gw) * step, np.arange(gh) * step),
+                     axis=-1).reshape(-1, 2)
+    rest = np.nonzero(~found.reshape(-1))[0]
+    for chunk in np.array_split(rest, max(1, len(rest) // 4096)):
+        dist = np.linalg.norm(nodes[chunk, None, :] - neutral[None, :, :], axis=2)
+        nearest = dist.argmin(axis=1)
+        far = dist[np.arange(len(chunk)), nearest] / px_per_cm
+        flat_idx[chunk, 0] = nearest
+        flat_wt[chunk, 0] = np.clip(3.0 - far, 0.0, 1.0)
+    return flat_idx, flat_wt
 
 
 @functools.lru_cache(maxsize=4)

@@ -111,6 +111,8 @@ class AvatarPainter:
         self.s = layout.scale
         self.face = face
         self._mesh: MeshFace | None = None
+        self._hair: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None
+        self._hair = None
         if face == "mesh":
             try:
                 self._mesh = mesh_face(layout.scale)
@@ -217,9 +219,8 @@ class AvatarPainter:
 
     def _paint_mesh_head(self, img: np.ndarray, pose: AvatarPose, face: MeshFace) -> None:
         """The mesh face inside the bob (:mod:`hair`), the ears between them."""
-        s = self.s
-        back = self._head(hair.back(), pose, -0.3)
-        d.fill(img, back, d.HAIR)
+        back, front = self._hair_sprites()
+        self._paint_sprite(img, back, pose, -0.3)
         for side in (-1, 1):
             d.fill(img, self._head(d.ellipse(side * 150, 18, 24, 40), pose, -0.5), SKIN_EDGE)
             d.fill(img, self._head(d.ellipse(side * 154, 20, 11, 22), pose, -0.5), EAR_SHADE)
@@ -227,35 +228,62 @@ class AvatarPainter:
         cm = face.rig.deform(self._rig_pose(pose))
         d.fill(img, self._mesh_outline(cm, pose), SKIN_EDGE)
         self._paint_mesh_face(img, pose, face, cm)
-        front = [self._head(part, pose, 0.2) for part in hair.front()]
-        for part in front:
-            d.fill(img, part, d.HAIR)
-        layers: dict[d.Color, list[tuple[np.ndarray, float]]] = {}
-        layers[d.HAIR_LIGHT] = [(self._head(hair.shine(), pose, 0.2), 22 * s)]
-        for line, colour, width in hair.strands():
-            layers.setdefault(colour, []).append((self._head(line, pose, 0.2), width * s))
-        for colour, lines in layers.items():
-            self._soft_strokes(img, lines, colour, hair.STRAND_ALPHA[colour], [back, *front])
+        self._paint_sprite(img, front, pose, 0.2)
 
-    def _soft_strokes(self, img: np.ndarray, lines: list[tuple[np.ndarray, float]],
-                      colour: d.Color, alpha: float, clip: list[np.ndarray]) -> None:
-        """Strokes blended at ``alpha`` in one pass (strands are a sheen, not lines),
-        only inside the ``clip`` polygons."""
-        pts = np.concatenate([p for p, _ in lines])
-        pad = max(w for _, w in lines) + 2
-        x0, y0 = np.floor(pts.min(axis=0) - pad).astype(int)
-        x1, y1 = np.ceil(pts.max(axis=0) + pad).astype(int)
+    def _hair_sprites(self) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """The back and the front hair, each drawn once at this scale with its strands
+        (BGRA, and the sprite pixel of the design origin): a frame then places each with
+        one warp, instead of some sixty fills and strokes."""
+        if self._hair is None:
+            strands = hair.strands()
+            back_lines = [(line, c, w) for line, c, w in strands if line[:, 1].min() > -60]
+            front_lines = [(line, c, w) for line, c, w in strands if line[:, 1].min() <= -60]
+            self._hair = (self._sprite([hair.back()], back_lines),
+                          self._sprite(hair.front(), front_lines, hair.shine()))
+        return self._hair
+
+    def _sprite(self, parts: list[np.ndarray], lines: list[tuple[np.ndarray, d.Color, float]],
+                shine: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        s = self.s
+        pts = np.concatenate(parts) * s
+        origin = -np.floor(pts.min(axis=0)) + 4
+        w, h = (np.ceil(pts.max(axis=0)) + origin + 4).astype(int)
+        bgr = np.zeros((h, w, 3), np.uint8)
+        bgr[:] = d.HAIR
+        inside = np.zeros((h, w), np.uint8)
+        for part in parts:
+            d.fill(inside, part * s + origin, (255, 255, 255))
+        layers: dict[d.Color, list[tuple[np.ndarray, float]]] = {}
+        if shine is not None:
+            layers[d.HAIR_LIGHT] = [(shine * s + origin, 22 * s)]
+        for line, colour, width in lines:
+            layers.setdefault(colour, []).append((line * s + origin, width * s))
+        for colour, strokes in layers.items():
+            mask = np.zeros((h, w), np.uint8)
+            for line, width in strokes:
+                d.stroke(mask, line, (255, 255, 255), width)
+            soft = cv2.min(cv2.GaussianBlur(mask, (0, 0), max(0.6, 1.2 * s)), inside)
+            d.blend_color(bgr, 0, 0, colour, soft.astype(np.float32)
+                          * (hair.STRAND_ALPHA[colour] / 255.0))
+        return np.dstack([bgr, inside]), origin
+
+    def _paint_sprite(self, img: np.ndarray, sprite: tuple[np.ndarray, np.ndarray],
+                      pose: AvatarPose, parallax: float) -> None:
+        """A sprite from :meth:`_sprite`, moved with the head."""
+        bgra, origin = sprite
+        h, w = bgra.shape[:2]
+        corners = np.array([[0.0, 0.0], [w, 0.0], [0.0, h], [w, h]])
+        screen = self._head((corners - origin) / self.s, pose, parallax)
+        x0, y0 = np.maximum(np.floor(screen.min(axis=0)).astype(int) - 1, 0)
+        x1, y1 = np.minimum(np.ceil(screen.max(axis=0)).astype(int) + 2,
+                            [img.shape[1], img.shape[0]])
         if x1 <= x0 or y1 <= y0:
             return
-        mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
-        for p, width in lines:
-            d.stroke(mask, p - [x0, y0], (255, 255, 255), width)
-        blur = cv2.GaussianBlur(mask, (0, 0), max(0.6, 1.2 * self.s))
-        inside = np.zeros_like(mask)
-        for poly in clip:
-            d.fill(inside, poly - [x0, y0], (255, 255, 255))
-        blur = cv2.min(blur, inside)
-        d.blend_color(img, int(x0), int(y0), colour, blur.astype(np.float32) * (alpha / 255.0))
+        mat = cv2.getAffineTransform(corners[:3].astype(np.float32),
+                                     (screen[:3] - [x0, y0]).astype(np.float32))
+        placed = cv2.warpAffine(bgra, mat, (int(x1 - x0), int(y1 - y0)), flags=cv2.INTER_LINEAR,
+                                borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))
+        d.blend_bgra(img, int(x0), int(y0), placed)
 
     def _rig_pose(self, pose: AvatarPose) -> FacePose:
         m, e = pose.mouth, pose.expression
