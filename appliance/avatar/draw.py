@@ -123,7 +123,8 @@ def capsule(p: tuple[float, float], q: tuple[float, float], r0: float, r1: float
 
 
 def blend_patch(img: np.ndarray, x0: int, y0: int, patch: np.ndarray, alpha: np.ndarray) -> None:
-    """Alpha-blend ``patch`` (HxWx3) into ``img`` at (x0, y0) with alpha HxW in 0..255."""
+    """Alpha-blend ``patch`` (HxWxC, as ``img``) into ``img`` at (x0, y0) with alpha HxW in
+    0..255, clipped to ``img``."""
     h, w = alpha.shape
     x1, y1 = min(img.shape[1], x0 + w), min(img.shape[0], y0 + h)
     xs, ys = max(0, x0), max(0, y0)

@@ -2,10 +2,10 @@
 
 :class:`MeshFace` bakes the neutral face at one size (a per-pixel z-buffer raster of
 the mesh with smooth normals, wrap-lit skin, crevice shadow from the depth, lips, brows,
-lash lines), leaving holes where the eyes and the mouth open. Each frame paints the
-eyes and the mouth's inside into those holes and re-draws only the triangles the rig
-moved, each by one affine warp of the baked image: jaw, lips, lids and brows move the
-real skin and its shading, with no per-frame lighting.
+lash lines), leaving openings where the eyes and the mouth are. Each frame moves the
+baked image by the rig's vertex displacements in one dense warp (:class:`DenseWarp`),
+then paints the mouth's inside and the eyes into the moved openings: jaw, lips, lids and
+brows move the real skin and its shading, with no per-frame lighting.
 """
 
 from __future__ import annotations
@@ -253,14 +253,14 @@ class MeshFace:
             iris, r = self._iris
             ix = cx + gaze[0] * 0.35 * self.k - x0 - r
             iy = cy + gaze[1] * 0.18 * self.k - y0 - r
-            _blend_into(patch, round(ix), round(iy), iris[..., :4], iris[..., 3])
+            d.blend_patch(patch, round(ix), round(iy), iris, iris[..., 3])
             o = np.array([x0, y0], np.float64)
             # the upper lid's shadow on the eye
             cv2.polylines(patch, [d.fixed(upper - o + [0, 0.12 * self.k])], False,
                           (150, 150, 170, 255), max(1, round(0.3 * self.k)), d.AA, d.SHIFT)
             mask = np.zeros(patch.shape[:2], np.uint8)
             cv2.fillPoly(mask, [d.fixed(ring - o)], 255, d.AA, d.SHIFT)
-            _blend_into(out, x0, y0, patch, mask)
+            d.blend_patch(out, x0, y0, patch, mask)
         # the lash line along the upper lid (thicker toward the outer corner), the lower rim
         k = self.k
         outer = upper if side == 0 else upper[::-1]
@@ -336,19 +336,6 @@ def _chaikin(pts: np.ndarray, passes: int) -> np.ndarray:
         mid[0::2], mid[1::2] = q, r
         pts = np.concatenate([pts[:1], mid, pts[-1:]])
     return pts
-
-
-def _blend_into(out: np.ndarray, x0: int, y0: int, patch: np.ndarray, mask: np.ndarray) -> None:
-    """Blend ``patch`` into ``out`` at (x0, y0) by ``mask`` (0..255), clipped to ``out``."""
-    h, w = mask.shape
-    xs, ys = max(x0, 0), max(y0, 0)
-    xe, ye = min(x0 + w, out.shape[1]), min(y0 + h, out.shape[0])
-    if xe <= xs or ye <= ys:
-        return
-    region = out[ys:ye, xs:xe]
-    a = mask[ys - y0:ye - y0, xs - x0:xe - x0, None].astype(np.uint16)
-    src = patch[ys - y0:ye - y0, xs - x0:xe - x0, :region.shape[2]].astype(np.uint16)
-    region[:] = ((src * a + region.astype(np.uint16) * (255 - a) + 127) // 255).astype(np.uint8)
 
 
 class DenseWarp:
