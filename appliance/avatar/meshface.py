@@ -216,6 +216,12 @@ class MeshFace:
         gap = (pts[list(LIPS_INNER_LOWER), 1] - pts[list(LIPS_INNER_UPPER), 1]).max()
         if gap < 1.0:
             return
+        # everything below is clipped to the opening: work in its box only
+        bx0, by0 = np.maximum(np.floor(inner.min(axis=0)).astype(int) - 2, 0)
+        bx1, by1 = np.ceil(inner.max(axis=0)).astype(int) + 3
+        out = out[by0:by1, bx0:bx1]
+        o = np.array([bx0, by0], np.float64)
+        inner, pts, bottom = inner - o, pts - o, bottom - by0
         cv2.fillPoly(out, [d.fixed(inner)], (*d.MOUTH, 255), d.AA, d.SHIFT)
         x0, x1 = inner[:, 0].min(), inner[:, 0].max()
         clip = np.zeros(out.shape[:2], np.uint8)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import zipfile
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -271,9 +272,16 @@ class AvatarPainter:
                       pose: AvatarPose, parallax: float) -> None:
         """A sprite from :meth:`_sprite`, moved with the head."""
         bgra, origin = sprite
+        self._place(img, bgra, lambda px: (px - origin) / self.s, pose, parallax)
+
+    def _place(self, img: np.ndarray, bgra: np.ndarray,
+               to_design: Callable[[np.ndarray], np.ndarray], pose: AvatarPose,
+               parallax: float) -> None:
+        """Blend a BGRA image whose pixels ``to_design`` maps to design units onto the
+        head as posed: one affine warp and one blend."""
         h, w = bgra.shape[:2]
         corners = np.array([[0.0, 0.0], [w, 0.0], [0.0, h], [w, h]])
-        screen = self._head((corners - origin) / self.s, pose, parallax)
+        screen = self._head(to_design(corners), pose, parallax)
         x0, y0 = np.maximum(np.floor(screen.min(axis=0)).astype(int) - 1, 0)
         x1, y1 = np.minimum(np.ceil(screen.max(axis=0)).astype(int) + 2,
                             [img.shape[1], img.shape[0]])
@@ -310,20 +318,7 @@ class AvatarPainter:
         m = pose.mouth
         patch = face.render_points(cm, (pose.gaze_x, pose.gaze_y + 0.3 * pose.head_pitch),
                                    m.teeth, m.tongue)
-        h, w = patch.shape[:2]
-        corners = np.array([[0.0, 0.0], [w, 0.0], [0.0, h], [w, h]])
-        screen = self._head(image_to_design(face, corners), pose, 1.0)
-        x0, y0 = np.floor(screen.min(axis=0)).astype(int) - 1
-        x1, y1 = np.ceil(screen.max(axis=0)).astype(int) + 2
-        x0, y0 = max(int(x0), 0), max(int(y0), 0)
-        x1, y1 = min(int(x1), img.shape[1]), min(int(y1), img.shape[0])
-        if x1 <= x0 or y1 <= y0:
-            return
-        mat = cv2.getAffineTransform(corners[:3].astype(np.float32),
-                                     (screen[:3] - [x0, y0]).astype(np.float32))
-        placed = cv2.warpAffine(patch, mat, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR,
-                                borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))
-        d.blend_bgra(img, x0, y0, placed)
+        self._place(img, patch, lambda px: image_to_design(face, px), pose, 1.0)
 
     def _paint_nose(self, img: np.ndarray, pose: AvatarPose) -> None:
         """The shadow side of the bridge, nostrils and the tip's underside."""
