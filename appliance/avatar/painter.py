@@ -20,6 +20,7 @@ import numpy as np
 from appliance.avatar import draw as d
 from appliance.avatar import hair
 from appliance.avatar.arms import arm_layers, frame_half_x, gestures_for
+from appliance.avatar.body import BREATH_PX, body_sprite
 from appliance.avatar.facerig import FACE_OVAL, FacePose
 from appliance.avatar.layout import Layout
 from appliance.avatar.meshface import (
@@ -39,6 +40,14 @@ MESH_HEAD_NARROW = 0.8
 design units against the drawn face's 380)."""
 EAR_SHADE: d.Color = (118, 140, 200)
 NECK_PIVOT = (0.0, 250.0)
+LIMB_TONES: dict[d.Color, tuple[d.Color, d.Color, int, float]] = {
+    d.JACKET: ((84, 52, 22), (150, 100, 50), 10, 0.3),
+    d.SHIRT: ((200, 196, 200), (252, 252, 250), 4, 0.5),
+    d.SKIN: ((160, 190, 238), d.SKIN, 3, 0.7),
+}
+"""Limb colour -> rim, lit middle, fills and the middle's width (:func:`draw.shaded_fill`):
+the lit middle of a hand is :data:`draw.SKIN` itself."""
+LIMB_EDGE: dict[d.Color, d.Color] = {d.SKIN: d.SKIN_SHADE, d.JACKET: (70, 42, 16)}
 
 
 def _head_outline() -> np.ndarray:
@@ -64,20 +73,6 @@ def _fringe() -> np.ndarray:
 _FRINGE = _fringe()
 
 
-def _torso() -> np.ndarray:
-    left_sh = d.bezier((-66, 262), (-160, 290), (-290, 290), (-330, 420), 14)
-    right_sh = d.bezier((330, 420), (290, 290), (160, 290), (66, 262), 14)
-    return np.concatenate([left_sh, [[-350, 1400], [350, 1400]], right_sh])
-
-
-_TORSO = _torso()
-_SHIRT = np.array([[-74, 266], [74, 266], [0, 430]], dtype=np.float64)
-_LAPEL_L = np.array([[-74, 266], [-112, 300], [-36, 470], [0, 430]], dtype=np.float64)
-_LAPEL_R = _LAPEL_L * np.array([-1.0, 1.0])
-_SCARF = np.array([[-44, 270], [44, 270], [0, 330]], dtype=np.float64)
-_NECK = np.array([[-62, 120], [62, 120], [70, 290], [0, 310], [-70, 290]], dtype=np.float64)
-
-
 _LIT = d.ellipse(-24.0, -44.0, 150.0, 196.0)
 """The lit part of the face (light from the upper left): outside it the skin turns
 toward :data:`draw.SKIN_DARK` over a soft edge (jaw, right cheek, temples)."""
@@ -85,11 +80,6 @@ SHADE_STRENGTH = 0.55
 """How dark the form shadow gets at the face's edge (0..1 of SKIN -> SKIN_DARK)."""
 SHADE_DOWNSAMPLE = 8
 """The shadow's mask is drawn and blurred at 1/8 size: soft anyway, and cheap."""
-_CHIN_SHADOW = np.array([[-63, 150], [63, 150], [67, 232], [0, 262], [-67, 232]],
-                        dtype=np.float64)
-"""The head's shadow on the neck (the head is drawn over its top)."""
-
-
 def _tapered(pts: np.ndarray, w0: float, w1: float) -> np.ndarray:
     """A polygon around the polyline ``pts``, ``w0`` wide at its start, ``w1`` at its end."""
     tangent = np.gradient(pts, axis=0)
@@ -126,6 +116,7 @@ class AvatarPainter:
         self.gestures = gestures_for(layout)
         """Where each gesture puts the hands on this screen (``point_media``: at the card)."""
         self.half_x = frame_half_x(layout)
+        self._body_sprite = body_sprite(layout.scale)
 
     # --- coordinate helpers ---------------------------------------------------
 
@@ -155,20 +146,9 @@ class AvatarPainter:
             self.paint_arms(img, pose)
 
     def _paint_body(self, img: np.ndarray, pose: AvatarPose) -> None:
-        b = pose.breath
-        d.fill(img, self._body(_NECK, b), d.SKIN_SHADE)
-        d.fill(img, self._body(_TORSO, b), d.JACKET)
-        d.fill(img, self._body(_SHIRT, b), d.SHIRT)
-        d.fill(img, self._body(_LAPEL_L, b), d.JACKET_SHADE)
-        d.fill(img, self._body(_LAPEL_R, b), d.JACKET_SHADE)
-        d.fill(img, self._body(_SCARF, b), d.ACCENT)
-        for side in (-1, 1):
-            seam = np.array([[side * 262.0, 500], [side * 276, 900], [side * 282, 1400]])
-            d.stroke(img, self._body(seam, b), d.JACKET_SHADE, 5 * self.s)
-        badge = np.array([[110, 500], [200, 500], [200, 530], [110, 530]], dtype=np.float64)
-        d.fill(img, self._body(badge, b), d.SHIRT)
-        stripe = np.array([[110, 500], [128, 500], [128, 530], [110, 530]], dtype=np.float64)
-        d.fill(img, self._body(stripe, b), d.ACCENT)
+        """The shaded upper body (:mod:`body`), risen with the breath."""
+        hx, hy = self.layout.head
+        self._body_sprite.paint(img, hx + self.x_shift, hy - pose.breath * BREATH_PX * self.s)
 
     def _paint_head(self, img: np.ndarray, pose: AvatarPose) -> None:
         if self._mesh is not None:
@@ -180,8 +160,6 @@ class AvatarPainter:
             ear = d.ellipse(side * 186, 18, 30, 46)
             d.fill(img, self._head(ear, pose, -0.5), d.SKIN)
             d.fill(img, self._head(d.ellipse(side * 190, 20, 14, 26), pose, -0.5), d.SKIN_SHADE)
-        b = pose.breath
-        d.fill(img, self._body(_CHIN_SHADOW, b), d.SKIN_DARK)
         outline = self._head(_OUTLINE, pose)
         d.fill(img, outline, d.SKIN)
         self._shade_face(img, pose, outline)
@@ -225,7 +203,6 @@ class AvatarPainter:
         for side in (-1, 1):
             d.fill(img, self._head(d.ellipse(side * 150, 18, 24, 40), pose, -0.5), SKIN_EDGE)
             d.fill(img, self._head(d.ellipse(side * 154, 20, 11, 22), pose, -0.5), EAR_SHADE)
-        d.fill(img, self._body(_CHIN_SHADOW, pose.breath), d.SKIN_DARK)
         cm = face.rig.deform(self._rig_pose(pose))
         d.fill(img, self._mesh_outline(cm, pose), SKIN_EDGE)
         self._paint_mesh_face(img, pose, face, cm)
@@ -492,10 +469,20 @@ class AvatarPainter:
 
     def paint_arms(self, img: np.ndarray, pose: AvatarPose) -> None:
         """Both arms with their hands, at rest or gesturing (see :mod:`arms`)."""
+        self.paint_layers(img, arm_layers(pose, self.gestures, self.half_x))
+
+    def paint_layers(self, img: np.ndarray,
+                     layers: list[tuple[np.ndarray, d.Color, bool]]) -> None:
+        """Limb polygons (design units, back to front) as lit cylinders: sleeves, cuffs,
+        fingers; ``True`` outlines a part against the one behind it."""
         s = self.s
-        for pts, color, outline in arm_layers(pose, self.gestures, self.half_x):
+        for pts, color, outline in layers:
             px = self._body(pts, 0.0)
-            d.fill(img, px, color)
+            tone = LIMB_TONES.get(color)
+            if tone is None:
+                d.fill(img, px, color)
+            else:
+                d.shaded_fill(img, px, *tone)
             if outline:
-                edge = d.SKIN_SHADE if color == d.SKIN else d.JACKET_SHADE
-                d.stroke(img, px, edge, max(1.0, 2.2 * s), closed=True)
+                edge = LIMB_EDGE.get(color, d.JACKET_SHADE)
+                d.stroke(img, px, edge, max(1.0, 1.6 * s), closed=True)

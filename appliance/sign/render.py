@@ -85,13 +85,7 @@ class SigningPainter(AvatarPainter):
         if self.sign is None:
             super().paint_arms(img, pose)
             return
-        s = self.s
-        for pts, color, outline in sign_layers(self.sign, self.dominant_side, pose.breath):
-            px = self._body(pts, 0.0)
-            d.fill(img, px, color)
-            if outline:
-                edge = d.SKIN_SHADE if color == d.SKIN else d.JACKET_SHADE
-                d.stroke(img, px, edge, max(1.0, 2.2 * s), closed=True)
+        self.paint_layers(img, sign_layers(self.sign, self.dominant_side, pose.breath))
 
 
 def render_sign(sign: SignPose, size: tuple[int, int] = (540, 960),
