@@ -51,6 +51,9 @@ class HandPose:
     """``relaxed``, ``open``, ``point``, ``flat`` or ``beckon``."""
 
 
+HAND_SCALE = 1.25
+"""Hands this much bigger than first drawn: a hand is about as long as the face is
+high, and small hands read as a cartoon's."""
 REST_R = HandPose((55.0, 770.0), 160.0, "relaxed")
 REST_L = HandPose((-45.0, 785.0), 20.0, "relaxed")
 
@@ -134,17 +137,20 @@ def hand_polygons(hand: HandPose, side: int, curl: float = 0.0) -> list[np.ndarr
     fx, fy = math.cos(a), math.sin(a)  # along the fingers
     lx, ly = -fy, fx  # across the palm
 
+    k = HAND_SCALE
+
     def at(u: float, v: float) -> tuple[float, float]:
+        u, v = u * k, v * k
         return (wx + u * fx + v * lx * side, wy + u * fy + v * ly * side)
 
     palm_c = at(34.0, 0.0)
-    out = [d.ellipse(palm_c[0], palm_c[1], 40.0, 33.0, ang)]
+    out = [d.ellipse(palm_c[0], palm_c[1], 40.0 * k, 33.0 * k, ang)]
     shape = hand.shape
     if shape == "point":
-        out.append(_finger(at(58.0, -16.0), ang, 78.0, 11.0))
+        out.append(_finger(at(58.0, -16.0), ang, 78.0 * k, 11.0 * k))
         for i, v in enumerate((-2.0, 12.0, 24.0)):  # curled fingers: knuckles
-            out.append(d.ellipse(*at(66.0 - 3 * i, v), 13.0, 10.0, ang))
-        out.append(_finger(at(26.0, -26.0), ang - side * 40.0, 34.0, 11.0))
+            out.append(d.ellipse(*at(66.0 - 3 * i, v), 13.0 * k, 10.0 * k, ang))
+        out.append(_finger(at(26.0, -26.0), ang - side * 40.0, 34.0 * k, 11.0 * k))
         return out
     spread = {"open": (-16.0, -5.0, 5.0, 15.0), "relaxed": (-5.0, -2.0, 2.0, 5.0),
               "flat": (-3.0, -1.0, 1.0, 3.0), "beckon": (-6.0, -2.0, 2.0, 6.0)}[shape]
@@ -158,9 +164,9 @@ def hand_polygons(hand: HandPose, side: int, curl: float = 0.0) -> list[np.ndarr
         elif shape == "beckon":
             ln *= 1.0 - 0.55 * curl * (1.0 if i < 3 else 0.6)
             bend = -70.0 * curl * side
-        out.append(_finger(at(60.0, v), ang + side * s_deg + bend, ln, 9.5 - 0.6 * i))
+        out.append(_finger(at(60.0, v), ang + side * s_deg + bend, ln * k, (9.5 - 0.6 * i) * k))
     thumb = {"open": 58.0, "relaxed": 28.0, "flat": 18.0, "beckon": 35.0}[shape]
-    out.append(_finger(at(22.0, -28.0), ang - side * thumb, 40.0, 11.0))
+    out.append(_finger(at(22.0, -28.0), ang - side * thumb, 40.0 * k, 11.0 * k))
     return out
 
 
