@@ -32,9 +32,9 @@ from appliance.avatar import draw as d
 from appliance.avatar.layout import Layout, layout_for
 from appliance.avatar.timeline import AvatarPose
 
-UPPER_ARM = 290.0
+UPPER_ARM = 300.0
 FOREARM = 265.0
-SHOULDER = (285.0, 365.0)
+SHOULDER = (282.0, 380.0)
 """Right shoulder joint (the left mirrors it)."""
 FRAME_HALF_X = 440.0
 """Fingertips stay within this of the centre line (a 1080-wide portrait shows ~470)."""
