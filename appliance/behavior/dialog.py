@@ -277,6 +277,9 @@ class Dialog:
                                  "dialog:declined")
             return None
         if p.kind == "clarify_station":
+            if nlu.intent != p.intent and nlu.slots.get("station") \
+                    and nlu.confidence >= SAFE_NEW_REQUEST:
+                return None  # a sure request of its own ("how do I get to Old Town?")
             station = self.clarifier.chosen(text, nlu, p.options)
             if station:
                 slots = {**p.slots, "station": station}
@@ -353,6 +356,9 @@ class Dialog:
             style = "apologetic" if nlu.emotion.label == "frustrated" else "neutral"
             answer.style = style
             return Turn(text, nlu, answer, prosody_for(style))  # one line, never restyled
+        if answer.asks == "station":  # "... Where are you going?": the next words answer it
+            self.pending = Pending("clarify_station", now, nlu.intent, dict(nlu.slots),
+                                   language=nlu.language)
         style = choose_style(nlu.emotion, nlu.intent, said=text)
         if nlu.intent != "repeat" and nlu.language.startswith("en"):  # English lead-ins
             answer.text = rewrite(answer.text, style, nlu.intent)

@@ -257,6 +257,27 @@ def test_an_exit_of_this_station_is_still_named(dialog: Dialog, text: str,
     assert dialog.turn(text).answer.source == source
 
 
+@pytest.mark.parametrize("text", ["How much for two adults", "how much is it for two adults?",
+                                  "price for 2 adults"])
+def test_a_fare_for_adults_is_the_adult_fare(dialog: Dialog, text: str) -> None:
+    # not the concession answer ("... pay half the adult fare"), which was only the
+    # nearest FAQ sentence of the shape "what does it cost for <someone>"
+    turn = dialog.turn(text)
+    assert turn.answer.source == "network:fares", turn.answer.text
+    assert "adult single" in turn.answer.text.lower() and "2 pounds 20" in turn.answer.text
+    assert "half" not in turn.answer.text
+    there = dialog.turn("the zoo")  # the answer asked where to: the fare there
+    assert there.answer.source == "network:fares"
+    assert there.answer.text.startswith("A single ticket to Zoo costs 2 pounds 90")
+
+
+def test_a_route_question_after_where_are_you_going_gets_the_route(dialog: Dialog) -> None:
+    dialog.turn("how much for two adults")
+    turn = dialog.turn("how do I get to Old Town?")  # a question of its own, not the answer
+    assert turn.answer.source == "network:route"
+    assert turn.answer.text.startswith("To get to Old Town")
+
+
 def test_the_visitor_asking_the_time_is_told_it(dialog: Dialog) -> None:
     turn = dialog.turn("excuse me, what time is it?")
     assert turn.answer.source == "faq:time-now"

@@ -20,6 +20,9 @@ class Answer:
     for an answer computed from the network or live data with every slot it needs)."""
     show: Show | None = None
     """What to draw: the route on the network map or a place on the station plan."""
+    asks: str = ""
+    """The slot the answer ends by asking for ("station": "... Where are you going?"): the
+    dialogue takes the visitor's next words as the answer to it."""
 
 
 @dataclass

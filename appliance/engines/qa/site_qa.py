@@ -302,7 +302,23 @@ class SiteQa(QaEngine):
             values = self._fare_values(station)
             if values is not None:
                 return self._say("fare_inquiry", "default", "network:fares", **values)
+        elif ticket in ("", "single") and (ticket or nlu.slots.get("traveller") == "adult"):
+            # "how much for two adults?", "how much is a single?": the adult single from
+            # here, and where to (the fare depends on it); not the FAQ's nearest sentence
+            return self._fares_from_here()
         return None
+
+    def _fares_from_here(self) -> Answer | None:
+        """The cheapest adult single and the day pass, asking where to (``asks``)."""
+        f = self.pack.network.fares
+        cheapest = net.ticket_price(self.pack, "single", None)
+        if cheapest is None or not f.day_pass:
+            return None
+        cur = self.pack.manifest.currency
+        answer = self._say("fare_inquiry", "no_station", "network:fares",
+                           min_fare=net.money(cheapest, cur), day_pass=net.money(f.day_pass, cur))
+        answer.asks = "station"
+        return answer
 
     def _on_ticket_purchase(self, nlu: NluResult) -> Answer | None:
         station = nlu.slots.get("station", "")
