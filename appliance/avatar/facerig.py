@@ -13,6 +13,7 @@ operations per frame.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,6 +121,14 @@ def _smooth(x: np.ndarray) -> np.ndarray:
     return x * x * (3 - 2 * x)
 
 
+PIVOT_Z = -5.5
+"""Depth (mesh cm, nose tip ~7.6) of the axes the head turns about: the neck is ~13 cm
+behind the tip of the nose."""
+PIVOT_Y = -4.0
+"""Height (mesh cm, eyes ~3) of the nodding axis: the top of the spine, level with the
+bottom of the nose."""
+
+
 class FaceRig:
     """Weight maps over the mesh's vertices, and :meth:`deform` for a :class:`FacePose`."""
 
@@ -216,3 +225,18 @@ class FaceRig:
         out[:, 1] += lift * (1.0 - close) * self.lid_lift - close * self.lid_drop
         out[self.lower_lids, 1] -= (0.1 - 0.12 * max(0.0, smile)) * (1.0 - close)
         return out
+
+    def turn(self, xy: np.ndarray, yaw_deg: float, pitch_deg: float) -> np.ndarray:
+        """The face ``xy`` (from :meth:`deform`) seen with the head turned in 3-D:
+        ``yaw_deg`` toward screen right about the neck's axis, ``pitch_deg`` down about
+        the top of the spine, in orthographic view. Each vertex moves by its depth: the
+        nose crosses the cheek, the far cheek narrows, a nod shortens the forehead."""
+        if yaw_deg == 0.0 and pitch_deg == 0.0:
+            return xy
+        z = self.mesh.vertices[:, 2] - PIVOT_Z
+        yaw, pitch = math.radians(yaw_deg), math.radians(pitch_deg)
+        x = xy[:, 0] * math.cos(yaw) + z * math.sin(yaw)
+        z = -xy[:, 0] * math.sin(yaw) + z * math.cos(yaw)
+        y = xy[:, 1] - PIVOT_Y
+        y = PIVOT_Y + y * math.cos(pitch) - z * math.sin(pitch)
+        return np.stack([x, y], axis=1)

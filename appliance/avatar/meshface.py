@@ -255,6 +255,10 @@ class MeshFace:
         upper = ring[: len(ring) // 2 + 1]
         if _opening_px(pts, side) >= 1.5:
             (x0, y0), white, (cx, cy) = self._eye_boxes[side]
+            # the box follows the eye's corners (a head turn moves them; a blink does not)
+            corners = list(EYE_UPPER[side][:: len(EYE_UPPER[side]) - 1])
+            dx, dy = np.round((pts[corners] - self.neutral[corners]).mean(axis=0))
+            x0, y0, cx, cy = int(x0 + dx), int(y0 + dy), cx + dx, cy + dy
             patch = white.copy()  # the white, shaded toward the corners
             iris, r = self._iris
             ix = cx + gaze[0] * 0.35 * self.k - x0 - r

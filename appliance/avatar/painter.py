@@ -40,6 +40,11 @@ MESH_HEAD_NARROW = 0.8
 design units against the drawn face's 380)."""
 EAR_SHADE: d.Color = (118, 140, 200)
 NECK_PIVOT = (0.0, 250.0)
+TURN_YAW_DEG = 10.0
+TURN_PITCH_DEG = 7.0
+"""Degrees the mesh face turns at ``head_yaw`` / ``head_pitch`` 1 (a gaze to the side is
+0.45, a decided nod 1): the nose moves ~1.1 cm at a side gaze, as far as the drawn
+features' parallax moved it."""
 LIMB_TONES: dict[d.Color, tuple[d.Color, d.Color, int, float]] = {
     d.JACKET: ((84, 52, 22), (150, 100, 50), 10, 0.3),
     d.SHIRT: ((200, 196, 200), (252, 252, 250), 4, 0.5),
@@ -203,7 +208,8 @@ class AvatarPainter:
         for side in (-1, 1):
             d.fill(img, self._head(d.ellipse(side * 150, 18, 24, 40), pose, -0.5), SKIN_EDGE)
             d.fill(img, self._head(d.ellipse(side * 154, 20, 11, 22), pose, -0.5), EAR_SHADE)
-        cm = face.rig.deform(self._rig_pose(pose))
+        cm = face.rig.turn(face.rig.deform(self._rig_pose(pose)),
+                           TURN_YAW_DEG * pose.head_yaw, TURN_PITCH_DEG * pose.head_pitch)
         d.fill(img, self._mesh_outline(cm, pose), SKIN_EDGE)
         self._paint_mesh_face(img, pose, face, cm)
         self._paint_sprite(img, front, pose, 0.2)
@@ -283,6 +289,15 @@ class AvatarPainter:
         oval = to_design(cm[list(FACE_OVAL)])
         low = oval[oval[:, 1] > -60.0]
         top = _OUTLINE[_OUTLINE[:, 1] <= -60.0] * np.array([MESH_HEAD_NARROW, 1.0])
+        # a turned face: the cranium moves with the oval where the two meet (no notch)
+        rest = to_design(self._mesh.rig.mesh.vertices[list(FACE_OVAL), :2]) \
+            if self._mesh is not None else oval
+        near = np.abs(rest[:, 1] + 60.0) < 30.0
+        for side in (-1.0, 1.0):  # each temple by its own side (a turn widens one)
+            seam = near & (rest[:, 0] * side > 0)
+            if seam.any():
+                half = top[:, 0] * side > 0
+                top[half] += (oval[seam] - rest[seam]).mean(axis=0)
         pts = np.concatenate([top, low])
         centre = np.array([0.0, -20.0])
         order = np.argsort(np.arctan2(pts[:, 1] - centre[1], pts[:, 0] - centre[0]))
@@ -295,7 +310,8 @@ class AvatarPainter:
         m = pose.mouth
         patch = face.render_points(cm, (pose.gaze_x, pose.gaze_y + 0.3 * pose.head_pitch),
                                    m.teeth, m.tongue)
-        self._place(img, patch, lambda px: image_to_design(face, px), pose, 1.0)
+        # the turn is in the vertices already: the face moves with the head as a whole
+        self._place(img, patch, lambda px: image_to_design(face, px), pose, 0.0)
 
     def _paint_nose(self, img: np.ndarray, pose: AvatarPose) -> None:
         """The shadow side of the bridge, nostrils and the tip's underside."""

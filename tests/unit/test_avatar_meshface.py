@@ -163,6 +163,36 @@ def test_a_blink_hides_the_eyes_and_the_iris_follows_the_gaze(face: MeshFace) ->
     assert right - left > 0.3 * face.k  # both irises, screen right by a few mm
 
 
+NOSE_TIP = 1
+"""MediaPipe's landmark 1: the tip of the nose."""
+
+
+def test_a_head_turn_moves_each_vertex_by_its_depth() -> None:
+    rig = FaceRig(load_face_mesh())
+    rest = rig.deform(FacePose())
+    assert rig.turn(rest, 0.0, 0.0) is rest
+    turned = rig.turn(rest, 10.0, 0.0)
+    left, right = rest[:, 0].argmin(), rest[:, 0].argmax()
+    moved = turned[:, 0] - rest[:, 0]
+    assert moved[NOSE_TIP] > moved[left] > 0 and moved[NOSE_TIP] > moved[right]
+    # turned toward screen right: the right cheek narrows, the left widens
+    assert turned[right, 0] - turned[NOSE_TIP, 0] < rest[right, 0] - rest[NOSE_TIP, 0]
+    assert turned[NOSE_TIP, 0] - turned[left, 0] > rest[NOSE_TIP, 0] - rest[left, 0]
+    nod = rig.turn(rest, 0.0, 7.0)  # a nod: the nose tip goes down more than the brow
+    brow = int(np.argmax(rest[:, 1]))
+    assert rest[NOSE_TIP, 1] - nod[NOSE_TIP, 1] > abs(rest[brow, 1] - nod[brow, 1])
+
+
+def test_a_turned_face_keeps_its_eyes_whole(face: MeshFace) -> None:
+    rest = _colour_px(_eyes(face, face.render(FacePose())), d.IRIS, 12)
+    turned = face.render_points(face.rig.turn(face.rig.deform(FacePose()), 4.5, 1.4))
+    iris = _colour_px(_eyes(face, turned), d.IRIS, 12)
+    assert iris.sum() > 0.7 * rest.sum()  # both irises, moved with the eyes, not lost
+    cols = np.nonzero(iris)[1]
+    middle = face.size[1] / 2
+    assert (cols < middle).sum() > 0.3 * iris.sum() and (cols > middle).sum() > 0.3 * iris.sum()
+
+
 def test_the_painter_puts_the_mesh_face_where_the_lip_sync_check_looks() -> None:
     layout = layout_for(540, 960)
     openness = {}
