@@ -74,13 +74,17 @@ class Clarifier:
                 for form in [value.name, *value.synonyms]:
                     self.known_words.update(normalize(form).split())
 
-    def unknown_place(self, text: str) -> str:
-        """A place named after "to"/"for" that is none of the pack's names ("" if none)."""
+    @staticmethod
+    def destination(text: str) -> str:
+        """The place named after "to"/"for" ("which exit for Central Square?" -> "central
+        square"), known or not; "" if none."""
         norm = normalize(text)
         m = _PLACE.search(norm) or _PLACE_ES.search(norm)
-        if m is None:
-            return ""
-        phrase = m.group(1).strip(" -'")
+        return m.group(1).strip(" -'") if m is not None else ""
+
+    def unknown_place(self, text: str) -> str:
+        """A place named after "to"/"for" that is none of the pack's names ("" if none)."""
+        phrase = self.destination(text)
         if not phrase or phrase in _ANY_GENERIC or phrase.split()[0] in _ANY_GENERIC:
             return ""
         if set(phrase.split()) & self.known_words:

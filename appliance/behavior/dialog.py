@@ -50,6 +50,10 @@ from appliance.sitepack.model import SitePack
 logger = logging.getLogger(__name__)
 
 CARRY_SLOTS = ("station", "line", "exit", "ticket_type")
+PLACE_SLOTS = frozenset({"station", "exit"})
+"""Slots that name where the visitor wants to go: one named now is what the question is
+about, so the last one is not carried over it ("which exit for the mall?", then "which
+exit for the hospital?" is not about Exit C)."""
 FOLLOW_INTENTS = {"fare_inquiry", "route_planning", "next_train", "ticket_purchase",
                   "service_status", "find_exit", "opening_hours", "find_elevator"}
 FOLLOW_CUES = {"it", "there", "that", "and", "also", "same", "then", "about", "instead",
@@ -67,6 +71,14 @@ CONFIRM_TIMEOUT_S = 12.0
 SAFE_NEW_REQUEST = 0.9
 """A reply to the danger question that is an in-scope request at least this sure, with
 no danger in it, counts as a "no" (the visitor went on with their journey)."""
+
+
+def _carried(named: dict[str, str]) -> list[str]:
+    """The slots a follow-up may take from the last turn, given the slots it names: no
+    last place over a place named now (:data:`PLACE_SLOTS`)."""
+    if PLACE_SLOTS & set(named):
+        return [k for k in CARRY_SLOTS if k not in PLACE_SLOTS]
+    return list(CARRY_SLOTS)
 
 
 def _asks_where(text: str) -> bool:
@@ -297,7 +309,7 @@ class Dialog:
                 return both
         nlu = self.resolve(text, nlu)
         if nlu.intent == "find_exit" and not nlu.slots.get("exit"):
-            other = self._exit_for_another_stop(text, nlu, now)
+            other = self._exit_for_a_stop(text, nlu, now)
             if other is not None:
                 return other
             place = self.clarifier.unknown_place(text)
@@ -334,13 +346,20 @@ class Dialog:
                              "dialog:offer-staff")
         return self._answer(text, nlu, now)
 
-    def _exit_for_another_stop(self, text: str, nlu: NluResult, now: float) -> Turn | None:
+    def _exit_for_a_stop(self, text: str, nlu: NluResult, now: float) -> Turn | None:
         """"Which exit for the hospital?" where the hospital is another stop (Medical
-        Centre): the way there, unless the site's own answer is about that very place."""
+        Centre): the way there, unless the site's own answer is about that very place.
+        "Which exit for Central Square?" at Central Square: the visitor is there already,
+        and gets the site's answer about its exits."""
         station = self.slots.extract(text).get("station", "")
         value = self.pack.slot_value("station", station) if station else None
-        if value is None or station == self.pack.manifest.station:
+        if value is None:
             return None
+        if station == self.pack.manifest.station:
+            if self.slots.extract(self.clarifier.destination(text)).get("station") != station:
+                return None  # "what exits does this station have?": not a way to it
+            here = lines.line(self.pack, nlu.language, "already_here", station=value.name)
+            return self._answer(text, nlu, now, lead=here)
         known = self._answer(text, nlu, now)
         said = f" {normalize(known.answer.text)} "
         if any(f" {normalize(form)} " in said for form in [value.name, *value.synonyms]):
@@ -349,8 +368,11 @@ class Dialog:
         route = replace(nlu, intent="route_planning", slots={**nlu.slots, "station": station})
         return self._answer(text, route, now)
 
-    def _answer(self, text: str, nlu: NluResult, now: float) -> Turn:
+    def _answer(self, text: str, nlu: NluResult, now: float, lead: str = "") -> Turn:
+        """The site's answer, styled; ``lead``: a sentence said before it."""
         answer = self.qa.answer(text, nlu, self.context, query_vec=self._embed(text))
+        if lead:
+            answer.text = f"{lead} {answer.text}"
         if answer.source.startswith("template:out_of_scope"):
             self.pending = Pending("offer_staff", now, language=nlu.language)
             style = "apologetic" if nlu.emotion.label == "frustrated" else "neutral"
@@ -404,12 +426,14 @@ class Dialog:
                 return replace(nlu, intent=last,
                                slots={k: v for k, v in found.items() if k in wanted})
             if cued and len(words) <= 5:  # "and the one after?", "what about sunday?"
-                carried = {k: v for k, v in self.context.last_slots.items() if k in wanted}
+                carry = _carried(found)
+                carried = {k: v for k, v in self.context.last_slots.items()
+                           if k in wanted and k in carry}
                 return replace(nlu, intent=last, slots=carried)
         if nlu.intent in FOLLOW_INTENTS and (cued or nlu.intent == last):
             wanted = set(self.pack.intents[nlu.intent].slots)
             slots = dict(nlu.slots)
-            for key in CARRY_SLOTS:
+            for key in _carried(self.slots.extract(text)):
                 if key in wanted and key not in slots and key in self.context.last_slots:
                     slots[key] = self.context.last_slots[key]
             return replace(nlu, slots=slots)

@@ -48,6 +48,7 @@ BUILT_IN: dict[str, dict[str, str]] = {
         "never_mind": "No problem. Is there anything else I can help with?",
         "unknown_stop": "I don't know a stop called {place}.",
         "unknown_landmark": "I don't know which exit is best for {place}. The exits are {exits}.",
+        "already_here": "You're already at {station}.",
         "did_you_mean": "Did you mean {station}?",
         "network": "The metro has {lines} lines and {stations} stations, for example "
                    "{examples}. Which station would you like?",
@@ -89,6 +90,7 @@ BUILT_IN: dict[str, dict[str, str]] = {
         "unknown_stop": "No conozco ninguna parada llamada {place}.",
         "did_you_mean": "¿Quería decir {station}?",
         "unknown_landmark": "No sé qué salida es la mejor para {place}. Las salidas son {exits}.",
+        "already_here": "Ya está en {station}.",
         "network": "El metro tiene {lines} líneas y {stations} estaciones, por ejemplo "
                    "{examples}. ¿A qué estación quiere ir?",
         "which_station": "¿A qué estación quiere ir?",

@@ -23,6 +23,7 @@ DIALOG_KEYS: dict[str, frozenset[str]] = {
     "never_mind": frozenset(),
     "unknown_stop": frozenset({"place"}),
     "did_you_mean": frozenset({"station"}),
+    "already_here": frozenset({"station"}),  # "which exit for <this station>?"
     "network": frozenset({"lines", "stations", "examples"}),
     "which_station": frozenset(),
     "apology": frozenset(),          # the answering engine failed: ask staff

@@ -257,6 +257,34 @@ def test_an_exit_of_this_station_is_still_named(dialog: Dialog, text: str,
     assert dialog.turn(text).answer.source == source
 
 
+def test_an_exit_for_another_stop_after_an_exit_answer_is_not_that_exit(
+        dialog: Dialog) -> None:
+    # the exit of the last answer (the mall's) is not carried over a place named now
+    dialog.turn("which exit for the mall")
+    turn = dialog.turn("which exit for the hospital?")
+    assert turn.answer.source == "network:route", turn.answer.text
+    assert turn.answer.text.startswith("To get to Medical Centre")
+
+
+@pytest.mark.parametrize("before", ["", "which exit for the mall"])
+@pytest.mark.parametrize("text", ["Which exit for Central Square?",
+                                  "which exit do I take for central square"])
+def test_an_exit_for_this_very_station_says_so_and_gives_the_way_out(
+        dialog: Dialog, before: str, text: str) -> None:
+    # the kiosk stands at Central Square: no exit leads "to" it
+    if before:
+        dialog.turn(before)
+    turn = dialog.turn(text)
+    assert turn.answer.text.startswith("You're already at Central Square."), turn.answer.text
+    assert turn.answer.source == "faq:exits-way-out"
+    assert "Exit C" not in turn.answer.text
+
+
+def test_the_exits_of_this_station_are_not_a_way_to_it(dialog: Dialog) -> None:
+    turn = dialog.turn("what exits does this station have")
+    assert turn.answer.source == "faq:exits-list" and "already" not in turn.answer.text
+
+
 @pytest.mark.parametrize("text", ["How much for two adults", "how much is it for two adults?",
                                   "price for 2 adults"])
 def test_a_fare_for_adults_is_the_adult_fare(dialog: Dialog, text: str) -> None:
