@@ -224,7 +224,27 @@ class FaceRig:
         lift = 0.55 + 0.5 * (pose.eye_open - 1.0)
         out[:, 1] += lift * (1.0 - close) * self.lid_lift - close * self.lid_drop
         out[self.lower_lids, 1] -= (0.1 - 0.12 * max(0.0, smile)) * (1.0 - close)
+        self._round_opening(out)
         return out
+
+    def _round_opening(self, out: np.ndarray) -> None:
+        """Round the mouth's opening: each lip's edge keeps its middle's distance from
+        the corners' line but follows an ellipse toward the corners (the jaw alone moves
+        a lip's whole edge as one, a hexagon), its outer edge moving with it."""
+        up, low = list(LIPS_INNER_UPPER), list(LIPS_INNER_LOWER)
+        if out[up[len(up) // 2], 1] - out[low[len(low) // 2], 1] < 1e-3:
+            return  # sealed: nothing to round
+        corners = out[[up[0], up[-1]]]
+        cx, cy = corners.mean(axis=0)
+        half = max(abs(corners[1, 0] - corners[0, 0]) / 2.0, 1e-6)
+        for inner, outer in ((up, list(LIPS_OUTER_UPPER)), (low, list(LIPS_OUTER_LOWER))):
+            mid = inner[len(inner) // 2]
+            reach = out[mid, 1] - cy
+            off = np.clip((out[inner[1:-1], 0] - cx) / half, -1.0, 1.0)
+            want = cy + reach * np.sqrt(1.0 - off ** 2)
+            shift = want - out[inner[1:-1], 1]
+            out[inner[1:-1], 1] += shift
+            out[outer[1:-1], 1] += shift
 
     def turn(self, xy: np.ndarray, yaw_deg: float, pitch_deg: float) -> np.ndarray:
         """The face ``xy`` (from :meth:`deform`) seen with the head turned in 3-D:

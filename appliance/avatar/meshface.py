@@ -52,6 +52,8 @@ IRIS_LIGHT: d.Color = (90, 120, 160)
 SKIN_EDGE: d.Color = (152, 178, 228)
 """The skin where the mesh meets the drawn head (and the head's own fill): the mesh's
 mid-tone, so the seam shows no rim."""
+TOOTH_GAP: d.Color = (196, 198, 210)
+"""The faint line between two front teeth."""
 EDGE_CM = 0.45
 """The feather (cm of face) where the mesh meets the drawn head around it."""
 
@@ -173,6 +175,10 @@ class MeshFace:
         # never as dark as the mouth's inside: the seam is not an open mouth
         shade = np.clip(img.mean(axis=-1, keepdims=True) / SKIN_LIT.mean(), 0.85, 1.0)
         img = img * (1 - lips[..., None]) + lip_col * shade * lips[..., None]
+        # the opening itself: the lips' dark inner edge, so where a warp stretches it past
+        # the painted mouth (the corners, the anti-aliased rim) it reads as lip, not skin
+        gap = self._region([p[list(LIPS_INNER_UPPER)], p[list(LIPS_INNER_LOWER)][::-1]], 0.02)
+        img = img * (1 - gap[..., None]) + np.array(d.LIP_LINE) * gap[..., None]
         for side in (0, 1):
             low = p[list(BROW_LOWER[side])]
             # the hairs sit in the lower part of the brow ridge, thinning to the outer end
@@ -216,6 +222,7 @@ class MeshFace:
         gap = (pts[list(LIPS_INNER_LOWER), 1] - pts[list(LIPS_INNER_UPPER), 1]).max()
         if gap < 1.0:
             return
+        self._shade_corners(out, pts, gap)
         # everything below is clipped to the opening: work in its box only
         bx0, by0 = np.maximum(np.floor(inner.min(axis=0)).astype(int) - 2, 0)
         bx1, by1 = np.ceil(inner.max(axis=0)).astype(int) + 3
@@ -227,17 +234,6 @@ class MeshFace:
         clip = np.zeros(out.shape[:2], np.uint8)
         cv2.fillPoly(clip, [d.fixed(inner)], 255, cv2.LINE_8, d.SHIFT)
         layer = out.copy()
-        if teeth > 0.05:  # the upper teeth, a band under the upper lip's inner edge
-            # as much tooth as the opening allows: a parted mouth shows an edge of them
-            th = (0.22 + 0.2 * teeth) * self.k * min(1.0, gap / (0.7 * self.k))
-            edge_up = pts[list(LIPS_INNER_UPPER)]
-            half = max(1.0, (x1 - x0) / 2)
-            off = (edge_up[:, 0] - (x0 + x1) / 2) / (0.8 * half)  # none at the corners
-            taper = np.sqrt(np.clip(1 - off ** 2, 0, 1))
-            lower = edge_up + np.stack([np.zeros(len(taper)), th * taper], axis=1)
-            upper = edge_up - np.stack([np.zeros(len(taper)), 4 * taper], axis=1)
-            band = np.concatenate([upper, lower[::-1]])
-            cv2.fillPoly(layer, [d.fixed(band)], (*d.TEETH, 255), d.AA, d.SHIFT)
         cx, w = (x0 + x1) / 2, (x1 - x0)
         # the tongue's tip: behind the lower teeth, forward for th, d, n
         ry = (0.12 + 0.25 * tongue) * self.k
@@ -245,7 +241,59 @@ class MeshFace:
         axes = (max(1, round(w * 0.28)), max(1, round(ry)))
         cv2.ellipse(layer, (round(cx), round(ty + ry)), axes, 0, 180, 360, (*d.TONGUE, 255),
                     -1, d.AA)
+        if teeth > 0.05:
+            # as much tooth as the opening allows: a parted mouth shows an edge of them
+            room = min(1.0, gap / (0.7 * self.k))
+            th = (0.28 + 0.22 * teeth) * self.k * room
+            # the upper teeth, a band under the upper lip's inner edge
+            self._teeth_band(layer, pts[list(LIPS_INNER_UPPER)], x0, x1, th, 0.8, d.TEETH)
         out[clip > 0] = layer[clip > 0]
+
+    def _shade_corners(self, out: np.ndarray, pts: np.ndarray, gap: float) -> None:
+        """The shadow in each corner of an open mouth (where the lips fold in; it also
+        hides the warp's fold there)."""
+        k = self.k
+        depth = 0.95 * min(1.0, gap / (0.5 * k))
+        for corner in (LIPS_INNER_UPPER[0], LIPS_INNER_UPPER[-1]):
+            cx, cy = pts[corner] + (0.0, 0.12 * k)  # the fold opens downward with the jaw
+            rx, ry = 0.42 * k, 0.38 * k
+            x0, y0 = max(int(cx - 2 * rx), 0), max(int(cy - 2 * ry), 0)
+            x1 = min(int(cx + 2 * rx) + 1, out.shape[1])
+            y1 = min(int(cy + 2 * ry) + 1, out.shape[0])
+            if x1 <= x0 or y1 <= y0:
+                continue
+            yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+            w = depth * np.exp(-(((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2))
+            patch = out[y0:y1, x0:x1, :3].astype(np.float32)
+            patch += (np.array(d.LIP_LINE, np.float32) - patch) * w[..., None]
+            out[y0:y1, x0:x1, :3] = patch.astype(np.uint8)
+
+    @staticmethod
+    def _teeth_band(layer: np.ndarray, edge: np.ndarray, x0: float, x1: float, th: float,
+                    span: float, colour: d.Color) -> None:
+        """A row of teeth along a lip's inner ``edge``, ``th`` pixels into the opening
+        (negative: up, from the lower lip), tapering to nothing at ``span`` of the way
+        to the corners."""
+        half = max(1.0, (x1 - x0) / 2)
+        off = (edge[:, 0] - (x0 + x1) / 2) / (span * half)
+        keep = np.abs(off) < 1.0  # a band of no width still leaves an anti-aliased line
+        if keep.sum() < 2:
+            return
+        edge, off = edge[keep], off[keep]
+        taper = 1 - off ** 2
+        inside = edge + np.stack([np.zeros(len(taper)), th * taper], axis=1)
+        behind = edge - np.stack([np.zeros(len(taper)), 4 * np.sign(th) * taper], axis=1)
+        band = np.concatenate([behind, inside[::-1]])
+        cv2.fillPoly(layer, [d.fixed(band)], (*colour, 255), d.AA, d.SHIFT)
+        # the gaps between the front teeth: what makes a white band read as teeth
+        width = 2.0 * half * span
+        for u in (0.0, -0.22, 0.22, -0.4, 0.4):
+            x = (x0 + x1) / 2 + u * width
+            y = float(np.interp(x, edge[:, 0], edge[:, 1]))
+            t = th * (1 - (2 * u * width / (2.0 * half * span)) ** 2) * 0.9
+            if abs(t) >= 2.0:
+                cv2.line(layer, (round(x * 8), round(y * 8)), (round(x * 8), round((y + t) * 8)),
+                         (*TOOTH_GAP, 255), 1, d.AA, d.SHIFT)
 
     def _paint_eye(self, out: np.ndarray, pts: np.ndarray, side: int,
                    gaze: tuple[float, float]) -> None:

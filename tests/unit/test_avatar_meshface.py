@@ -119,6 +119,19 @@ def test_the_rig_seals_the_lips_at_rest_and_the_jaw_opens_them() -> None:
     assert rig.deform(FacePose(jaw=1.0))[forehead, 1] == pytest.approx(rest[forehead, 1])
 
 
+def test_an_open_mouth_is_rounded_not_a_hexagon() -> None:
+    rig = FaceRig(load_face_mesh())
+    up, low = list(LIPS_INNER_UPPER), list(LIPS_INNER_LOWER)
+    out = rig.deform(FacePose(jaw=1.0))
+    corner_y = out[[up[0], up[-1]], 1].mean()
+    drop = corner_y - out[low, 1]  # how far each lower-lip point is below the corners
+    middle = drop[len(low) // 2]
+    assert middle > 1.0
+    # toward the corners the lip edge rises along a curve, not at once at the corner
+    assert 0.2 * middle < drop[1] < 0.8 * middle
+    assert np.all(np.diff(drop[: len(low) // 2 + 1]) >= -1e-9)
+
+
 def test_the_rig_moves_lids_corners_and_brows_the_right_way() -> None:
     rig = FaceRig(load_face_mesh())
     rest = rig.deform(FacePose())
