@@ -127,6 +127,9 @@ class MeshFace:
         holes = self.mesh.openings()
         self.skin_faces = self.mesh.faces[~holes]
         self.base = self._bake()
+        self.base_smile = self._with_shade(self._smile_shade())
+        self.base_worry = self._with_shade(self._worry_shade())
+        self._mixed: tuple[tuple[float, float], np.ndarray] | None = None
         self._eye_setup()
         self.warp = DenseWarp(self.neutral, self.mesh.faces, self.size, self.k)
 
@@ -152,6 +155,67 @@ class MeshFace:
                            interpolation=cv2.INTER_AREA)
         img = self._paint_features(img)
         return np.dstack([np.clip(img, 0, 255), alpha * 255.0]).astype(np.uint8)
+
+    # --- wrinkle maps: what a smile or a worried brow does to the skin's shading ---------
+
+    def _with_shade(self, shade: np.ndarray) -> np.ndarray:
+        """The baked face with its colour multiplied by ``shade`` (alpha kept)."""
+        out = self.base.copy()
+        out[..., :3] = np.clip(self.base[..., :3] * shade[..., None], 0, 255).astype(np.uint8)
+        return out
+
+    def _lines(self, curves: list[np.ndarray], width_cm: float, blur_cm: float) -> np.ndarray:
+        """Soft lines through ``curves`` (mesh cm, y up) as a 0..1 map of the face image."""
+        m = np.zeros(self.size, np.float32)
+        for c in curves:
+            cv2.polylines(m, [d.fixed(self.to_px(c))], False, 1.0,
+                          max(1, round(width_cm * self.k)), d.AA, d.SHIFT)
+        return cv2.GaussianBlur(m, (0, 0), max(0.5, blur_cm * self.k))
+
+    def _smile_shade(self) -> np.ndarray:
+        """A smile: the folds from the nose's wings to past the mouth's corners deepen,
+        the cheeks above them round out and catch the light, the lower lids crease."""
+        folds, lit = [], []
+        for side in (-1.0, 1.0):
+            fold = np.array(d.bezier((1.9, -1.05), (2.55, -1.9), (2.85, -3.0), (2.75, -3.95), 14))
+            fold[:, 0] *= side
+            folds.append(fold)
+            lit.append(fold + np.array([side * 0.35, 0.25]))
+        dark = self._lines(folds, 0.1, 0.1)
+        light = self._lines(lit, 0.35, 0.3)
+        cheeks = np.zeros(self.size, np.float32)
+        for idx in (205, 425):
+            c = self.to_px(self.mesh.vertices[[idx], :2] + np.array([[0.0, 0.45]]))[0]
+            cv2.circle(cheeks, (int(c[0]), int(c[1])), max(1, round(0.9 * self.k)), 1.0, -1)
+        cheeks = cv2.GaussianBlur(cheeks, (0, 0), 0.6 * self.k)
+        lids = [self.mesh.vertices[list(ring), :2] + np.array([0.0, -0.32])
+                for ring in EYE_LOWER]
+        crease = self._lines(lids, 0.06, 0.06)
+        return 1.0 - 0.24 * dark + 0.08 * light + 0.07 * cheeks - 0.12 * crease
+
+    def _worry_shade(self) -> np.ndarray:
+        """Inner brows up (worry, sympathy): short lines across the middle of the
+        forehead, arched where the brows pull them up."""
+        lines = [np.array(d.bezier((-1.7, y - 0.15), (-0.6, y + 0.2), (0.6, y + 0.2),
+                                   (1.7, y - 0.15), 12)) for y in (5.75, 6.3)]
+        return 1.0 - 0.14 * self._lines(lines, 0.07, 0.08)
+
+    def _source(self, smile: float, worry: float) -> np.ndarray:
+        """The baked face with the wrinkles of this much smile and worry (one or two
+        blends of the face image, reused while the amounts stay)."""
+        # a friendly resting face (smile ~0.2) shows no folds: they come with a real smile
+        a = round(float(np.clip((smile - 0.2) / 0.6, 0, 1)), 2)
+        b = round(float(np.clip(worry, 0, 1)), 2)
+        if a < 0.05 and b < 0.05:
+            return self.base
+        if self._mixed is not None and self._mixed[0] == (a, b):
+            return self._mixed[1]
+        out = cv2.addWeighted(self.base, 1.0 - a, self.base_smile, a, 0.0) if a >= 0.05 \
+            else self.base.copy()
+        if b >= 0.05:
+            cv2.addWeighted(out, 1.0 - b, self.base_worry, b, 0.0, dst=out)
+        self._mixed = ((a, b), out)
+        return out
 
     def _region(self, rings: list[np.ndarray], blur: float) -> np.ndarray:
         """A soft 0..1 mask over the polygon through the neutral points of ``rings``."""
@@ -203,13 +267,16 @@ class MeshFace:
     def render(self, pose: FacePose, gaze: tuple[float, float] = (0.0, 0.0),
                teeth: float = 0.0, tongue: float = 0.0) -> np.ndarray:
         """The face in ``pose`` (BGRA, this face's :attr:`size`)."""
-        return self.render_points(self.rig.deform(pose), gaze, teeth, tongue)
+        return self.render_points(self.rig.deform(pose), gaze, teeth, tongue,
+                                  smile=pose.smile, worry=pose.brow_inner)
 
     def render_points(self, cm: np.ndarray, gaze: tuple[float, float] = (0.0, 0.0),
-                      teeth: float = 0.0, tongue: float = 0.0) -> np.ndarray:
-        """The face with its vertices at ``cm`` (from :meth:`FaceRig.deform`)."""
+                      teeth: float = 0.0, tongue: float = 0.0, smile: float = 0.0,
+                      worry: float = 0.0) -> np.ndarray:
+        """The face with its vertices at ``cm`` (from :meth:`FaceRig.deform`); ``smile``
+        and ``worry`` (the inner brows up) deepen their wrinkles."""
         pts = self.to_px(cm)
-        out = self.warp.apply(self.base, pts - self.neutral)
+        out = self.warp.apply(self._source(smile, worry), pts - self.neutral)
         self._paint_mouth(out, pts, teeth, tongue)
         for side in (0, 1):
             self._paint_eye(out, pts, side, gaze)

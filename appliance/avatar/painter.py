@@ -308,8 +308,9 @@ class AvatarPainter:
         """The shaded face mesh with its vertices at ``cm``, where the drawn features
         would be."""
         m = pose.mouth
+        e = pose.expression
         patch = face.render_points(cm, (pose.gaze_x, pose.gaze_y + 0.3 * pose.head_pitch),
-                                   m.teeth, m.tongue)
+                                   m.teeth, m.tongue, smile=e.smile, worry=e.brow_inner)
         # the turn is in the vertices already: the face moves with the head as a whole
         self._place(img, patch, lambda px: image_to_design(face, px), pose, 0.0)
 

@@ -129,6 +129,11 @@ def contact_sheet(size: tuple[int, int] = (540, 960), columns: int = 6,
     scene.set_mode("listening")
     scene.acknowledge(1.0)
     tiles.append(_tile(scene.render(1.3).copy(), scene, "listening nod", face_only=True))
+    for bearing, label in ((-40.0, "looks at a visitor, left"), (40.0, "... and right")):
+        scene = Scene(size, face=face)
+        scene.set_mode("idle")
+        scene.look_at(bearing, 0.0)
+        tiles.append(_tile(scene.render(2.0).copy(), scene, label, face_only=True))
     for gesture in GESTURES:
         scene = Scene(size, face=face)
         scene.set_mode("idle")

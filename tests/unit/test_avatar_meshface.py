@@ -206,6 +206,27 @@ def test_a_turned_face_keeps_its_eyes_whole(face: MeshFace) -> None:
     assert (cols < middle).sum() > 0.3 * iris.sum() and (cols > middle).sum() > 0.3 * iris.sum()
 
 
+def _luma_at(face: MeshFace, img: np.ndarray, cm: tuple[float, float], r_cm: float) -> float:
+    x, y = face.to_px(np.array([cm]))[0]
+    r = int(r_cm * face.k)
+    return float(img[int(y) - r : int(y) + r, int(x) - r : int(x) + r, :3].mean())
+
+
+def test_a_smile_deepens_its_folds_and_a_worried_brow_lines_the_forehead(
+        face: MeshFace) -> None:
+    rest = face.render(FacePose())
+    assert np.array_equal(face.render(FacePose(smile=0.18)),
+                          face.render_points(face.rig.deform(FacePose(smile=0.18))))
+    smiling = face.render_points(face.rig.deform(FacePose()), smile=0.9)
+    for side in (-1.0, 1.0):  # beside each nose wing, down toward the mouth's corner
+        fold = (side * 2.62, -2.3)
+        assert _luma_at(face, smiling, fold, 0.25) < _luma_at(face, rest, fold, 0.25) - 3
+    worried = face.render_points(face.rig.deform(FacePose()), worry=0.9)
+    assert _luma_at(face, worried, (0.0, 6.0), 0.5) < _luma_at(face, rest, (0.0, 6.0), 0.5) - 1
+    # far from both, nothing changes
+    assert _luma_at(face, smiling, (0.0, 6.0), 0.5) == _luma_at(face, rest, (0.0, 6.0), 0.5)
+
+
 def test_the_painter_puts_the_mesh_face_where_the_lip_sync_check_looks() -> None:
     layout = layout_for(540, 960)
     openness = {}
