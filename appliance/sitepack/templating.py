@@ -3,6 +3,11 @@
 A site pack's ``templates.yaml`` overrides these built-in defaults case by case, so a
 pack only needs to write what it wants to say differently. The validator uses the
 same table to reject unknown cases and placeholders.
+
+A count placeholder may carry the words that agree with it: ``{stops:# stop|# stops}``
+says "1 stop" or "3 stops" (the first form for a count of one, the second for any other;
+``#`` is the number), and a language puts its own words and word order there
+(``{stops:Es # parada|Son # paradas}``). A plain ``{stops}`` is still the bare number.
 """
 
 from __future__ import annotations
@@ -51,11 +56,11 @@ TEMPLATE_CASES: dict[str, dict[str, tuple[frozenset[str], str]]] = {
     },
     "route_planning": {
         "default": (frozenset({"station_name", "route", "stops", "minutes"}),
-                    "To get to {station_name}, {route}. That's {stops} stops, about {minutes} "
-                    "minutes."),
+                    "To get to {station_name}, {route}. That's {stops:# stop|# stops}, about "
+                    "{minutes:# minute|# minutes}."),
         "direct": (frozenset({"station_name", "line_name", "direction", "stops", "minutes"}),
                    "To get to {station_name}, take {line_name} towards {direction}. That's "
-                   "{stops} stops, about {minutes} minutes."),
+                   "{stops:# stop|# stops}, about {minutes:# minute|# minutes}."),
         "here": (frozenset(), "You're already at {here}."),
         "no_station": (frozenset(), "Where would you like to go?"),
         "disrupted": (frozenset({"notices"}), "Note: {notices}"),
@@ -82,14 +87,30 @@ TEMPLATE_CASES: dict[str, dict[str, tuple[frozenset[str], str]]] = {
 }
 
 
+COUNT_NUMBER = "#"
+"""Where the number goes in a count's forms (``{stops:# stop|# stops}``)."""
+
+
+def _count_forms(spec: str) -> tuple[str, str] | None:
+    """A count placeholder's two forms ("# stop", "# stops"), or None when ``spec`` is
+    not one (two forms separated by ``|``, no braces)."""
+    forms = spec.split("|")
+    if len(forms) != 2 or any("{" in f or "}" in f for f in forms):
+        return None
+    return forms[0], forms[1]
+
+
 def placeholders(text: str) -> list[str]:
-    """The ``{names}`` used in a template (raises ValueError on a malformed one)."""
+    """The ``{names}`` used in a template (raises ValueError on a malformed one). A name
+    may carry a count's forms (``{stops:# stop|# stops}``) and nothing else."""
     names = []
     for _, name, spec, conv in string.Formatter().parse(text):
         if name is None:
             continue
-        if not name.isidentifier() or spec or conv:
-            raise ValueError(f"malformed placeholder {{{name}}}")
+        if not name.isidentifier() or conv or (spec and _count_forms(spec) is None):
+            shown = f"{name}:{spec}" if spec else name
+            raise ValueError(f"malformed placeholder {{{shown}}}" + (
+                f" (a count's words are two forms: {{{name}:# one|# many}})" if spec else ""))
         names.append(name)
     return names
 
@@ -107,11 +128,30 @@ class _Blank(dict):  # type: ignore[type-arg]
         return ""
 
 
+class _Formatter(string.Formatter):
+    """``str.format`` plus counts: ``{stops:# stop|# stops}`` -> "1 stop", "2 stops"."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        forms = _count_forms(format_spec) if format_spec else None
+        if forms is None:
+            return str(super().format_field(value, format_spec))
+        try:
+            count = float(value)
+        except (TypeError, ValueError):
+            return ""  # no count given: nothing to agree with
+        number = f"{count:g}"
+        return forms[0 if count == 1 else 1].replace(COUNT_NUMBER, number)
+
+
+_FORMATTER = _Formatter()
+
+
 def render(templates: dict[str, dict[str, str]], intent: str, case: str,
            values: dict[str, Any]) -> str:
     """Fill the site's template (or the built-in one) for ``intent``/``case``."""
     text = templates.get(intent, {}).get(case)
     if text is None:
         text = TEMPLATE_CASES.get(intent, {}).get(case, (frozenset(), ""))[1]
-    out = text.format_map(_Blank({k: v for k, v in values.items() if v is not None}))
+    out = _FORMATTER.vformat(text, (), _Blank({k: v for k, v in values.items()
+                                               if v is not None}))
     return " ".join(out.split())

@@ -306,6 +306,21 @@ def test_a_route_question_after_where_are_you_going_gets_the_route(dialog: Dialo
     assert turn.answer.text.startswith("To get to Old Town")
 
 
+@pytest.mark.parametrize(("text", "language", "said"), [
+    ("how do I get to Old Town?", "", "That's 1 stop, about 2 minutes."),
+    ("how do I get to Westfield?", "", "That's 2 stops, about 4 minutes."),
+    ("how do I get to the zoo?", "", "That's 4 stops, about 12 minutes."),
+    ("¿Cómo llego a Old Town?", "es", "Es 1 parada, unos 2 minutos."),
+    ("¿Cómo llego a Westfield?", "es", "Son 2 paradas, unos 4 minutos."),
+])
+def test_a_route_counts_its_stops_in_words_that_agree(dialog: Dialog, text: str,
+                                                      language: str, said: str) -> None:
+    # not "That's 1 stops" nor "Son 1 paradas": the templates' plural-aware count
+    turn = dialog.turn(text, language=language or None)
+    assert turn.answer.source == "network:route"
+    assert said in turn.answer.text, turn.answer.text
+
+
 def test_the_visitor_asking_the_time_is_told_it(dialog: Dialog) -> None:
     turn = dialog.turn("excuse me, what time is it?")
     assert turn.answer.source == "faq:time-now"

@@ -15,6 +15,7 @@ from appliance.sitepack import (
     check_sitepack,
     load_sitepack,
 )
+from appliance.sitepack.templating import placeholders, render
 
 DEMO_INTENTS = {"greeting", "farewell", "thanks", "ticket_purchase", "fare_inquiry",
                 "route_planning", "next_train", "service_status", "find_toilet", "find_exit",
@@ -106,6 +107,30 @@ def test_template_placeholder_and_case(pack_copy: Path) -> None:
     errors = _errors(pack_copy)
     assert any(e.startswith(f"templates.yaml:{line}:") and "exit_direction" in e for e in errors)
     assert any(e.startswith(f"templates.yaml:{bad}:") and "'nuthing'" in e for e in errors)
+
+
+def test_a_count_placeholder_picks_the_form_that_agrees() -> None:
+    text = "That's {stops:# stop|# stops}, about {minutes:# minute|# minutes}."
+    assert placeholders(text) == ["stops", "minutes"]
+    assert render({"r": {"c": text}}, "r", "c", {"stops": 1, "minutes": 2}) \
+        == "That's 1 stop, about 2 minutes."
+    assert render({"r": {"c": text}}, "r", "c", {"stops": 3, "minutes": 1.0}) \
+        == "That's 3 stops, about 1 minute."
+    es = "{stops:Es # parada|Son # paradas}."
+    assert render({"r": {"c": es}}, "r", "c", {"stops": 1}) == "Es 1 parada."
+    assert render({"r": {"c": es}}, "r", "c", {"stops": 0}) == "Son 0 paradas."
+    # an old pack's plain count still renders as it did
+    assert render({"r": {"c": "{stops} stops"}}, "r", "c", {"stops": 2}) == "2 stops"
+    for bad in ("{stops:>5}", "{stops:one|two|three}", "{stops!r}"):
+        with pytest.raises(ValueError):
+            placeholders(bad)
+
+
+def test_a_template_count_with_a_bad_form_names_its_line(pack_copy: Path) -> None:
+    line = _edit(pack_copy / "templates.yaml", "{direction}. That's {stops:# stop|# stops}",
+                 "{direction}. That's {stops:d}")
+    errors = _errors(pack_copy)
+    assert any(e.startswith(f"templates.yaml:{line}:") and "stops" in e for e in errors)
 
 
 def test_feed_and_media_problems(pack_copy: Path) -> None:
