@@ -299,6 +299,24 @@ def test_a_fare_for_adults_is_the_adult_fare(dialog: Dialog, text: str) -> None:
     assert there.answer.text.startswith("A single ticket to Zoo costs 2 pounds 90")
 
 
+@pytest.mark.parametrize("text", ["adult fare", "what is the adult fare?", "adult fare please"])
+def test_the_adult_fare_is_not_the_concession_answer(dialog: Dialog, text: str) -> None:
+    # the concession FAQ's answer says "half the adult fare": the adult there is only what
+    # the concession is half of, so it does not make that entry the answer about adults
+    turn = dialog.turn(text)
+    assert turn.answer.source == "network:fares", turn.answer.text
+    assert "adult single" in turn.answer.text.lower() and "half" not in turn.answer.text
+
+
+@pytest.mark.parametrize(("text", "source"), [
+    ("is there a discount for students", "faq:fares-concession"),
+    ("what does it cost for children", "faq:fares-concession"),
+])
+def test_the_concession_fare_is_still_the_concession_answer(dialog: Dialog, text: str,
+                                                            source: str) -> None:
+    assert dialog.turn(text).answer.source == source
+
+
 def test_a_route_question_after_where_are_you_going_gets_the_route(dialog: Dialog) -> None:
     dialog.turn("how much for two adults")
     turn = dialog.turn("how do I get to Old Town?")  # a question of its own, not the answer

@@ -28,7 +28,7 @@ from appliance.sitepack import network as net
 from appliance.sitepack.live import LiveData, LiveFeed
 from appliance.sitepack.maps import load_maps
 from appliance.sitepack.media import is_video
-from appliance.sitepack.model import FaqEntry, SitePack
+from appliance.sitepack.model import FaqEntry, SitePack, SlotValue
 from appliance.sitepack.templating import render
 
 logger = logging.getLogger(__name__)
@@ -176,14 +176,23 @@ class SiteQa(QaEngine):
     def _names_slots(self, entry: FaqEntry, slots: dict[str, str]) -> bool:
         """``entry`` names every slot value the visitor gave (by name or synonym). An FAQ
         about Exit E may be close to "where is Exit A?" in meaning; it must not answer it
-        ahead of the handler that knows Exit A."""
-        said = f" {normalize(' '.join([entry.question, *entry.alternatives, entry.answer]))} "
+        ahead of the handler that knows Exit A.
+
+        The entry's questions say what it is about; its answer names a value for it only
+        where the questions name none of that slot's values ("where is the lift?": "next
+        to Exit A"). An answer that mentions a value beside the one asked about is not
+        about it: "is there a discount for students?" answers "half the adult fare", the
+        week pass's answer compares it with the day pass."""
+        asked = f" {normalize(' '.join([entry.question, *entry.alternatives]))} "
+        answered = f" {normalize(entry.answer)} "
         for slot_type, value_id in slots.items():
             value = self.pack.slot_value(slot_type, value_id)
-            if value is None:
+            if value is None or not _forms(value):
                 continue
-            forms = {normalize(f) for f in (value.name, *value.synonyms)} - {""}
-            if forms and not any(f" {form} " in said for form in forms):
+            if _says(asked, value):
+                continue
+            if not _says(answered, value) or any(
+                    _says(asked, other) for other in self.pack.slots.get(slot_type, [])):
                 return False
         return True
 
@@ -349,6 +358,15 @@ def _fits(hit: Hit, intent: str, mode: str) -> bool:
     if hit.score < FAQ_MIN[mode]:
         return False
     return hit.entry.intent == intent or hit.score >= FAQ_SURE[mode]
+
+
+def _forms(value: SlotValue) -> set[str]:
+    return {normalize(f) for f in (value.name, *value.synonyms)} - {""}
+
+
+def _says(text: str, value: SlotValue) -> bool:
+    """``text`` (normalized, padded with spaces) names ``value`` by name or synonym."""
+    return any(f" {form} " in text for form in _forms(value))
 
 
 def _due(minutes: float) -> str:
