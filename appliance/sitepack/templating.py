@@ -71,8 +71,11 @@ TEMPLATE_CASES: dict[str, dict[str, tuple[frozenset[str], str]]] = {
                     "by card."),
         "ticket": (frozenset({"ticket_name", "ticket_price"}), "A {ticket_name} costs "
                    "{ticket_price}."),
+        # the adult single (the fare depends on where to: the answer asks, and the
+        # dialogue takes the next words as the station)
         "no_station": (frozenset({"min_fare", "day_pass"}),
-                       "Single tickets start at {min_fare}; a day pass is {day_pass}."),
+                       "An adult single from here starts at {min_fare}, and a day pass is "
+                       "{day_pass}. Where are you going?"),
     },
     "ticket_purchase": {
         "default": (frozenset({"station_name", "single_price", "card_price"}),

@@ -6,6 +6,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -315,6 +316,20 @@ def test_the_adult_fare_is_not_the_concession_answer(dialog: Dialog, text: str) 
 def test_the_concession_fare_is_still_the_concession_answer(dialog: Dialog, text: str,
                                                             source: str) -> None:
     assert dialog.turn(text).answer.source == source
+
+
+def test_a_pack_without_its_own_fare_words_says_the_built_in_adult_fare(
+        pack: SitePack, nlu: EncoderNlu, safety: SafetyEngine) -> None:
+    # the built-in fare_inquiry.no_station says what the demo pack's template says: the
+    # adult single from here, and asks where to (not "Single tickets start at ...")
+    fares = {k: v for k, v in pack.templates["fare_inquiry"].items() if k != "no_station"}
+    bare = replace(pack, templates={**pack.templates, "fare_inquiry": fares})
+    dialog = Dialog(bare, nlu, SiteQa(bare, nlu.encoder), safety)
+    turn = dialog.turn("how much for two adults")
+    assert turn.answer.source == "network:fares", turn.answer.text
+    assert turn.answer.text == ("An adult single from here starts at 2 pounds 20, and a day "
+                                "pass is 8 pounds 50. Where are you going?")
+    assert dialog.turn("the zoo").answer.text.startswith("A single ticket to Zoo costs")
 
 
 def test_a_route_question_after_where_are_you_going_gets_the_route(dialog: Dialog) -> None:
