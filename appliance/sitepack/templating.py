@@ -71,6 +71,12 @@ TEMPLATE_CASES: dict[str, dict[str, tuple[frozenset[str], str]]] = {
                     "by card."),
         "ticket": (frozenset({"ticket_name", "ticket_price"}), "A {ticket_name} costs "
                    "{ticket_price}."),
+        # a named child, student or senior (a traveller slot value with fare: concession)
+        # to a station: the concession fare there (concession_multiplier of the single)
+        "concession": (frozenset({"station_name", "traveller_name", "concession_price",
+                                  "single_price"}),
+                       "A {traveller_name} single to {station_name} costs {concession_price}; "
+                       "an adult single is {single_price}."),
         # the adult single (the fare depends on where to: the answer asks, and the
         # dialogue takes the next words as the station)
         "no_station": (frozenset({"min_fare", "day_pass"}),

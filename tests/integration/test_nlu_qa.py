@@ -318,6 +318,40 @@ def test_the_concession_fare_is_still_the_concession_answer(dialog: Dialog, text
     assert dialog.turn(text).answer.source == source
 
 
+@pytest.mark.parametrize(("text", "language", "said"), [
+    ("How much for a child to the zoo?", "", "A child single to Zoo costs 1 pound 45"),
+    ("how much is it for a student to Old Town", "",
+     "A student single to Old Town costs 1 pound 10"),
+    ("how much for a pensioner to the zoo?", "", "A senior single to Zoo costs 1 pound 45"),
+    ("¿Cuánto cuesta para un niño al zoo?", "es",
+     "Un billete sencillo reducido a Zoo cuesta 1 pound 45"),
+])
+def test_a_fare_for_a_child_to_a_station_is_the_concession_fare_there(
+        dialog: Dialog, text: str, language: str, said: str) -> None:
+    # the pack's concession_multiplier (0.5) of the adult single there (2 pounds 90 to the
+    # zoo), said as a concession: not the adult single that ignored who it is for
+    turn = dialog.turn(text, language=language or None)
+    assert turn.answer.source == "network:fares", turn.answer.text
+    assert turn.answer.text.startswith(said), turn.answer.text
+
+
+@pytest.mark.parametrize("text", ["how much for an adult to the zoo?", "how much to the zoo?"])
+def test_an_adult_fare_to_a_station_is_still_the_single(dialog: Dialog, text: str) -> None:
+    turn = dialog.turn(text)
+    assert turn.answer.text.startswith("A single ticket to Zoo costs 2 pounds 90"), \
+        turn.answer.text
+
+
+def test_a_pack_without_its_own_concession_words_says_the_built_in_one(
+        pack: SitePack, nlu: EncoderNlu, safety: SafetyEngine) -> None:
+    fares = {k: v for k, v in pack.templates["fare_inquiry"].items() if k != "concession"}
+    bare = replace(pack, templates={**pack.templates, "fare_inquiry": fares})
+    dialog = Dialog(bare, nlu, SiteQa(bare, nlu.encoder), safety)
+    turn = dialog.turn("How much for a child to the zoo?")
+    assert turn.answer.text == ("A child single to Zoo costs 1 pound 45; an adult single is "
+                                "2 pounds 90."), turn.answer.text
+
+
 def test_a_pack_without_its_own_fare_words_says_the_built_in_adult_fare(
         pack: SitePack, nlu: EncoderNlu, safety: SafetyEngine) -> None:
     # the built-in fare_inquiry.no_station says what the demo pack's template says: the

@@ -300,6 +300,11 @@ class SiteQa(QaEngine):
     def _on_fare_inquiry(self, nlu: NluResult) -> Answer | None:
         station, ticket = nlu.slots.get("station", ""), nlu.slots.get("ticket_type", "")
         cur = self.pack.manifest.currency
+        if station and ticket in ("", "single", "concession"):
+            # "how much for a child to the zoo?": the concession fare there, said as such
+            values = self._concession_values(station, nlu.slots.get("traveller", ""))
+            if values is not None:
+                return self._say("fare_inquiry", "concession", "network:fares", **values)
         if ticket and ticket != "single":
             single = net.fare(self.pack, self.pack.manifest.station, station) if station else None
             price = net.ticket_price(self.pack, ticket, single)
@@ -316,6 +321,21 @@ class SiteQa(QaEngine):
             # here, and where to (the fare depends on it); not the FAQ's nearest sentence
             return self._fares_from_here()
         return None
+
+    def _concession_values(self, station: str, traveller: str) -> dict[str, Any] | None:
+        """The concession single to ``station`` for a traveller who pays it (a traveller
+        slot value with ``fare: concession``: a child, a student, a senior); else None."""
+        value = self.pack.slot_value("traveller", traveller) if traveller else None
+        if value is None or value.attrs.get("fare") != "concession":
+            return None
+        single = net.fare(self.pack, self.pack.manifest.station, station)
+        price = net.ticket_price(self.pack, "concession", single) if single is not None else None
+        if single is None or price is None:
+            return None
+        cur = self.pack.manifest.currency
+        return {"station_name": self.pack.slot_name("station", station),
+                "traveller_name": value.name, "concession_price": net.money(price, cur),
+                "single_price": net.money(single, cur)}
 
     def _fares_from_here(self) -> Answer | None:
         """The cheapest adult single and the day pass, asking where to (``asks``)."""
