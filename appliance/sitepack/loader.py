@@ -97,7 +97,7 @@ def check_sitepack(root: Path | str) -> tuple[SitePack | None, list[Problem]]:
     tpl_f = FileReader(root, files["templates"], problems, required=False)
     templates = _templates(tpl_f, intents)
     translations = _translations(root, manifest.languages if manifest else [], intents, faq,
-                                 problems)
+                                 problems, templates, files["templates"])
     if manifest is not None:
         if manifest.station and slots.get("station") is not None and not any(
                 v.id == manifest.station for v in slots["station"]):
@@ -431,9 +431,13 @@ def _faq(f: FileReader, intents: dict[str, Intent], root: Path) -> list[FaqEntry
 
 
 def _translations(root: Path, languages: list[str], intents: dict[str, Intent],
-                  faq: list[FaqEntry], problems: list[Problem]) -> dict[str, Translation]:
+                  faq: list[FaqEntry], problems: list[Problem],
+                  first: dict[str, dict[str, str]] | None = None,
+                  first_file: str = "templates.yaml") -> dict[str, Translation]:
     """``lang/<code>.yaml`` for each language after the first (optional; a language without
-    one is understood and answered in the first language's words)."""
+    one is understood and answered in the first language's words). A template case of the
+    first language's (``first``) that a translation lacks is a warning: that language's
+    visitors hear the case in the first language."""
     out: dict[str, Translation] = {}
     faq_ids = {e.id for e in faq}
     for lang in languages[1:]:
@@ -458,9 +462,16 @@ def _translations(root: Path, languages: list[str], intents: dict[str, Intent],
             f.unknown_keys(d, path, {"answer", "questions"})
             texts[str(fid)] = FaqText(answer=f.text(d, path, "answer"),
                                       questions=f.texts(d, path, "questions"))
+        templates = _templates(f, intents) if "templates" in top else {}
         out[lang] = Translation(language=lang, examples=examples, faq=texts,
-                                templates=_templates(f, intents) if "templates" in top else {},
+                                templates=templates,
                                 dialog=read_dialog(f, top["dialog"]) if "dialog" in top else {})
+        for intent, cases in (first or {}).items():
+            for case in cases:
+                if case not in templates.get(intent, {}):
+                    where = ("templates", intent) if intent in templates else ("templates",)
+                    f.warn(where, f"template {intent}.{case} of {first_file} is not in "
+                           f"lang/{lang}.yaml: '{lang}' visitors hear it in the first language")
     return out
 
 

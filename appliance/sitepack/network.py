@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from appliance.frames import Show, ShowLeg
 from appliance.sitepack.model import SitePack
+from appliance.sitepack.templating import render
 
 
 @dataclass
@@ -107,19 +108,21 @@ def route_show(pack: SitePack, route: Route) -> Show:
     return Show(legs=legs, changes=[leg.alight for leg in route.legs[:-1]])
 
 
-def describe_route(pack: SitePack, route: Route) -> str:
-    """"take Line 3 towards Greenfield to Union Station, then change to ..." for speaking."""
+def describe_route(pack: SitePack, route: Route,
+                   templates: dict[str, dict[str, str]] | None = None) -> str:
+    """"take Line 3 towards Greenfield as far as Union Station, then change to ..." for
+    speaking, in the words of ``templates`` (a language's, as ``SitePack.templates_for``
+    gives them): route_planning's ``first_leg``, ``next_leg`` and ``change_at`` cases,
+    else the built-in English ones."""
+    words = templates if templates is not None else pack.templates
     parts = []
     for k, leg in enumerate(route.legs):
-        line = pack.slot_name("line", leg.line)
-        towards = pack.slot_name("station", leg.towards)
-        alight = pack.slot_name("station", leg.alight)
-        if k == 0:
-            parts.append(f"take {line} towards {towards}")
-        else:
-            parts.append(f"then change to {line} towards {towards}")
+        values = {"line_name": pack.slot_name("line", leg.line),
+                  "direction": pack.slot_name("station", leg.towards)}
+        parts.append(render(words, "route_planning", "next_leg" if k else "first_leg", values))
         if k < len(route.legs) - 1:
-            parts[-1] += f" as far as {alight}"
+            parts[-1] += " " + render(words, "route_planning", "change_at",
+                                      {"station_name": pack.slot_name("station", leg.alight)})
     return ", ".join(parts)
 
 

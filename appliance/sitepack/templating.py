@@ -61,6 +61,13 @@ TEMPLATE_CASES: dict[str, dict[str, tuple[frozenset[str], str]]] = {
         "direct": (frozenset({"station_name", "line_name", "direction", "stops", "minutes"}),
                    "To get to {station_name}, take {line_name} towards {direction}. That's "
                    "{stops:# stop|# stops}, about {minutes:# minute|# minutes}."),
+        # the {route} of the default case, leg by leg: "take Line 3 towards Greenfield as
+        # far as Union Station, then change to Line 4 towards Zoo" (legs joined by ", ")
+        "first_leg": (frozenset({"line_name", "direction"}),
+                      "take {line_name} towards {direction}"),
+        "next_leg": (frozenset({"line_name", "direction"}),
+                     "then change to {line_name} towards {direction}"),
+        "change_at": (frozenset({"station_name"}), "as far as {station_name}"),
         "here": (frozenset(), "You're already at {here}."),
         "no_station": (frozenset(), "Where would you like to go?"),
         "disrupted": (frozenset({"notices"}), "Note: {notices}"),

@@ -388,6 +388,21 @@ def test_a_route_counts_its_stops_in_words_that_agree(dialog: Dialog, text: str,
     assert said in turn.answer.text, turn.answer.text
 
 
+def test_a_spanish_route_with_a_change_of_line_is_said_in_spanish(dialog: Dialog) -> None:
+    # route_planning.default (and its legs, and the disruption note) were English only
+    turn = dialog.turn("¿Cómo llego al zoo?", language="es")
+    assert turn.answer.source == "network:route"
+    assert turn.answer.text.startswith(
+        "Para ir a Zoo, tome la Line 3 (Green Line) en dirección Greenfield hasta Union "
+        "Station, y luego cambie a la Line 4 (Yellow Line) en dirección Zoo. Son 4 paradas, "
+        "unos 12 minutos. Aviso: "), turn.answer.text
+    english = dialog.turn("how do I get to the zoo?")  # unchanged in English
+    assert english.answer.text.startswith(
+        "To get to Zoo, take Line 3 (Green Line) towards Greenfield as far as Union Station, "
+        "then change to Line 4 (Yellow Line) towards Zoo. That's 4 stops, about 12 minutes. "
+        "Note: "), english.answer.text
+
+
 def test_the_visitor_asking_the_time_is_told_it(dialog: Dialog) -> None:
     turn = dialog.turn("excuse me, what time is it?")
     assert turn.answer.source == "faq:time-now"

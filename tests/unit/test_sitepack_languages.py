@@ -43,3 +43,33 @@ def test_a_translation_of_an_unknown_intent_or_faq_is_an_error(tmp_path: Path) -
     messages = [p.message for p in problems if p.file == "lang/es.yaml"]
     assert any("unknown intent 'find_loo'" in m for m in messages)
     assert any("unknown FAQ id 'toilets-nowhere'" in m for m in messages)
+
+
+def test_every_template_case_of_the_first_language_is_in_spanish() -> None:
+    # a case the translation leaves out is said in English to a Spanish visitor: the check
+    # warns about each one, and the demo pack has none left out
+    pack, problems = check_sitepack(bundled_sitepack_dir())
+    assert pack is not None
+    missing = [str(p) for p in problems if "not in lang/es.yaml" in p.message]
+    assert missing == []
+    es = pack.translations["es"].templates
+    assert [f"{i}.{c}" for i, cases in pack.templates.items() for c in cases
+            if c not in es.get(i, {})] == []
+
+
+def test_a_template_case_left_out_of_a_translation_is_a_warning(tmp_path: Path) -> None:
+    dst = tmp_path / "pack"
+    shutil.copytree(bundled_sitepack_dir(), dst, ignore=shutil.ignore_patterns("eval"))
+    path = dst / "lang" / "es.yaml"
+    lines = path.read_text().splitlines(keepends=True)
+    start = lines.index("templates:\n")
+    at = next(i for i, line in enumerate(lines)
+              if i > start and line.startswith("  route_planning:"))
+    assert lines[at + 1].startswith("    default:")
+    del lines[at + 1]
+    path.write_text("".join(lines))
+    pack, problems = check_sitepack(dst)
+    assert pack is not None  # a warning: the case is said in the first language
+    warned = [p for p in problems if p.severity == "warning" and p.file == "lang/es.yaml"
+              and "route_planning.default" in p.message]
+    assert len(warned) == 1 and warned[0].line == at + 1, [str(p) for p in problems]

@@ -276,7 +276,9 @@ class SiteQa(QaEngine):
                                direction=self.pack.slot_name("station", leg.towards), **values)
         else:
             answer = self._say("route_planning", "default", "network:route",
-                               route=net.describe_route(self.pack, route), **values)
+                               route=net.describe_route(
+                                   self.pack, route, self.pack.templates_for(self.language)),
+                               **values)
         data = self.live()
         lines = {leg.line for leg in route.legs}
         notices = [n.text for n in data.notices if n.line in lines] if data.ok else []
