@@ -52,6 +52,8 @@ IRIS_LIGHT: d.Color = (90, 120, 160)
 SKIN_EDGE: d.Color = (152, 178, 228)
 """The skin where the mesh meets the drawn head (and the head's own fill): the mesh's
 mid-tone, so the seam shows no rim."""
+IRIS_CM = 0.74
+"""The iris's radius (an adult's is ~0.6 cm; the eyes are drawn larger)."""
 TOOTH_GAP: d.Color = (196, 198, 210)
 """The faint line between two front teeth."""
 EDGE_CM = 0.45
@@ -403,7 +405,9 @@ class MeshFace:
         boxes = []
         for side in (0, 1):
             ring = self.neutral[list(EYE_UPPER[side]) + list(EYE_LOWER[side])]
-            cx, cy = ring[:, 0].mean(), ring[:, 1].mean() - 0.04 * k
+            # a little above the opening's middle: the upper lid covers the iris's top,
+            # as in a relaxed face (a whole iris ringed with white stares)
+            cx, cy = ring[:, 0].mean(), ring[:, 1].mean() - 0.1 * k
             margin_lo, margin_hi = np.array([0.3 * k, 1.0 * k]), np.array([0.3 * k, 0.5 * k])
             x0, y0 = np.floor(ring.min(axis=0) - margin_lo).astype(int)
             x1, y1 = np.ceil(ring.max(axis=0) + margin_hi).astype(int)
@@ -415,7 +419,9 @@ class MeshFace:
             patch[..., 3] = 255
             boxes.append(((int(x0), int(y0)), patch, (float(cx), float(cy))))
         self._eye_boxes = boxes
-        self._iris = _iris_sprite(0.62 * k)
+        # the eyes are drawn 30 % larger than the average face's (EYE_SCALE); the iris
+        # grows with them, or the white shows all round it
+        self._iris = _iris_sprite(IRIS_CM * k)
 
 def _iris_sprite(r: float) -> tuple[np.ndarray, float]:
     """The iris (darker at its rim, lit below the pupil), the pupil and a catchlight, as
