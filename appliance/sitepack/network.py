@@ -153,10 +153,23 @@ def ticket_price(pack: SitePack, ticket_type: str, single: float | None) -> floa
     return single
 
 
-def money(amount: float, currency: str = "GBP") -> str:
-    """Spoken money: "2 pounds 90", "8 pounds 50", "5 pounds"."""
-    names = {"GBP": ("pound", "pounds"), "EUR": ("euro", "euros"), "USD": ("dollar", "dollars")}
-    one, many = names.get(currency, (currency, currency))
+MONEY_WORDS: dict[str, dict[str, tuple[str, str]]] = {
+    "en": {"GBP": ("pound", "pounds"), "EUR": ("euro", "euros"), "USD": ("dollar", "dollars")},
+    "es": {"GBP": ("libra", "libras"), "EUR": ("euro", "euros"), "USD": ("dólar", "dólares")},
+}
+"""Language -> currency -> the words for one and for many (a currency without words here
+is said by its code)."""
+
+
+def money(amount: float, currency: str = "GBP", language: str = "en") -> str:
+    """Spoken money in ``language`` (any other is English): "2 pounds 90", "8 pounds 50",
+    "5 pounds", "1 pound 05"; Spanish as the demo pack's FAQ says it, "2 libras con 90",
+    "1 libra", "1 libra con 5"."""
+    lang = language.replace("_", "-").split("-")[0].lower()
     whole, cents = divmod(round(amount * 100), 100)
+    if lang == "es":
+        one, many = MONEY_WORDS["es"].get(currency, (currency, currency))
+        return f"{whole} {one if whole == 1 else many}" + (f" con {cents}" if cents else "")
+    one, many = MONEY_WORDS["en"].get(currency, (currency, currency))
     unit = one if whole == 1 else many
     return f"{whole} {unit}" + (f" {cents:02d}" if cents else "")
