@@ -324,7 +324,7 @@ def test_the_concession_fare_is_still_the_concession_answer(dialog: Dialog, text
      "A student single to Old Town costs 1 pound 10"),
     ("how much for a pensioner to the zoo?", "", "A senior single to Zoo costs 1 pound 45"),
     ("¿Cuánto cuesta para un niño al zoo?", "es",
-     "Un billete sencillo reducido a Zoo cuesta 1 pound 45"),
+     "Un billete sencillo reducido a Zoo cuesta 1 libra con 45"),
 ])
 def test_a_fare_for_a_child_to_a_station_is_the_concession_fare_there(
         dialog: Dialog, text: str, language: str, said: str) -> None:
@@ -333,6 +333,42 @@ def test_a_fare_for_a_child_to_a_station_is_the_concession_fare_there(
     turn = dialog.turn(text, language=language or None)
     assert turn.answer.source == "network:fares", turn.answer.text
     assert turn.answer.text.startswith(said), turn.answer.text
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("¿Cuánto cuesta para un niño al zoo?",
+     "Un billete sencillo reducido a Zoo cuesta 1 libra con 45, la mitad de la tarifa de "
+     "adulto."),
+    ("¿Cuánto cuesta ir al zoo?",
+     "Un billete sencillo a Zoo cuesta 2 libras con 90, o 2 libras con 32 con la HarbourCard."),
+    ("¿Cuánto cuesta un billete para dos adultos?",
+     "Un billete sencillo de adulto cuesta desde 2 libras con 20 dentro de la zona 1, y el "
+     "bono diario cuesta 8 libras con 50. ¿Adónde va?"),
+    ("¿cuánto cuesta el week pass?", "cuesta 32 libras."),
+    ("Quiero comprar un billete para el zoo",
+     "cuesta 2 libras con 90, o 2 libras con 32 con la HarbourCard."),
+])
+def test_a_spanish_fare_is_said_in_spanish_money(dialog: Dialog, text: str, said: str) -> None:
+    # money in the answer's language, as the pack's Spanish FAQ says it ("2 libras con
+    # 20"): not "1 pound 45" in a Spanish sentence
+    turn = dialog.turn(text, language="es")
+    assert turn.answer.source == "network:fares", turn.answer.text
+    assert said in turn.answer.text, turn.answer.text
+    assert "pound" not in turn.answer.text, turn.answer.text
+
+
+def test_a_spanish_fare_said_by_an_english_template_keeps_english_money(
+        pack: SitePack, nlu: EncoderNlu, safety: SafetyEngine) -> None:
+    # a translation without the case: the sentence is the first language's, and so is its
+    # money (not "A child single to Zoo costs 1 libra con 45")
+    es = pack.translations["es"]
+    fares = {k: v for k, v in es.templates["fare_inquiry"].items() if k != "concession"}
+    bare_es = replace(es, templates={**es.templates, "fare_inquiry": fares})
+    bare = replace(pack, translations={**pack.translations, "es": bare_es})
+    dialog = Dialog(bare, nlu, SiteQa(bare, nlu.encoder), safety)
+    turn = dialog.turn("¿Cuánto cuesta para un niño al zoo?", language="es")
+    assert turn.answer.text.startswith("A child single to Zoo costs 1 pound 45, half the "
+                                       "adult fare"), turn.answer.text
 
 
 @pytest.mark.parametrize("text", ["how much for an adult to the zoo?", "how much to the zoo?"])

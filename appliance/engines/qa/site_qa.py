@@ -88,6 +88,20 @@ class SiteQa(QaEngine):
         text = render(templates, intent, case, {**self._common(), **values})
         return Answer(text=text, source=source or f"template:{intent}.{case}")
 
+    def _money(self, amount: float, intent: str, case: str) -> str:
+        """``amount`` spoken in the language the template ``intent``/``case`` is said in:
+        the answer's where its translation has that case ("2 libras con 90"), else the
+        pack's first language (its own templates) or English (the built-in ones), so the
+        money agrees with the sentence it is in."""
+        tr = self.pack.translations.get(self.language)
+        if tr is not None and case in tr.templates.get(intent, {}):
+            language = self.language
+        elif case in self.pack.templates.get(intent, {}):
+            language = self.pack.language
+        else:
+            language = "en"
+        return net.money(amount, self.pack.manifest.currency, language)
+
     def _faq(self, hit: Hit) -> Answer:
         tr = self.pack.translations.get(self.language)
         said = tr.faq.get(hit.entry.id) if tr is not None else None
@@ -290,18 +304,18 @@ class SiteQa(QaEngine):
         answer.show = net.route_show(self.pack, route)
         return answer
 
-    def _fare_values(self, station: str) -> dict[str, Any] | None:
+    def _fare_values(self, station: str, intent: str) -> dict[str, Any] | None:
+        """The single and card fares to ``station`` for ``intent``'s default case."""
         single = net.fare(self.pack, self.pack.manifest.station, station)
         if single is None:
             return None
-        cur = self.pack.manifest.currency
         card = single * (1 - self.pack.network.fares.card_discount)
         return {"station_name": self.pack.slot_name("station", station),
-                "single_price": net.money(single, cur), "card_price": net.money(card, cur)}
+                "single_price": self._money(single, intent, "default"),
+                "card_price": self._money(card, intent, "default")}
 
     def _on_fare_inquiry(self, nlu: NluResult) -> Answer | None:
         station, ticket = nlu.slots.get("station", ""), nlu.slots.get("ticket_type", "")
-        cur = self.pack.manifest.currency
         if station and ticket in ("", "single", "concession"):
             # "how much for a child to the zoo?": the concession fare there, said as such
             values = self._concession_values(station, nlu.slots.get("traveller", ""))
@@ -313,9 +327,9 @@ class SiteQa(QaEngine):
             if price is not None:
                 return self._say("fare_inquiry", "ticket", "network:fares",
                                  ticket_name=self.pack.slot_name("ticket_type", ticket),
-                                 ticket_price=net.money(price, cur))
+                                 ticket_price=self._money(price, "fare_inquiry", "ticket"))
         if station:
-            values = self._fare_values(station)
+            values = self._fare_values(station, "fare_inquiry")
             if values is not None:
                 return self._say("fare_inquiry", "default", "network:fares", **values)
         elif ticket in ("", "single") and (ticket or nlu.slots.get("traveller") == "adult"):
@@ -334,10 +348,10 @@ class SiteQa(QaEngine):
         price = net.ticket_price(self.pack, "concession", single) if single is not None else None
         if single is None or price is None:
             return None
-        cur = self.pack.manifest.currency
         return {"station_name": self.pack.slot_name("station", station),
-                "traveller_name": value.name, "concession_price": net.money(price, cur),
-                "single_price": net.money(single, cur)}
+                "traveller_name": value.name,
+                "concession_price": self._money(price, "fare_inquiry", "concession"),
+                "single_price": self._money(single, "fare_inquiry", "concession")}
 
     def _fares_from_here(self) -> Answer | None:
         """The cheapest adult single and the day pass, asking where to (``asks``)."""
@@ -345,15 +359,15 @@ class SiteQa(QaEngine):
         cheapest = net.ticket_price(self.pack, "single", None)
         if cheapest is None or not f.day_pass:
             return None
-        cur = self.pack.manifest.currency
         answer = self._say("fare_inquiry", "no_station", "network:fares",
-                           min_fare=net.money(cheapest, cur), day_pass=net.money(f.day_pass, cur))
+                           min_fare=self._money(cheapest, "fare_inquiry", "no_station"),
+                           day_pass=self._money(f.day_pass, "fare_inquiry", "no_station"))
         answer.asks = "station"
         return answer
 
     def _on_ticket_purchase(self, nlu: NluResult) -> Answer | None:
         station = nlu.slots.get("station", "")
-        values = self._fare_values(station) if station else None
+        values = self._fare_values(station, "ticket_purchase") if station else None
         if values is None:
             return None
         return self._say("ticket_purchase", "default", "network:fares", **values)
