@@ -46,12 +46,15 @@ TURN_PITCH_DEG = 7.0
 0.45, a decided nod 1): the nose moves ~1.1 cm at a side gaze, as far as the drawn
 features' parallax moved it."""
 LIMB_TONES: dict[d.Color, tuple[d.Color, d.Color, int, float]] = {
-    d.JACKET: ((84, 52, 22), (150, 100, 50), 10, 0.3),
-    d.SHIRT: ((200, 196, 200), (252, 252, 250), 4, 0.5),
-    d.SKIN: ((160, 190, 238), d.SKIN, 3, 0.7),
+    d.JACKET: ((84, 52, 22), (150, 100, 50), 6, 0.3),
+    d.SHIRT: ((200, 196, 200), (252, 252, 250), 2, 0.5),
+    d.SKIN: ((160, 190, 238), d.SKIN, 2, 0.7),
 }
 """Limb colour -> rim, lit middle, fills and the middle's width (:func:`draw.shaded_fill`):
-the lit middle of a hand is :data:`draw.SKIN` itself."""
+the lit middle of a hand is :data:`draw.SKIN` itself. Few fills: every OpenCV call
+releases the GIL and waits to take it back beside a busy Python thread, so under load a
+frame's cost is its number of calls (10 fills a sleeve cut the frames shown under the
+stress check from ~177 to ~165)."""
 LIMB_EDGE: dict[d.Color, d.Color] = {d.SKIN: d.SKIN_SHADE, d.JACKET: (70, 42, 16)}
 
 
@@ -500,6 +503,6 @@ class AvatarPainter:
                 d.fill(img, px, color)
             else:
                 d.shaded_fill(img, px, *tone)
-            if outline:
+            if outline and (tone is None or color == d.SKIN):  # a lit sleeve's rim is its edge
                 edge = LIMB_EDGE.get(color, d.JACKET_SHADE)
                 d.stroke(img, px, edge, max(1.0, 1.6 * s), closed=True)
