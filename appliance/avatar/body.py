@@ -177,13 +177,9 @@ class BodySprite:
                  for side in (-1, 1)]
         lines.append(np.array([[0.0, 470], [2.0, 1400]]))
         lines.append(np.array([[96.0, 560], [214.0, 556]]))
-        dark = np.zeros(self.size, np.uint8)
-        lit = np.zeros(self.size, np.uint8)
-        for line in lines:
-            d.stroke(dark, self.px(line), (255, 255, 255), 3.2 * s)
-            d.stroke(lit, self.px(line + np.array([-3.0, -3.0])), (255, 255, 255), 2.0 * s)
-        soft_dark = cv2.GaussianBlur(dark.astype(np.float32) / 255, (0, 0), 1.2 * s) * torso
-        soft_lit = cv2.GaussianBlur(lit.astype(np.float32) / 255, (0, 0), 1.0 * s) * torso
+        soft_dark = self._soft_lines(lines, 3.2 * s, 1.2 * s) * torso
+        soft_lit = self._soft_lines([ln + np.array([-3.0, -3.0]) for ln in lines],
+                                    2.0 * s, 1.0 * s) * torso
         canvas *= (1.0 - 0.5 * soft_dark)[..., None]
         canvas += (soft_lit * 18.0)[..., None]
         for y in (610.0, 820.0):  # buttons on the front edge
@@ -193,12 +189,17 @@ class BodySprite:
             _over(canvas, _ramp(ring, JACKET_DARK * 0.7, JACKET_LIT * 1.1), button * torso)
 
     def _scarf_folds(self, canvas: np.ndarray, scarf: np.ndarray) -> None:
-        folds = np.zeros(self.size, np.uint8)
-        for x0 in (-22.0, 4.0, 24.0):
-            line = d.bezier((x0, 274), (x0 * 0.8, 290), (x0 * 0.4, 305), (x0 * 0.1, 322), 8)
-            d.stroke(folds, self.px(line), (255, 255, 255), 2.0 * self.s)
-        soft = cv2.GaussianBlur(folds.astype(np.float32) / 255, (0, 0), 2.2 * self.s) * scarf
+        folds = [d.bezier((x0, 274), (x0 * 0.8, 290), (x0 * 0.4, 305), (x0 * 0.1, 322), 8)
+                 for x0 in (-22.0, 4.0, 24.0)]
+        soft = self._soft_lines(folds, 2.0 * self.s, 2.2 * self.s) * scarf
         canvas *= (1.0 - 0.22 * soft)[..., None]
+
+    def _soft_lines(self, lines: list[np.ndarray], width: float, sigma: float) -> np.ndarray:
+        """``lines`` (design units) stroked ``width`` pixels wide and blurred, 0..1."""
+        m = np.zeros(self.size, np.uint8)
+        for line in lines:
+            d.stroke(m, self.px(line), (255, 255, 255), width)
+        return cv2.GaussianBlur(m.astype(np.float32) / 255, (0, 0), sigma)
 
     def _badge(self, canvas: np.ndarray) -> None:
         """A white plate with the accent stripe and the information sign (language

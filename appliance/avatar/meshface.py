@@ -314,8 +314,7 @@ class MeshFace:
             # as much tooth as the opening allows: a parted mouth shows an edge of them
             room = min(1.0, gap / (0.7 * self.k))
             th = (0.28 + 0.22 * teeth) * self.k * room
-            # the upper teeth, a band under the upper lip's inner edge
-            self._teeth_band(layer, pts[list(LIPS_INNER_UPPER)], x0, x1, th, 0.8, d.TEETH)
+            self._upper_teeth(layer, pts[list(LIPS_INNER_UPPER)], x0, x1, th)
         out[clip > 0] = layer[clip > 0]
 
     def _shade_corners(self, out: np.ndarray, pts: np.ndarray, gap: float) -> None:
@@ -338,31 +337,28 @@ class MeshFace:
             out[y0:y1, x0:x1, :3] = patch.astype(np.uint8)
 
     @staticmethod
-    def _teeth_band(layer: np.ndarray, edge: np.ndarray, x0: float, x1: float, th: float,
-                    span: float, colour: d.Color) -> None:
-        """A row of teeth along a lip's inner ``edge``, ``th`` pixels into the opening
-        (negative: up, from the lower lip), tapering to nothing at ``span`` of the way
-        to the corners."""
-        half = max(1.0, (x1 - x0) / 2)
-        off = (edge[:, 0] - (x0 + x1) / 2) / (span * half)
+    def _upper_teeth(layer: np.ndarray, edge: np.ndarray, x0: float, x1: float,
+                     th: float) -> None:
+        """The upper teeth: a band ``th`` pixels down from the upper lip's inner ``edge``,
+        tapering to nothing short of the corners, with the gaps between the front teeth
+        (what makes a white band read as teeth)."""
+        cx, half = (x0 + x1) / 2, max(1.0, (x1 - x0) / 2) * 0.8
+        off = (edge[:, 0] - cx) / half
         keep = np.abs(off) < 1.0  # a band of no width still leaves an anti-aliased line
         if keep.sum() < 2:
             return
-        edge, off = edge[keep], off[keep]
-        taper = 1 - off ** 2
-        inside = edge + np.stack([np.zeros(len(taper)), th * taper], axis=1)
-        behind = edge - np.stack([np.zeros(len(taper)), 4 * np.sign(th) * taper], axis=1)
-        band = np.concatenate([behind, inside[::-1]])
-        cv2.fillPoly(layer, [d.fixed(band)], (*colour, 255), d.AA, d.SHIFT)
-        # the gaps between the front teeth: what makes a white band read as teeth
-        width = 2.0 * half * span
-        for u in (0.0, -0.22, 0.22, -0.4, 0.4):
-            x = (x0 + x1) / 2 + u * width
+        edge, taper = edge[keep], 1 - off[keep] ** 2
+        down = np.stack([np.zeros(len(taper)), taper], axis=1)
+        band = np.concatenate([edge - 4 * down, (edge + th * down)[::-1]])
+        cv2.fillPoly(layer, [d.fixed(band)], (*d.TEETH, 255), d.AA, d.SHIFT)
+        for u in (0.0, -0.22, 0.22, -0.4, 0.4):  # u: of the band's width from its middle
+            x = cx + 2 * u * half
             y = float(np.interp(x, edge[:, 0], edge[:, 1]))
-            t = th * (1 - (2 * u * width / (2.0 * half * span)) ** 2) * 0.9
-            if abs(t) >= 2.0:
-                cv2.line(layer, (round(x * 8), round(y * 8)), (round(x * 8), round((y + t) * 8)),
-                         (*TOOTH_GAP, 255), 1, d.AA, d.SHIFT)
+            t = th * (1 - (2 * u) ** 2) * 0.9
+            if t >= 2.0:
+                ends = d.fixed(np.array([[x, y], [x, y + t]]))
+                cv2.line(layer, tuple(ends[0]), tuple(ends[1]), (*TOOTH_GAP, 255), 1, d.AA,
+                         d.SHIFT)
 
     def _paint_eye(self, out: np.ndarray, pts: np.ndarray, side: int,
                    gaze: tuple[float, float]) -> None:

@@ -55,7 +55,6 @@ the lit middle of a hand is :data:`draw.SKIN` itself. Few fills: every OpenCV ca
 releases the GIL and waits to take it back beside a busy Python thread, so under load a
 frame's cost is its number of calls (10 fills a sleeve cut the frames shown under the
 stress check from ~177 to ~165)."""
-LIMB_EDGE: dict[d.Color, d.Color] = {d.SKIN: d.SKIN_SHADE, d.JACKET: (70, 42, 16)}
 
 
 def _head_outline() -> np.ndarray:
@@ -88,6 +87,8 @@ SHADE_STRENGTH = 0.55
 """How dark the form shadow gets at the face's edge (0..1 of SKIN -> SKIN_DARK)."""
 SHADE_DOWNSAMPLE = 8
 """The shadow's mask is drawn and blurred at 1/8 size: soft anyway, and cheap."""
+
+
 def _tapered(pts: np.ndarray, w0: float, w1: float) -> np.ndarray:
     """A polygon around the polyline ``pts``, ``w0`` wide at its start, ``w1`` at its end."""
     tangent = np.gradient(pts, axis=0)
@@ -125,6 +126,21 @@ class AvatarPainter:
         """Where each gesture puts the hands on this screen (``point_media``: at the card)."""
         self.half_x = frame_half_x(layout)
         self._body_sprite = body_sprite(layout.scale)
+        self._temples = self._temple_seams() if self._mesh is not None else []
+
+    def _temple_seams(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per side: which face-oval vertices meet the drawn cranium, which cranium points
+        follow them, and where those vertices are at rest (design units)."""
+        assert self._mesh is not None
+        rest = to_design(self._mesh.rig.mesh.vertices[list(FACE_OVAL), :2])
+        top = _OUTLINE[_OUTLINE[:, 1] <= -60.0]
+        near = np.abs(rest[:, 1] + 60.0) < 30.0
+        out = []
+        for side in (-1.0, 1.0):
+            seam = near & (rest[:, 0] * side > 0)
+            if seam.any():
+                out.append((seam, top[:, 0] * side > 0, rest[seam]))
+        return out
 
     # --- coordinate helpers ---------------------------------------------------
 
@@ -292,15 +308,10 @@ class AvatarPainter:
         oval = to_design(cm[list(FACE_OVAL)])
         low = oval[oval[:, 1] > -60.0]
         top = _OUTLINE[_OUTLINE[:, 1] <= -60.0] * np.array([MESH_HEAD_NARROW, 1.0])
-        # a turned face: the cranium moves with the oval where the two meet (no notch)
-        rest = to_design(self._mesh.rig.mesh.vertices[list(FACE_OVAL), :2]) \
-            if self._mesh is not None else oval
-        near = np.abs(rest[:, 1] + 60.0) < 30.0
-        for side in (-1.0, 1.0):  # each temple by its own side (a turn widens one)
-            seam = near & (rest[:, 0] * side > 0)
-            if seam.any():
-                half = top[:, 0] * side > 0
-                top[half] += (oval[seam] - rest[seam]).mean(axis=0)
+        # a turned face: the cranium moves with the oval where the two meet (no notch),
+        # each temple by its own side (a turn widens one)
+        for seam, half, rest in self._temples:
+            top[half] += (oval[seam] - rest).mean(axis=0)
         pts = np.concatenate([top, low])
         centre = np.array([0.0, -20.0])
         order = np.argsort(np.arctan2(pts[:, 1] - centre[1], pts[:, 0] - centre[0]))
@@ -504,5 +515,5 @@ class AvatarPainter:
             else:
                 d.shaded_fill(img, px, *tone)
             if outline and (tone is None or color == d.SKIN):  # a lit sleeve's rim is its edge
-                edge = LIMB_EDGE.get(color, d.JACKET_SHADE)
+                edge = d.SKIN_SHADE if color == d.SKIN else d.JACKET_SHADE
                 d.stroke(img, px, edge, max(1.0, 1.6 * s), closed=True)
