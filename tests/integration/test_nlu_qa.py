@@ -378,11 +378,17 @@ def test_an_adult_fare_to_a_station_is_still_the_single(dialog: Dialog, text: st
         turn.answer.text
 
 
+def _dialog_without_fare_case(pack: SitePack, nlu: EncoderNlu, safety: SafetyEngine,
+                              case: str) -> Dialog:
+    """A dialogue over ``pack`` without its own ``fare_inquiry.<case>`` template."""
+    fares = {k: v for k, v in pack.templates["fare_inquiry"].items() if k != case}
+    bare = replace(pack, templates={**pack.templates, "fare_inquiry": fares})
+    return Dialog(bare, nlu, SiteQa(bare, nlu.encoder), safety)
+
+
 def test_a_pack_without_its_own_concession_words_says_the_built_in_one(
         pack: SitePack, nlu: EncoderNlu, safety: SafetyEngine) -> None:
-    fares = {k: v for k, v in pack.templates["fare_inquiry"].items() if k != "concession"}
-    bare = replace(pack, templates={**pack.templates, "fare_inquiry": fares})
-    dialog = Dialog(bare, nlu, SiteQa(bare, nlu.encoder), safety)
+    dialog = _dialog_without_fare_case(pack, nlu, safety, "concession")
     turn = dialog.turn("How much for a child to the zoo?")
     assert turn.answer.text == ("A child single to Zoo costs 1 pound 45; an adult single is "
                                 "2 pounds 90."), turn.answer.text
@@ -392,9 +398,7 @@ def test_a_pack_without_its_own_fare_words_says_the_built_in_adult_fare(
         pack: SitePack, nlu: EncoderNlu, safety: SafetyEngine) -> None:
     # the built-in fare_inquiry.no_station says what the demo pack's template says: the
     # adult single from here, and asks where to (not "Single tickets start at ...")
-    fares = {k: v for k, v in pack.templates["fare_inquiry"].items() if k != "no_station"}
-    bare = replace(pack, templates={**pack.templates, "fare_inquiry": fares})
-    dialog = Dialog(bare, nlu, SiteQa(bare, nlu.encoder), safety)
+    dialog = _dialog_without_fare_case(pack, nlu, safety, "no_station")
     turn = dialog.turn("how much for two adults")
     assert turn.answer.source == "network:fares", turn.answer.text
     assert turn.answer.text == ("An adult single from here starts at 2 pounds 20, and a day "
