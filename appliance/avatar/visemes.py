@@ -107,10 +107,13 @@ _CLOSE_EDGE_S = 0.015
 _MIN_CLOSED_S = 0.05
 """A bilabial shuts the lips for at least this long: more than one frame at 30 fps."""
 
-ENERGY_FLOOR = 0.25
-ARTICULATED_OPEN = 0.12
+ENERGY_FLOOR = 0.1
+"""With an envelope, the quietest voiced sound still opens the jaw this much of its shape.
+
+Low on purpose: the jaw's opening follows the loudness (a viewer reads a quiet
+syllable from the lips, not the jaw), so the mouth swells and settles with the voice."""
+ARTICULATED_OPEN = 0.06
 """Openness a sound keeps however softly it is said (lips apart, teeth showing)."""
-"""With an envelope, the quietest voiced sound still opens the jaw this much of its shape."""
 
 
 def shape_for(viseme: str) -> MouthShape:
@@ -247,7 +250,9 @@ class MouthTrack:
             # loudness scales the jaw above the consonants' own small gap: an s or a t
             # said softly still parts the lips and shows the teeth
             base = min(o, ARTICULATED_OPEN)
-            loud = self.envelope.at(t + 0.5 * self.anticipation_s)
+            # the loudness of *now*: the lips' shapes anticipate the sound, the jaw's
+            # swell is the sound itself (measured: a lead here lowers the match)
+            loud = self.envelope.at(t)
             o = base + (o - base) * (ENERGY_FLOOR + (1.0 - ENERGY_FLOOR) * loud)
         if closure > 0.0:
             o *= 1.0 - closure

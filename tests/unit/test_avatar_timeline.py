@@ -70,8 +70,10 @@ def test_the_jaw_follows_the_audio_loudness() -> None:
     env = Envelope()
     env.add(pcm, rate, 0.0)
     track = MouthTrack(cues, env)
-    assert track.openness_at(0.25) > 0.9
-    assert 0.4 < track.openness_at(0.8) < 0.7
+    loud, quiet = track.openness_at(0.25), track.openness_at(0.8)
+    assert loud > 0.9
+    # a quarter of the loudness: the jaw drops to about a third, lips still apart
+    assert 0.25 < quiet < 0.5 * loud
 
 
 def test_words_come_from_piper_word_boundaries() -> None:
