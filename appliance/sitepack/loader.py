@@ -28,6 +28,7 @@ from appliance.sitepack.model import (
     Network,
     Problem,
     SitePack,
+    SlotText,
     SlotValue,
     Style,
     Suggestion,
@@ -97,7 +98,7 @@ def check_sitepack(root: Path | str) -> tuple[SitePack | None, list[Problem]]:
     tpl_f = FileReader(root, files["templates"], problems, required=False)
     templates = _templates(tpl_f, intents)
     translations = _translations(root, manifest.languages if manifest else [], intents, faq,
-                                 problems, templates, files["templates"])
+                                 problems, templates, files["templates"], slots=slots)
     if manifest is not None:
         if manifest.station and slots.get("station") is not None and not any(
                 v.id == manifest.station for v in slots["station"]):
@@ -433,7 +434,8 @@ def _faq(f: FileReader, intents: dict[str, Intent], root: Path) -> list[FaqEntry
 def _translations(root: Path, languages: list[str], intents: dict[str, Intent],
                   faq: list[FaqEntry], problems: list[Problem],
                   first: dict[str, dict[str, str]] | None = None,
-                  first_file: str = "templates.yaml") -> dict[str, Translation]:
+                  first_file: str = "templates.yaml", *,
+                  slots: dict[str, list[SlotValue]] | None = None) -> dict[str, Translation]:
     """``lang/<code>.yaml`` for each language after the first (optional; a language without
     one is understood and answered in the first language's words). A template case of the
     first language's (``first``) that a translation lacks is a warning: that language's
@@ -445,7 +447,7 @@ def _translations(root: Path, languages: list[str], intents: dict[str, Intent],
         if not f.ok:
             continue
         top = f.mapping(f.data, (), "a translation file")
-        f.unknown_keys(top, (), {"intents", "templates", "faq", "dialog"})
+        f.unknown_keys(top, (), {"intents", "templates", "faq", "dialog", "slots"})
         examples: dict[str, list[str]] = {}
         for intent in f.mapping(top.get("intents", {}), ("intents",), "'intents'"):
             if intent not in intents:
@@ -465,13 +467,54 @@ def _translations(root: Path, languages: list[str], intents: dict[str, Intent],
         templates = _templates(f, intents) if "templates" in top else {}
         out[lang] = Translation(language=lang, examples=examples, faq=texts,
                                 templates=templates,
-                                dialog=read_dialog(f, top["dialog"]) if "dialog" in top else {})
+                                dialog=read_dialog(f, top["dialog"]) if "dialog" in top else {},
+                                slots=_slot_texts(f, top, slots or {}))
         for intent, cases in (first or {}).items():
             for case in cases:
                 if case not in templates.get(intent, {}):
                     where = ("templates", intent) if intent in templates else ("templates",)
                     f.warn(where, f"template {intent}.{case} of {first_file} is not in "
                            f"lang/{lang}.yaml: '{lang}' visitors hear it in the first language")
+    return out
+
+
+def _slot_texts(f: FileReader, top: dict[Any, Any],
+                slots: dict[str, list[SlotValue]]) -> dict[str, dict[str, SlotText]]:
+    """A translation's ``slots:``: slot type -> value id -> the name its answers say (text,
+    or ``{name, synonyms}``) and what its visitors call the value. A synonym that names
+    another value of the same slot (in any language) is an error, of another slot a
+    warning, as in the slots file."""
+    out: dict[str, dict[str, SlotText]] = {}
+    if "slots" not in top:
+        return out
+    owner = {form.lower(): (stype, v.id) for stype, values in slots.items() for v in values
+             for form in v.synonyms}
+    for stype, values in f.mapping(top["slots"], ("slots",), "'slots'").items():
+        path: tuple[Any, ...] = ("slots", stype)
+        if stype not in slots:
+            f.error(path, f"translation of unknown slot type '{stype}'")
+            continue
+        known = {v.id for v in slots[stype]}
+        out[str(stype)] = {}
+        for vid, item in f.mapping(values, path, f"slot type '{stype}'").items():
+            at = (*path, vid)
+            if vid not in known:
+                f.error(at, f"translation of unknown {stype} value '{vid}'")
+                continue
+            if isinstance(item, str):
+                said = SlotText(name=item.strip())
+            else:
+                d = f.mapping(item, at, "a translated slot value")
+                f.unknown_keys(d, at, {"name", "synonyms"})
+                said = SlotText(name=f.text(d, at, "name", required=False),
+                                synonyms=f.texts(d, at, "synonyms"))
+            for j, syn in enumerate(said.synonyms):
+                other = owner.get(syn.lower())
+                if other is not None and other != (stype, vid):
+                    msg = f"synonym '{syn}' is also used by {other[0]} '{other[1]}'"
+                    (f.error if other[0] == stype else f.warn)((*at, "synonyms", j), msg)
+                owner[syn.lower()] = (str(stype), str(vid))
+            out[str(stype)][str(vid)] = said
     return out
 
 

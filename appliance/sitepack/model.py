@@ -169,6 +169,15 @@ class FaqText:
 
 
 @dataclass
+class SlotText:
+    """One slot value in another language: the ``name`` answers say (empty: the first
+    language's) and the ``synonyms`` visitors say for it in that language."""
+
+    name: str = ""
+    synonyms: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Translation:
     """The pack in one more of its languages (``lang/<code>.yaml``).
 
@@ -185,6 +194,8 @@ class Translation:
     dialog: dict[str, str] = field(default_factory=dict)
     """The dialogue's own lines in this language (``dialog:``; see
     :mod:`appliance.sitepack.dialog_lines`)."""
+    slots: dict[str, dict[str, SlotText]] = field(default_factory=dict)
+    """Slot type -> value id -> its name and synonyms in this language (``slots:``)."""
 
 
 @dataclass
@@ -218,9 +229,25 @@ class SitePack:
     def slot_value(self, slot_type: str, value_id: str) -> SlotValue | None:
         return next((v for v in self.slots.get(slot_type, []) if v.id == value_id), None)
 
-    def slot_name(self, slot_type: str, value_id: str) -> str:
+    def slot_name(self, slot_type: str, value_id: str, language: str = "") -> str:
+        """The value's name, in ``language`` where its translation names it ("bono
+        diario"), else the first language's ("day pass")."""
+        tr = self.translations.get(language) if language else None
+        said = tr.slots.get(slot_type, {}).get(value_id) if tr is not None else None
+        if said is not None and said.name:
+            return said.name
         value = self.slot_value(slot_type, value_id)
         return value.name if value else value_id.replace("_", " ")
+
+    def slot_forms(self, slot_type: str, value: SlotValue) -> list[str]:
+        """Every way a visitor names ``value``: its name and synonyms, then its name and
+        synonyms in each of the pack's other languages ("day pass", "bono diario")."""
+        forms = [value.name, *value.synonyms]
+        for tr in self.translations.values():
+            said = tr.slots.get(slot_type, {}).get(value.id)
+            if said is not None:
+                forms += [said.name, *said.synonyms] if said.name else said.synonyms
+        return forms
 
     def faq_entry(self, faq_id: str) -> FaqEntry | None:
         return next((e for e in self.faq if e.id == faq_id), None)

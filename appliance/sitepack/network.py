@@ -109,15 +109,17 @@ def route_show(pack: SitePack, route: Route) -> Show:
 
 
 def describe_route(pack: SitePack, route: Route,
-                   templates: dict[str, dict[str, str]] | None = None) -> str:
+                   templates: dict[str, dict[str, str]] | None = None,
+                   language: str = "") -> str:
     """"take Line 3 towards Greenfield as far as Union Station, then change to ..." for
     speaking, in the words of ``templates`` (a language's, as ``SitePack.templates_for``
     gives them): route_planning's ``first_leg``, ``next_leg`` and ``change_at`` cases,
-    else the built-in English ones."""
+    else the built-in English ones; line names in ``language`` where its translation
+    names them ("Línea 3 (línea verde)")."""
     words = templates if templates is not None else pack.templates
     parts = []
     for k, leg in enumerate(route.legs):
-        values = {"line_name": pack.slot_name("line", leg.line),
+        values = {"line_name": pack.slot_name("line", leg.line, language),
                   "direction": pack.slot_name("station", leg.towards)}
         parts.append(render(words, "route_planning", "next_leg" if k else "first_leg", values))
         if k < len(route.legs) - 1:

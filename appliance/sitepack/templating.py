@@ -40,6 +40,12 @@ TEMPLATE_CASES: dict[str, dict[str, tuple[frozenset[str], str]]] = {
                    "The next {line_name} train towards {destination} leaves from platform "
                    "{platform} {due}."),
         "overview": (frozenset({"departures"}), "Next departures: {departures}."),
+        # {departures} above, each train (joined by "; "; {line_name} is the short name,
+        # "Line 3"), and when a train leaves ({due}, {due_next} here and in the cases above)
+        "departure": (frozenset({"line_name", "destination", "due"}),
+                      "{line_name} to {destination} {due}"),
+        "due_now": (frozenset(), "now"),
+        "due_in": (frozenset({"minutes"}), "in {minutes:# minute|# minutes}"),
         "no_data": (frozenset({"line_name", "headway_min"}),
                     "I don't have live times right now. {line_name} trains run about every "
                     "{headway_min} minutes."),

@@ -344,7 +344,8 @@ def test_a_fare_for_a_child_to_a_station_is_the_concession_fare_there(
     ("¿Cuánto cuesta un billete para dos adultos?",
      "Un billete sencillo de adulto cuesta desde 2 libras con 20 dentro de la zona 1, y el "
      "bono diario cuesta 8 libras con 50. ¿Adónde va?"),
-    ("¿cuánto cuesta el week pass?", "cuesta 32 libras."),
+    ("¿cuánto cuesta el week pass?", "El bono de 7 días cuesta 32 libras."),
+    ("¿cuánto cuesta el bono diario?", "El bono diario cuesta 8 libras con 50."),
     ("Quiero comprar un billete para el zoo",
      "cuesta 2 libras con 90, o 2 libras con 32 con la HarbourCard."),
 ])
@@ -433,8 +434,8 @@ def test_a_spanish_route_with_a_change_of_line_is_said_in_spanish(dialog: Dialog
     turn = dialog.turn("¿Cómo llego al zoo?", language="es")
     assert turn.answer.source == "network:route"
     assert turn.answer.text.startswith(
-        "Para ir a Zoo, tome la Line 3 (Green Line) en dirección Greenfield hasta Union "
-        "Station, y luego cambie a la Line 4 (Yellow Line) en dirección Zoo. Son 4 paradas, "
+        "Para ir a Zoo, tome la Línea 3 (línea verde) en dirección Greenfield hasta Union "
+        "Station, y luego cambie a la Línea 4 (línea amarilla) en dirección Zoo. Son 4 paradas, "
         "unos 12 minutos. Aviso: "), turn.answer.text
     english = dialog.turn("how do I get to the zoo?")  # unchanged in English
     assert english.answer.text.startswith(

@@ -11,6 +11,7 @@ import json
 import logging
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import cast
 
@@ -22,10 +23,12 @@ from appliance.behavior.chat import Chat
 from appliance.behavior.clarify import Clarifier
 from appliance.behavior.dialog import Dialog, Turn
 from appliance.behavior.emergency import CONFIRM
-from appliance.engines.nlu.base import NluResult
+from appliance.engines.nlu.base import NluResult, VoiceFeatures
 from appliance.engines.nlu.fake import FakeNlu
 from appliance.engines.nlu.keyword import KeywordNlu
 from appliance.engines.nlu.sentence import SentenceEncoder
+from appliance.engines.nlu.slots import SlotExtractor
+from appliance.engines.qa.base import DialogContext
 from appliance.engines.qa.events import KioskEvent
 from appliance.engines.qa.site_qa import SiteQa
 from appliance.engines.safety import cues
@@ -355,3 +358,87 @@ async def test_a_failed_answer_apologises_in_the_visitors_language(pack: SitePac
         await stage.cleanup()
     replies = [(f.text, f.source, f.language) for f in out if isinstance(f, Reply)]
     assert replies == [(ES["apology"], "fallback", "es"), (APOLOGY, "fallback", "en")]
+
+
+# --- answers name tickets, lines and departures in Spanish (lang/es.yaml's slots and cases) ---
+
+SAMPLE_CLOCK = 1_750_000_000.0 + 10 * 365 * 86400
+"""Any time: the demo's feed is sample data, its departures as of its own time."""
+
+
+def _answer(pack: SitePack, intent: str, language: str, **slots: str) -> str:
+    qa = SiteQa(pack, clock=lambda: SAMPLE_CLOCK)
+    return qa.answer("x", NluResult(intent, 0.9, dict(slots), language=language),
+                     DialogContext()).text
+
+
+class _SlotNlu(FakeNlu):
+    """Keyword intents, and the slots the pack's extractor finds (every language's words)."""
+
+    def __init__(self, pack: SitePack, rules: dict[str, str]) -> None:
+        super().__init__(rules)
+        self.extractor = SlotExtractor(pack)
+
+    def understand(self, text: str, voice: VoiceFeatures | None = None) -> NluResult:
+        return replace(super().understand(text, voice), slots=self.extractor.extract(text))
+
+
+def test_bono_diario_is_understood_and_priced_in_spanish(pack: SitePack) -> None:
+    # 'bono diario' was no ticket_type: the FAQ's zone fares answered instead
+    dialog = Dialog(pack, _SlotNlu(pack, {"cuesta": "fare_inquiry", "how much": "fare_inquiry"}),
+                    SiteQa(pack))
+    turn = dialog.turn("¿Cuánto cuesta el bono diario?", language="es")
+    assert turn.nlu.slots == {"ticket_type": "day_pass"}
+    assert (turn.answer.text, turn.answer.source) == ("El bono diario cuesta 8 libras con 50.",
+                                                      "network:fares")
+    english = Dialog(pack, dialog.nlu, SiteQa(pack)).turn("how much is a weekly pass")
+    assert english.answer.text == "A 7-day pass costs 32 pounds."
+
+
+@pytest.mark.parametrize(("intent", "slots", "spanish", "english"), [
+    ("fare_inquiry", {"ticket_type": "week_pass"}, "El bono de 7 días cuesta 32 libras.",
+     "A 7-day pass costs 32 pounds."),
+    ("next_train", {},
+     "Próximas salidas desde Central Square: Línea 3 hacia Southport ahora; Línea 2 hacia "
+     "Hillcrest en 1 minuto; Línea 1 hacia Northgate en 2 minutos; Línea 1 hacia Airport "
+     "Terminal en 3 minutos.",
+     "Next departures from Central Square: Line 3 to Southport now; Line 2 to Hillcrest in 1 "
+     "minute; Line 1 to Northgate in 2 minutes; Line 1 to Airport Terminal in 3 minutes."),
+    ("next_train", {"line": "l1"},
+     "El próximo tren de la Línea 1 (línea roja) hacia Northgate sale del andén 1 en 2 "
+     "minutos, y el siguiente en 6 minutos.",
+     "The next Line 1 (Red Line) train towards Northgate leaves from platform 1 in 2 minutes, "
+     "and the one after in 6 minutes."),
+    ("service_status", {"line": "l1"},
+     "La Línea 1 (línea roja) funciona con normalidad en este momento.",
+     "Line 1 (Red Line) is running normally at the moment."),
+    ("route_planning", {"station": "westfield"},
+     "Para ir a Westfield, tome la Línea 1 (línea roja) en dirección Airport Terminal. Son 2 "
+     "paradas, unos 4 minutos.",
+     "To get to Westfield, take Line 1 (Red Line) towards Airport Terminal. That's 2 stops, "
+     "about 4 minutes."),
+])
+def test_spanish_answers_say_ticket_and_line_names_and_departures_in_spanish(
+        pack: SitePack, intent: str, slots: dict[str, str], spanish: str, english: str) -> None:
+    # were 'El 7-day pass', 'Line 3 to Southport now', 'de la Line 1 (Red Line)'; English
+    # answers are said as before
+    assert _answer(pack, intent, "es", **slots) == spanish
+    assert _answer(pack, intent, "en", **slots) == english
+
+
+def test_a_spanish_route_with_a_change_names_both_lines_in_spanish(pack: SitePack) -> None:
+    said = _answer(pack, "route_planning", "es", station="zoo")
+    assert said.startswith("Para ir a Zoo, tome la Línea 3 (línea verde) en dirección "
+                           "Greenfield hasta Union Station, y luego cambie a la Línea 4 "
+                           "(línea amarilla) en dirección Zoo."), said
+
+
+def test_a_name_in_an_english_sentence_stays_english(pack: SitePack) -> None:
+    # a translation without the case says the first language's sentence, with its names
+    # (not "A bono diario costs 8 pounds 50"), as it keeps that sentence's money
+    es = pack.translations["es"]
+    fares = {k: v for k, v in es.templates["fare_inquiry"].items() if k != "ticket"}
+    bare = replace(pack, translations={"es": replace(
+        es, templates={**es.templates, "fare_inquiry": fares})})
+    assert _answer(bare, "fare_inquiry", "es", ticket_type="day_pass") == \
+        "A day pass costs 8 pounds 50."

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
+from appliance.engines.nlu.slots import SlotExtractor
 from appliance.engines.nlu.training import intent_examples
 from appliance.sitepack import bundled_sitepack_dir, check_sitepack, load_sitepack
 
@@ -73,3 +77,57 @@ def test_a_template_case_left_out_of_a_translation_is_a_warning(tmp_path: Path) 
     warned = [p for p in problems if p.severity == "warning" and p.file == "lang/es.yaml"
               and "route_planning.default" in p.message]
     assert len(warned) == 1 and warned[0].line == at + 1, [str(p) for p in problems]
+
+
+def test_spanish_names_tickets_and_lines_in_spanish() -> None:
+    # lang/es.yaml's slots: the names Spanish answers say; stations keep their names
+    pack = load_sitepack(bundled_sitepack_dir())
+    assert pack.slot_name("ticket_type", "day_pass", "es") == "bono diario"
+    assert pack.slot_name("ticket_type", "week_pass", "es") == "bono de 7 días"
+    assert pack.slot_name("line", "l1", "es") == "Línea 1 (línea roja)"
+    assert pack.slot_name("station", "zoo", "es") == "Zoo"
+    # the first language, and any language without a translation, as before
+    assert pack.slot_name("ticket_type", "day_pass") == "day pass"
+    assert pack.slot_name("ticket_type", "day_pass", "en") == "day pass"
+    assert pack.slot_name("line", "l1", "fr") == "Line 1 (Red Line)"
+
+
+@pytest.mark.parametrize(("text", "slots"), [
+    ("¿cuánto cuesta el bono diario?", {"ticket_type": "day_pass"}),
+    ("qué precio tiene el bono de 7 dias", {"ticket_type": "week_pass"}),
+    ("un billete de ida y vuelta al zoo", {"ticket_type": "return", "station": "zoo"}),
+    ("¿funciona la línea roja?", {"line": "l1"}),
+    ("funciona la linea verde", {"line": "l3"}),
+    ("how much is a day pass", {"ticket_type": "day_pass"}),
+    ("is the red line running", {"line": "l1"}),
+])
+def test_spanish_ticket_and_line_words_are_understood(text: str, slots: dict[str, str]) -> None:
+    pack = load_sitepack(bundled_sitepack_dir())
+    assert SlotExtractor(pack).extract(text) == slots
+
+
+def test_spanish_slot_words_do_not_change_the_english_training_lines() -> None:
+    # they are understood, not trained on: "i want a {ticket_type} please" is never filled
+    # with "bono diario", and the English lines are the ones trained before
+    pack = load_sitepack(bundled_sitepack_dir())
+    es = pack.translations["es"]
+    bare = replace(pack, translations={"es": replace(es, slots={})})
+    assert intent_examples(pack) == intent_examples(bare)
+
+
+def test_a_translated_slot_value_the_pack_lacks_is_an_error(tmp_path: Path) -> None:
+    dst = tmp_path / "pack"
+    shutil.copytree(bundled_sitepack_dir(), dst, ignore=shutil.ignore_patterns("eval"))
+    path = dst / "lang" / "es.yaml"
+    text = path.read_text()
+    lines = text.splitlines()
+    path.write_text(text + "  exit:\n    z: Salida Z\n  colour: {red: rojo}\n"
+                    "  traveller: {adult: {name: adulto, synonyms: [bono diario]}}\n")
+    pack, problems = check_sitepack(dst)
+    assert pack is None
+    found = {p.message: p.line for p in problems if p.file == "lang/es.yaml"}
+    assert found.get("translation of unknown exit value 'z'") == len(lines) + 2, found
+    assert found.get("translation of unknown slot type 'colour'") == len(lines) + 3, found
+    # a word of another slot (the day pass's Spanish synonym) is a warning, as in slots.yaml
+    assert any(p.severity == "warning" and "'bono diario' is also used by ticket_type"
+               in p.message for p in problems), [str(p) for p in problems]

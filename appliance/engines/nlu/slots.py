@@ -1,6 +1,7 @@
 """Slot extraction normalised against the site pack, tolerant of typos and ASR errors.
 
-Each slot value is known by its name and synonyms. The extractor looks for the
+Each slot value is known by its name and synonyms, in each of the pack's languages
+(a translation's ``slots:``: "bono diario" is the day pass). The extractor looks for the
 longest exact phrase first, then for near matches (edit distance, and words run
 together or split apart: "harbourfront", "north gate") so "union stations" and
 "botanical gardens" still resolve. It returns slot type -> value id; a station
@@ -42,7 +43,7 @@ class SlotExtractor:
         seen: set[tuple[tuple[str, ...], str]] = set()
         for stype, values in pack.slots.items():
             for value in values:
-                for form in [value.name, *value.synonyms]:
+                for form in pack.slot_forms(stype, value):  # every language's
                     words = tuple(number_words(tokens(form)))
                     if words and (words, stype) not in seen:
                         seen.add((words, stype))

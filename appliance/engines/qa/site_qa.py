@@ -88,19 +88,33 @@ class SiteQa(QaEngine):
         text = render(templates, intent, case, {**self._common(), **values})
         return Answer(text=text, source=source or f"template:{intent}.{case}")
 
-    def _money(self, amount: float, intent: str, case: str) -> str:
-        """``amount`` spoken in the language the template ``intent``/``case`` is said in:
-        the answer's where its translation has that case ("2 libras con 90"), else the
-        pack's first language (its own templates) or English (the built-in ones), so the
-        money agrees with the sentence it is in."""
+    def _said_in(self, intent: str, case: str) -> str:
+        """The language the template ``intent``/``case`` is said in: the answer's where its
+        translation has that case, else the pack's first language (its own templates) or
+        English (the built-in ones)."""
         tr = self.pack.translations.get(self.language)
         if tr is not None and case in tr.templates.get(intent, {}):
-            language = self.language
-        elif case in self.pack.templates.get(intent, {}):
-            language = self.pack.language
-        else:
-            language = "en"
-        return net.money(amount, self.pack.manifest.currency, language)
+            return self.language
+        if case in self.pack.templates.get(intent, {}):
+            return self.pack.language
+        return "en"
+
+    def _money(self, amount: float, intent: str, case: str) -> str:
+        """``amount`` spoken in the language the template ``intent``/``case`` is said in
+        ("2 libras con 90"), so the money agrees with the sentence it is in."""
+        return net.money(amount, self.pack.manifest.currency, self._said_in(intent, case))
+
+    def _name(self, slot_type: str, value_id: str, intent: str, case: str) -> str:
+        """A slot value's name in the language of the template that says it ("bono
+        diario", "Línea 1 (línea roja)"; the first language's where the translation
+        names it not)."""
+        return self.pack.slot_name(slot_type, value_id, self._said_in(intent, case))
+
+    def _due(self, minutes: float) -> str:
+        """When a train leaves, in the answer's words: "now", "in 2 minutes"."""
+        if minutes < 1:
+            return self._say("next_train", "due_now").text
+        return self._say("next_train", "due_in", minutes=round(minutes)).text
 
     def _faq(self, hit: Hit) -> Answer:
         tr = self.pack.translations.get(self.language)
@@ -222,7 +236,7 @@ class SiteQa(QaEngine):
             if info is None:
                 return None
             return self._say("next_train", "no_data", "network:headways",
-                             line_name=self.pack.slot_name("line", line),
+                             line_name=self._name("line", line, "next_train", "no_data"),
                              headway_min=f"{info.headway_min:g}")
         deps = data.departures
         if line:
@@ -236,21 +250,24 @@ class SiteQa(QaEngine):
             shown: dict[tuple[str, str], Any] = {}
             for d in data.departures:
                 shown.setdefault((d.line, d.destination), d)
-            parts = [f"{self.pack.slot_name('line', d.line).split(' (')[0]} to "
-                     f"{self.pack.slot_name('station', d.destination)} {_due(d.due_min)}"
+            parts = [self._say("next_train", "departure", due=self._due(d.due_min),
+                               line_name=self._name("line", d.line, "next_train", "departure")
+                               .split(" (")[0],
+                               destination=self.pack.slot_name("station", d.destination)).text
                      for d in list(shown.values())[:4]]
             return self._say("next_train", "overview", "live:departures",
                              departures="; ".join(parts))
         if not deps:
             return None
         d0 = deps[0]
-        values = {"line_name": self.pack.slot_name("line", d0.line),
-                  "destination": self.pack.slot_name("station", d0.destination),
-                  "platform": d0.platform, "due": _due(d0.due_min)}
         same = [d for d in deps[1:] if d.destination == d0.destination]
+        case = "default" if same else "single"
+        values = {"line_name": self._name("line", d0.line, "next_train", case),
+                  "destination": self.pack.slot_name("station", d0.destination),
+                  "platform": d0.platform, "due": self._due(d0.due_min)}
         if same:
             return self._say("next_train", "default", "live:departures",
-                             due_next=_due(same[0].due_min), **values)
+                             due_next=self._due(same[0].due_min), **values)
         return self._say("next_train", "single", "live:departures", **values)
 
     def _on_service_status(self, nlu: NluResult) -> Answer | None:
@@ -265,10 +282,11 @@ class SiteQa(QaEngine):
             text = " ".join(n.text for n in notices)
             case = "line_notice" if line else "default"
             return self._say("service_status", case, "live:notices", notices=text,
-                             line_name=self.pack.slot_name("line", line) if line else "")
+                             line_name=self._name("line", line, "service_status", case)
+                             if line else "")
         if line:
             return self._say("service_status", "line_good", "live:notices",
-                             line_name=self.pack.slot_name("line", line))
+                             line_name=self._name("line", line, "service_status", "line_good"))
         return self._say("service_status", "all_good", "live:notices")
 
     def _on_route_planning(self, nlu: NluResult) -> Answer | None:
@@ -286,12 +304,13 @@ class SiteQa(QaEngine):
         if len(route.legs) == 1:
             leg = route.legs[0]
             answer = self._say("route_planning", "direct", "network:route",
-                               line_name=self.pack.slot_name("line", leg.line),
+                               line_name=self._name("line", leg.line, "route_planning", "direct"),
                                direction=self.pack.slot_name("station", leg.towards), **values)
         else:
             answer = self._say("route_planning", "default", "network:route",
                                route=net.describe_route(
-                                   self.pack, route, self.pack.templates_for(self.language)),
+                                   self.pack, route, self.pack.templates_for(self.language),
+                                   self._said_in("route_planning", "first_leg")),
                                **values)
         data = self.live()
         lines = {leg.line for leg in route.legs}
@@ -326,7 +345,8 @@ class SiteQa(QaEngine):
             price = net.ticket_price(self.pack, ticket, single)
             if price is not None:
                 return self._say("fare_inquiry", "ticket", "network:fares",
-                                 ticket_name=self.pack.slot_name("ticket_type", ticket),
+                                 ticket_name=self._name("ticket_type", ticket, "fare_inquiry",
+                                                        "ticket"),
                                  ticket_price=self._money(price, "fare_inquiry", "ticket"))
         if station:
             values = self._fare_values(station, "fare_inquiry")
@@ -403,12 +423,6 @@ def _forms(value: SlotValue) -> set[str]:
 def _says(text: str, value: SlotValue) -> bool:
     """``text`` (normalized, padded with spaces) names ``value`` by name or synonym."""
     return any(f" {form} " in text for form in _forms(value))
-
-
-def _due(minutes: float) -> str:
-    if minutes < 1:
-        return "now"
-    return "in 1 minute" if round(minutes) == 1 else f"in {round(minutes)} minutes"
 
 
 def _with_translated_questions(pack: SitePack) -> list[FaqEntry]:
