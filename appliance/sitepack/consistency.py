@@ -9,6 +9,10 @@ a *warning* at the FAQ answer's ``file:line`` naming the network value and its l
 pack still loads). Facts the network does not hold (a pass price it leaves out) are
 compared between FAQ answers instead.
 
+A translation's FAQ answers (``lang/<code>.yaml``) are read for fares and pass prices
+too, in that language's words where :data:`READINGS` has them ("2 libras con 20", "el
+bono diario", "dentro de la zona 1"), each warning at the translation's line.
+
 Reading is deliberately narrow: a claim is only taken where the sentence says clearly
 what it is about (a named station, a named line, "day pass", "within zone 1", "first
 train"), so a warning is worth reading. Weekend and holiday times are not checked (the
@@ -20,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from appliance.sitepack import network as net
 from appliance.sitepack.model import SitePack
@@ -51,6 +56,54 @@ APPROX = re.compile(r"\b(?:about|around|approximately|roughly)\s+$", re.I)
 OTHER_DAYS = re.compile(r"\b(?:sundays?|saturdays?|fridays?|weekends?|holidays?)\b", re.I)
 SENTENCE = re.compile(r"(?<=[.!?;])\s+")
 
+ES_NUMBER_WORDS = {"un": 1, "uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5,
+                   "seis": 6, "siete": 7, "ocho": 8, "nueve": 9, "diez": 10, "once": 11,
+                   "doce": 12}
+_ES_NUM = r"(\d+|" + "|".join(ES_NUMBER_WORDS) + r")"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How FAQ answers in one language say a fare: the words that make a sentence about
+    one (single, fare, return), about something else with a price (a fee, a refund), a
+    fare within a zone or across zones, and the number words."""
+
+    fare_words: re.Pattern[str]
+    not_a_fare: re.Pattern[str]
+    zone_fare: re.Pattern[str]
+    numbers: dict[str, int]
+
+
+READINGS = {
+    "en": Reading(FARE_WORDS, NOT_A_FARE, ZONE_FARE, NUMBER_WORDS),
+    "es": Reading(
+        re.compile(r"\b(?:sencillos?|tarifas?|ida\s+y\s+vuelta)\b", re.I),
+        re.compile(r"\b(?:comisi[oó]n|fianza|dep[oó]sito|penalizaci[oó]n|multa|reembolsos?|"
+                   r"devoluci[oó]n|compensaci[oó]n|recargas?|recargar|saldo)\b", re.I),
+        re.compile(r"\b(?:dentro\s+de|en)\s+(?:la\s+)?zona\s+\d+\b|\b(?:por|entre|a\s+trav[eé]s"
+                   rf"\s+de)\s+{_ES_NUM}\s+zonas\b", re.I),
+        ES_NUMBER_WORDS),
+}
+"""Language -> how its FAQ answers say fares. A translation in a language without one is
+not read for fares."""
+
+
+def money_pattern(currency: str, language: str = "en") -> re.Pattern[str]:
+    """Spoken or written money in ``language``, groups (whole, cents) per alternative:
+    "2 pounds 90", "£2.90"; Spanish as :func:`network.money` says it, "2 libras con 90",
+    "1 libra con 5" (5 pence)."""
+    symbol, word = CURRENCY_WORDS.get(currency, ("", re.escape(currency.lower())))
+    if language == "es":
+        words = net.MONEY_WORDS["es"].get(currency)
+        either = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)) \
+            if words else re.escape(currency.lower())
+        money = [rf"\b(\d+)\s+(?:{either})(?:\s+con\s+(\d{{1,2}})\b)?"]
+    else:
+        money = [rf"\b(\d+)\s+{word}(?:\s+(\d{{2}})\b)?"]
+    if symbol:
+        money.append(rf"{re.escape(symbol)}\s?(\d+)(?:\.(\d{{2}}))?\b")
+    return re.compile("|".join(money), re.I)
+
 
 @dataclass
 class Mention:
@@ -60,23 +113,36 @@ class Mention:
     end: int
 
 
-def check_consistency(pack: SitePack, faq: FileReader, network: FileReader) -> None:
+def check_consistency(pack: SitePack, faq: FileReader, network: FileReader,
+                      translated: dict[str, FileReader] | None = None) -> None:
     """Warn (through ``faq``) about every FAQ fact that contradicts the network or another
-    FAQ answer. ``faq`` and ``network`` are the readers the pack was loaded from."""
-    Checker(pack, faq, network).run()
+    FAQ answer. ``faq`` and ``network`` are the readers the pack was loaded from;
+    ``translated``: language -> the reader of its ``lang/<code>.yaml``, whose FAQ answers
+    are read for fares (warned through it)."""
+    Checker(pack, faq, network).run(translated or {})
 
 
 class Checker:
     def __init__(self, pack: SitePack, faq: FileReader, network: FileReader) -> None:
         self.pack, self.faq_f, self.net_f = pack, faq, network
         self.here = pack.manifest.station
-        self.unsure: dict[tuple[str, ...], tuple[float, str, int]] = {}
+        self.unsure: dict[tuple[str, ...], tuple[float, str, int, str]] = {}
+        self.answers_f = faq
+        """The file of the answers being read (the FAQ's, or a translation's)."""
+        self.in_translation = False
+        """The answers read are a translation's (``faq: {<id>: {answer}}``)."""
+        self.read = READINGS["en"]
         phrases: dict[str, tuple[str, str]] = {}
         for kind in ("station", "line", "ticket_type"):
             for v in pack.slots.get(kind, []):
                 names = [v.name, *v.name.replace(")", "").split(" ("), v.id.replace("_", " ")]
                 # one-word synonyms ("red", "union", "museum") are too loose in prose
                 names += [s for s in v.synonyms if " " in s.strip()]
+                for tr in pack.translations.values():  # "bono diario", "línea roja"
+                    said = tr.slots.get(kind, {}).get(v.id)
+                    if said is not None:
+                        names += [*said.name.replace(")", "").split(" (")] if said.name else []
+                        names += [s for s in said.synonyms if " " in s.strip()]
                 for n in names:
                     key = " ".join(n.lower().replace("-", " ").split())
                     if len(key) > 2:
@@ -85,12 +151,7 @@ class Checker:
         alternation = "|".join(re.escape(p).replace(r"\ ", r"\s+")
                                for p in sorted(phrases, key=len, reverse=True))
         self.names = re.compile(rf"\b(?:{alternation})\b", re.I) if phrases else None
-        symbol, word = CURRENCY_WORDS.get(pack.manifest.currency, ("", re.escape(
-            pack.manifest.currency.lower())))
-        money = [rf"\b(\d+)\s+{word}(?:\s+(\d{{2}})\b)?"]
-        if symbol:
-            money.append(rf"{re.escape(symbol)}\s?(\d+)(?:\.(\d{{2}}))?\b")
-        self.money = re.compile("|".join(money), re.I)
+        self.money = money_pattern(pack.manifest.currency)
 
     # --- reading -------------------------------------------------------------------
 
@@ -123,23 +184,48 @@ class Checker:
     def net_line(self, *path: object) -> str:
         return f"{self.net_f.rel}:{self.net_f.line(*path)}"
 
+    def answer_path(self, i: int) -> tuple[Any, ...]:
+        """Where FAQ entry ``i``'s answer is in the file being read."""
+        return ("faq", self.pack.faq[i].id if self.in_translation else i, "answer")
+
     def warn(self, i: int, said: str, about: str, truth: str) -> None:
         entry = self.pack.faq[i]
         about = f" {about}" if about else ""
-        self.faq_f.warn(("faq", i, "answer"), f"FAQ '{entry.id}' says '{said}'{about}, but "
-                        f"{truth}")
+        self.answers_f.warn(self.answer_path(i), f"FAQ '{entry.id}' says '{said}'{about}, "
+                            f"but {truth}")
 
     def claim(self, i: int, key: tuple[str, ...], value: float, said: str, about: str) -> None:
         """A fact the network cannot judge: it must match what other answers say."""
-        first = self.unsure.setdefault(key, (value, said, i))
-        if abs(first[0] - value) > 0.005 and first[2] != i:
+        here = f"{self.answers_f.rel}:{self.answers_f.line(*self.answer_path(i))}"
+        first = self.unsure.setdefault(key, (value, said, i, here))
+        if abs(first[0] - value) > 0.005 and first[3] != here:
             other = self.pack.faq[first[2]]
-            self.warn(i, said, about, f"FAQ '{other.id}' ({self.faq_f.rel}:"
-                      f"{self.faq_f.line('faq', first[2], 'answer')}) says '{first[1]}'")
+            self.warn(i, said, about, f"FAQ '{other.id}' ({first[3]}) says '{first[1]}'")
 
     # --- checks --------------------------------------------------------------------
 
-    def run(self) -> None:
+    def run(self, translated: dict[str, FileReader] | None = None) -> None:
+        self.read_first()
+        for lang, reader in (translated or {}).items():
+            tr = self.pack.translations.get(lang)
+            reading = READINGS.get(lang.replace("_", "-").split("-")[0].lower())
+            if tr is not None and reading is not None:
+                self.read_translation(reader, lang, reading, tr.faq)
+
+    def read_translation(self, reader: FileReader, lang: str, reading: Reading,
+                         faq: dict[str, Any]) -> None:
+        """A translation's FAQ answers, for fares and pass prices, in its words."""
+        self.answers_f, self.in_translation, self.read = reader, True, reading
+        self.money = money_pattern(self.pack.manifest.currency, lang)
+        for i, entry in enumerate(self.pack.faq):
+            said = faq.get(entry.id)
+            if said is None or not said.answer:
+                continue
+            dest = self.destination(entry.question, said.answer)
+            for s in (s for s in SENTENCE.split(said.answer) if s.strip()):
+                self.fares(i, s, dest)
+
+    def read_first(self) -> None:
         for i, entry in enumerate(self.pack.faq):
             sentences = [s for s in SENTENCE.split(entry.answer) if s.strip()]
             dest = self.destination(entry.question, entry.answer)
@@ -202,7 +288,7 @@ class Checker:
 
     def fares(self, i: int, s: str, dest: str | None) -> None:
         amounts = list(self.amounts(s))
-        if not amounts or NOT_A_FARE.search(s):
+        if not amounts or self.read.not_a_fare.search(s):
             return
         fares = self.pack.network.fares
         mentions = self.mentions(s)
@@ -219,11 +305,11 @@ class Checker:
                     self.warn(i, said, about, f"the network gives {net.money(price, cur)} "
                               f"({self.net_line('fares', ticket)})")
             return
-        if passes or not FARE_WORDS.search(s):
+        if passes or not self.read.fare_words.search(s):
             return
-        zone = ZONE_FARE.search(s)
+        zone = self.read.zone_fare.search(s)
         if zone is not None:
-            span = 1 if zone.group(1) is None else _number(zone.group(1))
+            span = 1 if zone.group(1) is None else _number(zone.group(1), self.read.numbers)
             single = fares.single_by_zones.get(span)
             about = f"for a single {zone.group().strip()}"
         else:
@@ -322,8 +408,8 @@ class Checker:
                                   f"({self.net_line('lines', k, key)})")
 
 
-def _number(text: str) -> int:
-    return int(text) if text.isdigit() else NUMBER_WORDS[text.lower()]
+def _number(text: str, words: dict[str, int] = NUMBER_WORDS) -> int:
+    return int(text) if text.isdigit() else words[text.lower()]
 
 
 def _minutes(hhmm: str) -> int:

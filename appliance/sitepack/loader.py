@@ -97,8 +97,10 @@ def check_sitepack(root: Path | str) -> tuple[SitePack | None, list[Problem]]:
     faq = _faq(faq_f, intents, root)
     tpl_f = FileReader(root, files["templates"], problems, required=False)
     templates = _templates(tpl_f, intents)
+    lang_files: dict[str, FileReader] = {}
     translations = _translations(root, manifest.languages if manifest else [], intents, faq,
-                                 problems, templates, files["templates"], slots=slots)
+                                 problems, templates, files["templates"], slots=slots,
+                                 readers=lang_files)
     if manifest is not None:
         if manifest.station and slots.get("station") is not None and not any(
                 v.id == manifest.station for v in slots["station"]):
@@ -115,7 +117,8 @@ def check_sitepack(root: Path | str) -> tuple[SitePack | None, list[Problem]]:
         return None, problems
     pack = SitePack(root=root, manifest=manifest, intents=intents, slots=slots,
                     network=network, faq=faq, templates=templates, translations=translations)
-    check_consistency(pack, faq_f, net_f)  # warnings: FAQ facts the network contradicts
+    # warnings: FAQ facts the network contradicts, in every language's FAQ answers
+    check_consistency(pack, faq_f, net_f, lang_files)
     checks.check_training_lines(root, intents, problems)
     return pack, problems
 
@@ -435,11 +438,12 @@ def _translations(root: Path, languages: list[str], intents: dict[str, Intent],
                   faq: list[FaqEntry], problems: list[Problem],
                   first: dict[str, dict[str, str]] | None = None,
                   first_file: str = "templates.yaml", *,
-                  slots: dict[str, list[SlotValue]] | None = None) -> dict[str, Translation]:
+                  slots: dict[str, list[SlotValue]] | None = None,
+                  readers: dict[str, FileReader] | None = None) -> dict[str, Translation]:
     """``lang/<code>.yaml`` for each language after the first (optional; a language without
     one is understood and answered in the first language's words). A template case of the
     first language's (``first``) that a translation lacks is a warning: that language's
-    visitors hear the case in the first language."""
+    visitors hear the case in the first language. ``readers`` gets each file read."""
     out: dict[str, Translation] = {}
     faq_ids = {e.id for e in faq}
     for lang in languages[1:]:
@@ -448,6 +452,8 @@ def _translations(root: Path, languages: list[str], intents: dict[str, Intent],
             continue
         top = f.mapping(f.data, (), "a translation file")
         f.unknown_keys(top, (), {"intents", "templates", "faq", "dialog", "slots"})
+        if readers is not None:
+            readers[lang] = f
         examples: dict[str, list[str]] = {}
         for intent in f.mapping(top.get("intents", {}), ("intents",), "'intents'"):
             if intent not in intents:

@@ -9,6 +9,8 @@ import pytest
 
 from appliance.cli.nlu import main
 from appliance.sitepack import bundled_sitepack_dir, check_sitepack, load_sitepack
+from appliance.sitepack import network as net
+from appliance.sitepack.consistency import money_pattern
 
 
 @pytest.fixture
@@ -41,7 +43,7 @@ def _one(warnings: list[str], prefix: str, *words: str) -> None:
 def test_bundled_pack_checks_clean(capsys: pytest.CaptureFixture[str]) -> None:
     pack, problems = check_sitepack(bundled_sitepack_dir())
     assert pack is not None
-    assert [str(p) for p in problems if p.file == "faq.yaml"] == []
+    assert [str(p) for p in problems if p.file in ("faq.yaml", "lang/es.yaml")] == []
     assert main(["sitepack", "check", str(bundled_sitepack_dir())]) == 0
     assert "faq.yaml" not in capsys.readouterr().out
 
@@ -144,3 +146,54 @@ def test_json_report_has_file_and_line(pack_copy: Path,
     assert report["valid"]
     assert {"file": "faq.yaml", "line": line, "severity": "warning"}.items() <= next(
         p for p in report["problems"] if "routes-airport" in p["message"]).items()
+
+
+# --- Spanish FAQ answers (lang/es.yaml) say Spanish money: "2 libras con 20" ---------------
+
+ES_ZONES = "Un billete sencillo en la zona 1 cuesta 2 libras con 20."
+
+
+@pytest.mark.parametrize("amount", [0.05, 1.0, 1.05, 1.45, 2.2, 2.9, 8.5, 32.0, 101.99])
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_money_is_read_as_the_kiosk_says_it(amount: float, language: str) -> None:
+    said = net.money(amount, "GBP", language)  # "1 pound 45", "1 libra con 45"
+    found = [(m.group(), m.groups()) for m in money_pattern("GBP", language).finditer(said)]
+    assert len(found) == 1 and found[0][0] == said, (said, found)
+    whole, cents = next((g, c) for g, c in zip(found[0][1][::2], found[0][1][1::2],
+                                                strict=True) if g is not None)
+    assert int(whole) + int(cents or 0) / 100 == pytest.approx(amount)
+
+
+def test_a_wrong_spanish_fare_is_caught(pack_copy: Path) -> None:
+    # the check read English money only: '2 libras con 50' went unread
+    es = pack_copy / "lang" / "es.yaml"
+    line = _edit(es, ES_ZONES, "Un billete sencillo en la zona 1 cuesta 2 libras con 50. "
+                 "Un billete sencillo reducido a Zoo cuesta 1 libra con 40. Uno sencillo "
+                 "reducido a Old Town cuesta 1 libra con 10. El bono diario cuesta 9 libras "
+                 "con 5.")
+    warnings = [w for w in _warnings(pack_copy) if w.startswith("lang/es.yaml")]
+    _one(warnings, f"lang/es.yaml:{line}: warning: FAQ 'fares-zones' says '2 libras con 50'",
+         "en la zona 1", "the network gives 2 pounds 20", "network.yaml:")
+    _one(warnings, f"lang/es.yaml:{line}: warning: FAQ 'fares-zones' says '1 libra con 40' for "
+         "a single from Central Square to Zoo", "2 pounds 90")
+    _one(warnings, f"lang/es.yaml:{line}: warning: FAQ 'fares-zones' says '9 libras con 5' for "
+         "a day pass", "8 pounds 50")
+    assert len(warnings) == 3, warnings  # '1 libra con 10' (Old Town's concession) is right
+
+
+def test_a_right_spanish_fare_is_no_warning(pack_copy: Path) -> None:
+    _edit(pack_copy / "lang" / "es.yaml", ES_ZONES, ES_ZONES + " Un billete sencillo reducido "
+          "a Zoo cuesta 1 libra con 45. El bono de 7 días cuesta 32 libras. Si la máquina se "
+          "queda con su dinero, el reembolso es de 5 libras.")
+    assert [w for w in _warnings(pack_copy) if w.startswith("lang/es.yaml")] == []
+
+
+def test_a_spanish_pass_price_the_network_lacks_must_agree_with_the_english(
+        pack_copy: Path) -> None:
+    _edit(pack_copy / "network.yaml", "  day_pass: 8.50\n", "")
+    first = _edit(pack_copy / "faq.yaml", "Day passes are sold at every ticket machine",
+                  "A day pass costs 8 pounds 50 at every ticket machine")
+    line = _edit(pack_copy / "lang" / "es.yaml", ES_ZONES,
+                 ES_ZONES + " El bono diario cuesta 9 libras.")
+    _one(_warnings(pack_copy), f"lang/es.yaml:{line}: warning: FAQ 'fares-zones' says "
+         "'9 libras'", f"FAQ 'tickets-day-pass' (faq.yaml:{first}) says '8 pounds 50'")
