@@ -71,6 +71,8 @@ CONFIRM_TIMEOUT_S = 12.0
 SAFE_NEW_REQUEST = 0.9
 """A reply to the danger question that is an in-scope request at least this sure, with
 no danger in it, counts as a "no" (the visitor went on with their journey)."""
+_PRICE = re.compile(r"\b(?:how much|costs?|prices?|fares?|cuestan?|precios?|tarifas?)\b")
+"""Words that ask what something costs ("what's the adult fare?", "¿cuánto cuesta?")."""
 
 
 def _carried(named: dict[str, str]) -> list[str]:
@@ -79,6 +81,11 @@ def _carried(named: dict[str, str]) -> list[str]:
     if PLACE_SLOTS & set(named):
         return [k for k in CARRY_SLOTS if k not in PLACE_SLOTS]
     return list(CARRY_SLOTS)
+
+
+def _asks_price(text: str) -> bool:
+    """The visitor asks what something costs (:data:`_PRICE`)."""
+    return bool(_PRICE.search(normalize(text)))
 
 
 def _asks_where(text: str) -> bool:
@@ -127,6 +134,9 @@ class Dialog:
         self.clock = clock
         self.confirm_timeout_s = confirm_timeout_s
         self.slots = SlotExtractor(pack)
+        self.travellers = SlotExtractor(replace(pack, slots={
+            k: v for k, v in pack.slots.items() if k == "traveller"}))
+        """Who a fare is for, found on its own: "child" inside "child ticket" too."""
         self.clarifier = Clarifier(pack)
         self.context = DialogContext()
         self.last_intent = ""
@@ -307,7 +317,7 @@ class Dialog:
             both = self._two_questions(text, nlu, now)
             if both is not None:
                 return both
-        nlu = self.resolve(text, nlu)
+        nlu = self.for_whom(text, self.resolve(text, nlu))
         if nlu.intent == "find_exit" and not nlu.slots.get("exit"):
             other = self._exit_for_a_stop(text, nlu, now)
             if other is not None:
@@ -405,6 +415,27 @@ class Dialog:
                         first.answer.media + turns[1].answer.media, first.answer.style,
                         show=first.answer.show or turns[1].answer.show)
         return Turn(text, replace(first.nlu, slots=slots, acts=nlu.acts), answer, first.prosody)
+
+    def for_whom(self, text: str, nlu: NluResult) -> NluResult:
+        """Who a fare is for (slot ``traveller``, where the pack's fare_inquiry takes it),
+        read from the words whatever other slot they are part of: "how much is a child
+        ticket to the zoo?" names the concession ticket and a child. A ticket purchase
+        that names a traveller and asks what it costs ("what's the adult fare?" read as
+        buying a ticket) is a fare inquiry: the fare, not the FAQ nearest to buying."""
+        fare = self.pack.intents.get("fare_inquiry")
+        if fare is None or "traveller" not in fare.slots \
+                or nlu.intent not in ("fare_inquiry", "ticket_purchase"):
+            return nlu
+        traveller = nlu.slots.get("traveller") or self.travellers.extract(text).get("traveller")
+        if not traveller:
+            return nlu
+        if nlu.intent == "ticket_purchase":
+            if not _asks_price(text):
+                return nlu  # "do I need a ticket for my kid?": buying, as understood
+            slots = {**self.slots.extract(text), **nlu.slots}
+            nlu = replace(nlu, intent="fare_inquiry",
+                          slots={k: v for k, v in slots.items() if k in fare.slots})
+        return replace(nlu, slots={**nlu.slots, "traveller": traveller})
 
     def resolve(self, text: str, nlu: NluResult) -> NluResult:
         """Fill a follow-up from context: missing slots, or the last intent for a new slot."""
