@@ -1,5 +1,5 @@
 """The keyword NLU on real text: intents, slots (with typos), out-of-scope and emotion;
-and the dialogue's answers without the encoder."""
+and the dialogue's answers without the encoder (the FAQ found by words)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from appliance.engines.nlu.base import VoiceFeatures
 from appliance.engines.nlu.fake import FakeNlu
 from appliance.engines.nlu.keyword import KeywordNlu
 from appliance.engines.nlu.slots import SlotExtractor
+from appliance.engines.qa.retrieval import FaqIndex
 from appliance.engines.qa.site_qa import SiteQa
 from appliance.engines.safety.fake import FakeSafety
 from appliance.sitepack import SitePack, bundled_sitepack_dir, load_sitepack
@@ -74,6 +75,37 @@ def test_emotion_from_text_voice_and_intent(nlu: KeywordNlu) -> None:
 
 def keyword_dialog(pack: SitePack) -> Dialog:
     return Dialog(pack, KeywordNlu(pack), SiteQa(pack), FakeSafety())
+
+
+@pytest.mark.parametrize("text", ["which exit for Central Square",
+                                  "Which exit for Central Square?"])
+def test_an_exit_for_this_very_station_gets_the_way_out_without_the_encoder(
+        pack: SitePack, text: str) -> None:
+    # "which exit for" is in every "which exit for <place>" question: the words that
+    # letters alone matched best were the taxi rank's ("which exit for taxis")
+    turn = keyword_dialog(pack).turn(text)
+    assert turn.answer.source == "faq:exits-way-out", turn.answer.text
+    assert turn.answer.text.startswith("You're already at Central Square. Go through the ticket")
+
+
+@pytest.mark.parametrize(("text", "entry"), [
+    ("where is the exit", "exits-way-out"),  # not "where is the fire exit"
+    ("what exits does this station have", "exits-list"),
+    ("which exit for the taxis", "exits-taxi"),
+    ("is there a lift", "elevator-where"),  # not "is there a lift for prams"
+])
+def test_word_search_prefers_the_question_that_says_what_was_asked(
+        pack: SitePack, text: str, entry: str) -> None:
+    index = FaqIndex(pack.faq, None, implied=["Central Square", "this station"])
+    assert index.search(text)[0].entry.id == entry
+
+
+def test_every_faq_question_finds_its_own_entry_by_words(pack: SitePack) -> None:
+    index = FaqIndex(pack.faq, None, implied=["Central Square", "this station"])
+    lost = [(text, entry.id, index.search(text, entry.intent)[0].entry.id)
+            for entry in pack.faq for text in entry.phrasings
+            if index.search(text, entry.intent)[0].entry.id != entry.id]
+    assert not lost
 
 
 @pytest.mark.parametrize("text", ["how much is a child ticket to the zoo",

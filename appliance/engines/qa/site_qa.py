@@ -48,7 +48,9 @@ class SiteQa(QaEngine):
                  on_event: EventHook | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self.pack = pack
-        self.index = FaqIndex(_with_translated_questions(pack), encoder)
+        here = pack.slot_value("station", pack.manifest.station)
+        self.index = FaqIndex(_with_translated_questions(pack), encoder,
+                              implied=[here.name, *here.synonyms] if here else [])
         self.mode = "encoder" if encoder is not None else "lexical"
         self.sure = FAQ_SURE[self.mode]
         """A retrieval score at which an FAQ answer is taken as a known question."""
