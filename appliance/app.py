@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,6 +153,12 @@ def _dialog(engines: Engines) -> Dialog | None:
     return Dialog(engines.qa.pack, engines.nlu, engines.qa, engines.safety)
 
 
+LANGUAGE_HOLD_S = 60.0
+"""How long the conversation keeps the last reply's language for a question that does
+not tell its own (a place touched on the plan): the screens' minute before they forget
+the last visitor."""
+
+
 class Kiosk:
     """One running conversation loop: microphone -> pipeline -> speaker."""
 
@@ -192,6 +199,22 @@ class Kiosk:
             self.output,
         ])
         self.pipeline.on_frame(self.recorder)
+        self.first_language = pack.language if pack is not None else "en"
+        self._spoken: tuple[str, float] | None = None
+        """The language of the last reply to a visitor, and when it was said."""
+        self.pipeline.on_frame(self._note_language)
+
+    def _note_language(self, frame: Frame) -> None:
+        if isinstance(frame, Reply) and frame.intent != "announcement":
+            self._spoken = (frame.language, time.monotonic())
+
+    def conversation_language(self, now: float | None = None) -> str:
+        """The language the visitor is using: the last reply's, for
+        :data:`LANGUAGE_HOLD_S`; then (a new visitor) the pack's first language."""
+        now = time.monotonic() if now is None else now
+        if self._spoken is not None and now - self._spoken[1] <= LANGUAGE_HOLD_S:
+            return self._spoken[0]
+        return self.first_language
 
     async def run(self, timeout: float | None = None) -> TurnRecorder:
         """Feed the microphone until it ends (sim WAV) or the task is cancelled."""
@@ -221,8 +244,8 @@ class Kiosk:
         if self.conversation.busy:
             await self.pipeline.push(Interrupt(f"visitor {question.source}", turn_id=turn))
         self.conversation.pending_turn = turn
-        language = (self.text_language.detect(question.text) if self.text_language is not None
-                    else "en")
+        language = question.language or (self.text_language.detect(question.text)
+                                          if self.text_language is not None else "en")
         logger.info("turn %d: %s question %r (%s)", turn, question.source, question.text,
                     language)
         await self.nlu.queue_frame(Transcript(question.text, language=language,

@@ -26,6 +26,9 @@ class Question:
     text: str
     source: str = "text"
     sign: bool = False
+    language: str | None = None
+    """The language to answer in, where the screen knows it (a place touched on the
+    plan asks in the conversation's language); None: told from the text."""
 
 
 def _has_control(text: str) -> bool:

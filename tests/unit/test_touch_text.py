@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -180,3 +182,50 @@ async def test_a_typed_question_is_answered_in_the_language_it_is_typed_in(
     assert spanish.language == "es" and "puedo" in spanish.text.lower()
     assert english.language == "en"
     assert english.text.startswith("The toilets are on the concourse")
+
+
+async def test_a_place_touched_on_the_plan_is_answered_in_the_visitors_language(
+        pack: SitePack) -> None:
+    """The plan's question is the pack's English ("Where are the toilets?"): after a
+    Spanish question its answer is Spanish (was English, told from the English words),
+    and once the visitor is gone (a minute), English again."""
+    from appliance.app import LANGUAGE_HOLD_S
+    from appliance.avatar.answer_map import PlanView
+    from appliance.avatar.touch.desk import TouchDesk
+    from appliance.avatar.touch.plan import PlanTouch
+
+    plan = PlanTouch.from_pack(pack)
+    assert plan is not None
+    size = (704, 422)
+    box = next(p for p in plan.plan.places if p.id == "toilets").box
+    assert box is not None
+    view = PlanView.fit(plan.plan, size)
+    x, y = view.at(((box[0] + box[2]) / 2, (box[1] + box[3]) / 2))
+    loop = Loop(pack)
+    async with loop:
+        desk = TouchDesk(loop.kiosk, asyncio.get_running_loop(), plan=plan)
+
+        async def touch() -> Reply:
+            loop._played.clear()
+            body = {"x": x, "y": y, "w": size[0], "h": size[1]}
+            answered = await asyncio.to_thread(desk.post, "/touch/plan", "application/json",
+                                               json.dumps(body).encode())
+            assert answered is not None and answered[0] == 202, answered
+            await asyncio.wait_for(loop._played.wait(), 10)
+            return [f for f in loop.frames if isinstance(f, Reply)][-1]
+
+        assert loop.kiosk.conversation_language() == "en"
+        first = await touch()
+        await loop.ask("¿Dónde están los baños?")
+        assert loop.kiosk.conversation_language() == "es"
+        touched = await touch()
+        later = loop.kiosk.conversation_language(time.monotonic() + LANGUAGE_HOLD_S + 1)
+    heard = [f for f in loop.frames if isinstance(f, Transcript)]
+    assert [(t.text, t.language) for t in heard] == [
+        ("Where are the toilets?", "en"), ("¿Dónde están los baños?", "es"),
+        ("Where are the toilets?", "es")]
+    assert first.language == "en" and first.text.startswith("The toilets are on the concourse")
+    assert touched.language == "es"
+    assert touched.text.startswith("Los baños están en el vestíbulo")
+    assert later == "en"
+

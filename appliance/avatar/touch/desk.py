@@ -27,7 +27,7 @@ import json
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -136,6 +136,8 @@ class TouchDesk:
         if touched is None:
             return _json(200, {"turn": None, "hint": NO_PLACE})
         question = check_question(touched.question, "touch", data.get("sign", False))
+        # answered in the visitor's language: the question is the pack's own words
+        question = replace(question, language=self.kiosk.conversation_language())
         turn = self._hand_over(question)
         if turn is None:
             return _json(503, {"error": CANNOT_TAKE})

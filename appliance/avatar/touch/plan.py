@@ -8,8 +8,9 @@ page and ``kiosk display`` alike. A touch a fingertip away from a place (one lab
 height) still counts; a touch on no place asks nothing and gets :data:`NO_PLACE`.
 
 The question a place asks is its ``ask:`` in ``map.yaml``, else one made from its name
-(:func:`place_question`), in the pack's own language: a touched question enters the
-kiosk as the pack's first language, like a typed one (:meth:`appliance.app.Kiosk.ask`).
+(:func:`place_question`), in the pack's own language; the desk asks it in the
+conversation's language (:meth:`appliance.app.Kiosk.conversation_language`), so a Spanish
+visitor's touch is answered in Spanish.
 """
 
 from __future__ import annotations
