@@ -10,7 +10,7 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 
 import numpy as np
@@ -23,6 +23,7 @@ from appliance.avatar.sinks.choose import open_live_sinks, stream_sink
 from appliance.avatar.viewer import MjpegReader, Viewer, stream_url
 from appliance.cli.main import main
 from appliance.settings import AvatarSettings
+from tests.integration.waiting import until
 
 SIZE = (270, 480)
 
@@ -41,15 +42,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def until(check: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def settings(port: int) -> AvatarSettings:

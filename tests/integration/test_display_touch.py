@@ -30,6 +30,7 @@ from appliance.frames import Asked, Frame, Reply, Transcript
 from appliance.pipeline.typed import Question
 from appliance.sitepack import bundled_sitepack_dir, load_sitepack
 from appliance.sitepack.model import Suggestion
+from tests.integration.waiting import until
 
 pg = pytest.importorskip("pygame")
 
@@ -71,15 +72,6 @@ class StandInKiosk:
 class Server:
     stream: MjpegPreview
     kiosk: StandInKiosk
-
-
-def until(check: Callable[[], bool], timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def serve(desk: bool, size: tuple[int, int] = SIZE) -> Iterator[Server]:
