@@ -304,13 +304,22 @@ class Dialog:
                 return None  # a sure request of its own ("how do I get to Old Town?")
             station = self.clarifier.chosen(text, nlu, p.options)
             if station:
-                slots = {**p.slots, "station": station}
+                # what the answer names itself ("a child ticket to the zoo" after the
+                # adult fare) wins over what the question's turn named
+                slots = {**p.slots, **self._named(text, nlu, p.intent), "station": station}
                 return self._request(text, NluResult(p.intent, 1.0, slots, nlu.emotion,
                                                      nlu.language, nlu.safety, nlu.acts), now)
             if "deny" in nlu.acts:
                 return self._say(text, replace(nlu, intent=p.intent),
                                  self.clarifier.network_line(nlu.language), "dialog:network")
         return None
+
+    def _named(self, text: str, nlu: NluResult, intent: str) -> dict[str, str]:
+        """The slots of ``intent`` that ``text`` names itself, who a fare is for included
+        (the "child" inside "child ticket")."""
+        wanted = self.pack.intents[intent].slots if intent in self.pack.intents else []
+        found = {**self.travellers.extract(text), **self.slots.extract(text), **nlu.slots}
+        return {k: v for k, v in found.items() if k in wanted}
 
     def _request(self, text: str, nlu: NluResult, now: float) -> Turn:
         if "second_question" in nlu.acts:

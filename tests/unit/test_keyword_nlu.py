@@ -137,3 +137,26 @@ def test_a_ticket_purchase_asking_an_adult_fare_gets_the_adult_fare(
 def test_buying_a_ticket_for_someone_is_still_buying_a_ticket(pack: SitePack, text: str) -> None:
     turn = Dialog(pack, FakeNlu({"": "ticket_purchase"}), SiteQa(pack), FakeSafety()).turn(text)
     assert turn.nlu.intent == "ticket_purchase"
+
+
+@pytest.mark.parametrize("first_intent", ["fare_inquiry", "ticket_purchase"])
+def test_a_new_fare_question_answering_where_to_keeps_its_own_traveller(
+        pack: SitePack, first_intent: str) -> None:
+    # "Where are you going?" after the adult fare: "how much is a child ticket to the zoo"
+    # names the station asked for and a child, who wins over the question's adult (it
+    # was the adult single to Zoo, 2 pounds 90)
+    dialog = Dialog(pack, FakeNlu({"": first_intent}), SiteQa(pack), FakeSafety())
+    dialog.turn("what's the adult fare")
+    assert dialog.pending is not None and dialog.pending.slots == {"traveller": "adult"}
+    dialog.nlu = KeywordNlu(pack)
+    turn = dialog.turn("how much is a child ticket to the zoo")
+    assert turn.nlu.slots.get("traveller") == "child"
+    assert turn.answer.text == "A child single to Zoo costs 1 pound 45, half the adult fare."
+
+
+def test_a_bare_station_answering_where_to_is_still_the_adult_fare(pack: SitePack) -> None:
+    dialog = keyword_dialog(pack)
+    dialog.turn("what's the adult fare")
+    turn = dialog.turn("the zoo")
+    assert turn.answer.text == "A single ticket to Zoo costs 2 pounds 90, or 2 pounds 32 with a " \
+                               "HarbourCard."
