@@ -213,9 +213,13 @@ class FaceRig:
         if pose.wide < 0:  # rounded lips also push the opening taller at the middle
             out[self.inner_lower, 1] -= 0.25 * -pose.wide * jaw
         smile = pose.smile
+        beam = max(0.0, smile - 0.2)  # past the resting face's friendly hint
+        if beam > 0:  # a real smile stretches the lips thinner
+            out[list(LIPS_OUTER_UPPER[1:-1]), 1] -= 0.1 * beam
+            out[list(LIPS_OUTER_LOWER[1:-1]), 1] += 0.12 * beam
         for side, sign in ((0, -1.0), (1, 1.0)):
-            out[:, 1] += (0.9 * smile - 0.12 * pose.press) * self.w_corner[side]
-            out[:, 0] += sign * 0.45 * max(0.0, smile) * self.w_corner[side]
+            out[:, 1] += (0.9 * smile + 0.5 * beam - 0.12 * pose.press) * self.w_corner[side]
+            out[:, 0] += sign * (0.45 * max(0.0, smile) + 0.2 * beam) * self.w_corner[side]
             raise_ = 0.30 * pose.brow_raise + (0.35 * pose.brow_tilt if side == 1 else 0.0)
             out[:, 1] += (raise_ * self.w_brow[side]
                           + 0.5 * pose.brow_inner * self.w_brow_inner[side])

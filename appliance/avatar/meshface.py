@@ -193,7 +193,7 @@ class MeshFace:
         lids = [self.mesh.vertices[list(ring), :2] + np.array([0.0, -0.32])
                 for ring in EYE_LOWER]
         crease = self._lines(lids, 0.06, 0.06)
-        return 1.0 - 0.24 * dark + 0.08 * light + 0.07 * cheeks - 0.12 * crease
+        return 1.0 - 0.2 * dark + 0.08 * light + 0.07 * cheeks - 0.12 * crease
 
     def _worry_shade(self) -> np.ndarray:
         """Inner brows up (worry, sympathy): short lines across the middle of the

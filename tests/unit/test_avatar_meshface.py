@@ -17,6 +17,8 @@ from appliance.avatar.facerig import (
     EYE_UPPER,
     LIPS_INNER_LOWER,
     LIPS_INNER_UPPER,
+    LIPS_OUTER_LOWER,
+    LIPS_OUTER_UPPER,
     FacePose,
     FaceRig,
     load_face_mesh,
@@ -145,6 +147,19 @@ def test_the_rig_moves_lids_corners_and_brows_the_right_way() -> None:
         assert frown[corner, 1] < rest[corner, 1] < smile[corner, 1]
     raised = rig.deform(FacePose(brow_raise=1.0))
     assert raised[105, 1] > rest[105, 1] + 0.2 and raised[334, 1] > rest[334, 1] + 0.2
+
+
+def test_a_real_smile_lifts_the_corners_and_thins_the_lips_the_resting_hint_does_not() -> None:
+    rig = FaceRig(load_face_mesh())
+    rest, hint, beam = (rig.deform(FacePose(smile=s)) for s in (0.0, 0.18, 0.7))
+    mid_up, mid_low = LIPS_OUTER_UPPER[len(LIPS_OUTER_UPPER) // 2], \
+        LIPS_OUTER_LOWER[len(LIPS_OUTER_LOWER) // 2]
+    # the resting face's friendly hint keeps full lips; a real smile stretches them
+    assert hint[mid_up, 1] - hint[mid_low, 1] == pytest.approx(rest[mid_up, 1] - rest[mid_low, 1])
+    assert beam[mid_up, 1] - beam[mid_low, 1] < rest[mid_up, 1] - rest[mid_low, 1] - 0.05
+    for corner in (61, 291):  # corners rise past the seam's middle, and widen
+        assert beam[corner, 1] > beam[13, 1] + 0.3
+        assert abs(beam[corner, 0]) > abs(hint[corner, 0]) + 0.2
 
 
 def test_the_mouth_shows_its_inside_only_when_open(face: MeshFace) -> None:
