@@ -222,7 +222,9 @@ class FaceRig:
             out[:, 0] += sign * (0.45 * max(0.0, smile) + 0.2 * beam) * self.w_corner[side]
             raise_ = 0.30 * pose.brow_raise + (0.35 * pose.brow_tilt if side == 1 else 0.0)
             out[:, 1] += (raise_ * self.w_brow[side]
-                          + 0.5 * pose.brow_inner * self.w_brow_inner[side])
+                          + 0.75 * pose.brow_inner * self.w_brow_inner[side])
+            # sympathy draws the inner ends together as it lifts them (the brows slant)
+            out[:, 0] -= sign * 0.2 * pose.brow_inner * self.w_brow_inner[side]
         out[:, 1] += (0.4 * max(0.0, smile) + 0.25 * pose.cheek) * self.w_cheek
         close = float(np.clip(pose.close, 0.0, 1.0))
         lift = 0.55 + 0.5 * (pose.eye_open - 1.0)
