@@ -54,6 +54,8 @@ class Notice:
     until: str = ""
     until_ts: float | None = None
     """``until`` in epoch seconds; None when there is none (or it is not a date and time)."""
+    texts: dict[str, str] = field(default_factory=dict)
+    """The notice in other languages, where the feed carries them (``"texts": {"es": ...}``)."""
 
 
 @dataclass
@@ -138,6 +140,11 @@ def parse_feed(f: FileReader, slots: dict[str, list[SlotValue]]) -> LiveData:
                    status=f.text(d, p, "status", required=False),
                    facility=f.text(d, p, "facility", required=False),
                    until=f.text(d, p, "until", required=False))
+        texts = f.mapping(d.get("texts", {}), (*p, "texts"), "'texts'")
+        n.texts = {str(lang): text.strip() for lang, text in texts.items()
+                   if isinstance(text, str) and text.strip()}
+        if len(n.texts) != len(texts):
+            f.error((*p, "texts"), "'texts' must map a language code to the notice's text")
         if lines and n.line and n.line not in lines:
             f.error((*p, "line"), f"unknown line '{n.line}'")
         if n.severity not in SEVERITIES:

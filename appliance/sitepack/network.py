@@ -138,6 +138,11 @@ def fare(pack: SitePack, origin: str, dest: str) -> float | None:
     return table.get(span, max(table.values()) if table else None)
 
 
+PASSES = ("day_pass", "week_pass")
+"""Ticket types with one price of their own (``fares.day_pass``, ``fares.week_pass``); the
+``concession_multiplier`` is of the single, so a pass has no concession price."""
+
+
 def ticket_price(pack: SitePack, ticket_type: str, single: float | None) -> float | None:
     f = pack.network.fares
     if ticket_type == "day_pass":

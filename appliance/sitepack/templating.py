@@ -59,6 +59,11 @@ TEMPLATE_CASES: dict[str, dict[str, tuple[frozenset[str], str]]] = {
         "line_notice": (frozenset({"notices", "line_name"}), "{notices}"),
         "stale": (frozenset(), "I don't have current service information right now. Please "
                   "check the screens in the station."),
+        # a notice in a translation's answers (the feed's text is the first language's):
+        # the feed's own text in that language ("texts": {"es": ...}) when it has one, else
+        # a line's delay said from its kind, else the feed's text as this case says it
+        "notice_delayed": (frozenset({"line_name"}), "There are delays on {line_name}."),
+        "notice_untranslated": (frozenset({"notice"}), "{notice}"),
     },
     "route_planning": {
         "default": (frozenset({"station_name", "route", "stops", "minutes"}),
@@ -90,6 +95,12 @@ TEMPLATE_CASES: dict[str, dict[str, tuple[frozenset[str], str]]] = {
                                   "single_price"}),
                        "A {traveller_name} single to {station_name} costs {concession_price}; "
                        "an adult single is {single_price}."),
+        # a pass for a child, student or senior: the pass has one price (the concession
+        # is of the single), said with the cheapest concession single
+        "pass_concession": (frozenset({"ticket_name", "ticket_price", "traveller_name",
+                                       "concession_price"}),
+                            "A {ticket_name} costs {ticket_price}; the {traveller_name} fare "
+                            "is for single tickets, from {concession_price}."),
         # the adult single (the fare depends on where to: the answer asks, and the
         # dialogue takes the next words as the station)
         "no_station": (frozenset({"min_fare", "day_pass"}),

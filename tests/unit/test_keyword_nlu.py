@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 
 from appliance.behavior.dialog import Dialog
-from appliance.engines.nlu.base import VoiceFeatures
+from appliance.engines.nlu.base import NluResult, VoiceFeatures
 from appliance.engines.nlu.fake import FakeNlu
 from appliance.engines.nlu.keyword import KeywordNlu
 from appliance.engines.nlu.slots import SlotExtractor
+from appliance.engines.qa.base import DialogContext
 from appliance.engines.qa.retrieval import FaqIndex
 from appliance.engines.qa.site_qa import SiteQa
 from appliance.engines.safety.fake import FakeSafety
@@ -160,3 +161,36 @@ def test_a_bare_station_answering_where_to_is_still_the_adult_fare(pack: SitePac
     turn = dialog.turn("the zoo")
     assert turn.answer.text == "A single ticket to Zoo costs 2 pounds 90, or 2 pounds 32 with a " \
                                "HarbourCard."
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("how much is a child day pass", "A day pass costs 8 pounds 50; the child fare"),
+    ("how much is a day pass for a child", "A day pass costs 8 pounds 50; the child fare"),
+    ("how much is a student week pass", "A 7-day pass costs 32 pounds; the student fare"),
+])
+def test_a_pass_for_a_child_is_the_pass_price_and_the_concession_is_on_singles(
+        pack: SitePack, text: str, said: str) -> None:
+    # network.yaml has one price per pass and a concession_multiplier of the single: no
+    # child pass price is made up (half the day pass, 4 pounds 25), none is left unsaid
+    # (the child was ignored: "A day pass costs 8 pounds 50.")
+    fares = pack.network.fares
+    assert (fares.day_pass, fares.week_pass, fares.concession_multiplier) == (8.5, 32.0, 0.5)
+    turn = keyword_dialog(pack).turn(text)
+    assert turn.answer.source == "network:fares"
+    assert turn.answer.text == f"{said}, half the adult fare, is for single tickets, from " \
+                               "1 pound 10 within zone 1.", turn.answer.text
+
+
+def test_a_pass_for_an_adult_or_anyone_is_the_pass_price(pack: SitePack) -> None:
+    for text in ("how much is a day pass", "how much is an adult day pass"):
+        assert keyword_dialog(pack).turn(text).answer.text == "A day pass costs 8 pounds 50."
+
+
+def test_a_child_day_pass_in_spanish_says_the_concession_is_on_singles(pack: SitePack) -> None:
+    qa = SiteQa(pack)
+    nlu = NluResult("fare_inquiry", 1.0, {"ticket_type": "day_pass", "traveller": "child"},
+                    language="es")
+    answer = qa.answer("¿cuánto cuesta el bono diario para un niño?", nlu, DialogContext())
+    assert answer.text == "El bono diario cuesta 8 libras con 50; la tarifa reducida, la mitad " \
+                          "de la de adulto, es para billetes sencillos, desde 1 libra con 10 " \
+                          "dentro de la zona 1."

@@ -131,3 +131,40 @@ def test_a_translated_slot_value_the_pack_lacks_is_an_error(tmp_path: Path) -> N
     # a word of another slot (the day pass's Spanish synonym) is a warning, as in slots.yaml
     assert any(p.severity == "warning" and "'bono diario' is also used by ticket_type"
                in p.message for p in problems), [str(p) for p in problems]
+
+
+@pytest.mark.parametrize(("text", "slots"), [
+    ("¿cómo llego al aeropuerto?", {"station": "airport_terminal"}),
+    ("cuánto cuesta un billete al jardín botánico", {"station": "botanic_garden"}),
+    ("quiero ir a la universidad", {"station": "university"}),
+    ("qué salida tomo para el centro comercial", {"exit": "c"}),
+])
+def test_spanish_station_and_place_words_are_understood(text: str,
+                                                        slots: dict[str, str]) -> None:
+    """Stations keep their names; Spanish visitors' words for them are lang/es.yaml's."""
+    assert SlotExtractor(load_sitepack(bundled_sitepack_dir())).extract(text) == slots
+
+
+def test_a_notice_in_a_spanish_answer_is_said_in_spanish() -> None:
+    """The feed's notices are English: a line's delay is said from its kind, another
+    notice is marked as English, a feed's own Spanish text wins; English is the feed's."""
+    from appliance.engines.nlu.base import NluResult
+    from appliance.engines.qa.base import DialogContext
+    from appliance.engines.qa.site_qa import SiteQa
+    from appliance.sitepack.live import Notice
+
+    qa = SiteQa(load_sitepack(bundled_sitepack_dir()))
+    delay = Notice(id="N-1", text="Minor delays on Line 3.", line="l3", status="delayed")
+    lift = Notice(id="N-2", text="The lift at Exit D is out of service.",
+                  facility="lift-exit-d", status="out_of_service")
+    said = Notice(id="N-3", text="Line 2 is closed.", line="l2", status="closed",
+                  texts={"es": "La línea 2 está cerrada."})
+    qa._speak_in("es")
+    assert qa._notices([delay, lift, said]) == (
+        "Hay retrasos en la Línea 3 (línea verde). The lift at Exit D is out of service. "
+        "(aviso solo en inglés) La línea 2 está cerrada.")
+    answer = qa.answer("¿hay retrasos?", NluResult("service_status", 1.0, language="es"),
+                       DialogContext())
+    assert answer is not None and answer.text == "Hay retrasos en la Línea 3 (línea verde)."
+    qa._speak_in("en")
+    assert qa._notices([delay, said]) == "Minor delays on Line 3. Line 2 is closed."

@@ -25,7 +25,7 @@ from appliance.engines.qa.events import EVENT_INTENTS, EventHook, KioskEvent
 from appliance.engines.qa.retrieval import FaqIndex, Hit
 from appliance.frames import Show
 from appliance.sitepack import network as net
-from appliance.sitepack.live import LiveData, LiveFeed
+from appliance.sitepack.live import LiveData, LiveFeed, Notice
 from appliance.sitepack.maps import load_maps
 from appliance.sitepack.media import is_video
 from appliance.sitepack.model import FaqEntry, SitePack, SlotValue
@@ -112,6 +112,28 @@ class SiteQa(QaEngine):
         names it not)."""
         return self.pack.slot_name(slot_type, value_id, self._said_in(intent, case))
 
+    def _notices(self, notices: list[Notice]) -> str:
+        """Notices as the answer says them: the feed's text in the first language; in a
+        translation's, the feed's text in it, else a line's delay from its kind ("Hay
+        retrasos en la Línea 3 (línea verde)."), else the feed's text as its
+        ``service_status.notice_untranslated`` says it."""
+        if self.language == self.pack.language:
+            return " ".join(n.text for n in notices)
+        tr = self.pack.translations.get(self.language)
+        cases = tr.templates.get("service_status", {}) if tr is not None else {}
+        said = []
+        for n in notices:
+            if n.texts.get(self.language):
+                said.append(n.texts[self.language])
+            elif n.line and f"notice_{n.status}" in cases:
+                said.append(self._say("service_status", f"notice_{n.status}", line_name=self._name(
+                    "line", n.line, "service_status", f"notice_{n.status}")).text)
+            elif "notice_untranslated" in cases:
+                said.append(self._say("service_status", "notice_untranslated", notice=n.text).text)
+            else:
+                said.append(n.text)
+        return " ".join(said)
+
     def _due(self, minutes: float) -> str:
         """When a train leaves, in the answer's words: "now", "in 2 minutes"."""
         if minutes < 1:
@@ -180,7 +202,7 @@ class SiteQa(QaEngine):
             outages = data.notices_for(facility_prefix="lift") if data.ok else []
             if outages:
                 answer.text += " " + self._say("find_elevator", "outage",
-                                               notices=" ".join(n.text for n in outages)).text
+                                               notices=self._notices(outages)).text
         return answer
 
     def _speak_in(self, language: str) -> None:
@@ -281,7 +303,7 @@ class SiteQa(QaEngine):
         line = nlu.slots.get("line", "")
         notices = data.notices_for(line)
         if notices:
-            text = " ".join(n.text for n in notices)
+            text = self._notices(notices)
             case = "line_notice" if line else "default"
             return self._say("service_status", case, "live:notices", notices=text,
                              line_name=self._name("line", line, "service_status", case)
@@ -316,10 +338,10 @@ class SiteQa(QaEngine):
                                **values)
         data = self.live()
         lines = {leg.line for leg in route.legs}
-        notices = [n.text for n in data.notices if n.line in lines] if data.ok else []
+        notices = [n for n in data.notices if n.line in lines] if data.ok else []
         if notices:
             answer.text += " " + self._say("route_planning", "disrupted",
-                                           notices=" ".join(notices)).text
+                                           notices=self._notices(notices)).text
         answer.media = [self.pack.manifest.media["network_map"]] \
             if "network_map" in self.pack.manifest.media else []
         answer.show = net.route_show(self.pack, route)
@@ -342,6 +364,12 @@ class SiteQa(QaEngine):
             values = self._concession_values(station, nlu.slots.get("traveller", ""))
             if values is not None:
                 return self._say("fare_inquiry", "concession", "network:fares", **values)
+        if ticket in net.PASSES:
+            # "how much is a child day pass?": the pass's one price, and where the
+            # concession is (singles), never a child pass price the network does not have
+            values = self._pass_concession_values(ticket, nlu.slots.get("traveller", ""))
+            if values is not None:
+                return self._say("fare_inquiry", "pass_concession", "network:fares", **values)
         if ticket and ticket != "single":
             single = net.fare(self.pack, self.pack.manifest.station, station) if station else None
             price = net.ticket_price(self.pack, ticket, single)
@@ -374,6 +402,22 @@ class SiteQa(QaEngine):
                 "traveller_name": value.name,
                 "concession_price": self._money(price, "fare_inquiry", "concession"),
                 "single_price": self._money(single, "fare_inquiry", "concession")}
+
+    def _pass_concession_values(self, ticket: str, traveller: str) -> dict[str, Any] | None:
+        """A pass asked for a traveller who pays the concession on singles: the pass's
+        price and the cheapest concession single; else None."""
+        value = self.pack.slot_value("traveller", traveller) if traveller else None
+        if value is None or value.attrs.get("fare") != "concession":
+            return None
+        price = net.ticket_price(self.pack, ticket, None)
+        cheapest = net.ticket_price(self.pack, "concession", None)
+        if price is None or cheapest is None:
+            return None
+        case = ("fare_inquiry", "pass_concession")
+        return {"ticket_name": self._name("ticket_type", ticket, *case),
+                "ticket_price": self._money(price, *case),
+                "traveller_name": value.name,
+                "concession_price": self._money(cheapest, *case)}
 
     def _fares_from_here(self) -> Answer | None:
         """The cheapest adult single and the day pass, asking where to (``asks``)."""
