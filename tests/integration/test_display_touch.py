@@ -42,8 +42,9 @@ SUGGESTIONS = [Suggestion("Toilets", "Where are the toilets?"),
 
 @dataclass
 class StandInKiosk:
-    """What the desk needs of a kiosk: ``pipeline.on_frame`` and ``ask``; records asks,
-    and answers a question found in ``answers`` at the pipeline's end as the kiosk would."""
+    """What the desk needs of a kiosk: ``pipeline.on_frame``, ``ask`` and
+    ``conversation_language``; records asks, and answers a question found in ``answers``
+    at the pipeline's end as the kiosk would."""
 
     asked: list[Question] = field(default_factory=list)
     answers: dict[str, str] = field(default_factory=dict)
@@ -55,6 +56,9 @@ class StandInKiosk:
 
     def on_frame(self, callback: Callable[[Frame], None]) -> None:
         self.ends.append(callback)
+
+    def conversation_language(self) -> str:
+        return "en"
 
     async def ask(self, question: Question) -> int:
         self.asked.append(question)
@@ -302,7 +306,7 @@ def test_a_place_touched_on_the_plan_asks_about_it_and_the_reply_shows_large(
         assert panel.reply_px >= 36 * BIG[0] / 1080  # the kiosk's minimum, at this size
 
     run_display(server, window, visitor, BIG)
-    assert server.kiosk.asked == [Question(LIFT, "touch", False)]
+    assert server.kiosk.asked == [Question(LIFT, "touch", False, language="en")]
 
 
 def test_a_fingertip_just_off_a_place_still_asks_about_it(
@@ -328,7 +332,7 @@ def test_a_fingertip_just_off_a_place_still_asks_about_it(
         assert until(lambda: panel.notice == "You asked: Where is Exit B?")
 
     run_display(server, window, visitor, BIG)
-    assert server.kiosk.asked == [Question("Where is Exit B?", "touch", True)]
+    assert server.kiosk.asked == [Question("Where is Exit B?", "touch", True, language="en")]
 
 
 def test_a_typed_question_gets_its_reply_in_large_text(server: Server, window: Any) -> None:
