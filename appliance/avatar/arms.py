@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from appliance.avatar import draw as d
+from appliance.avatar.body import BREATH_PX, SHOULDER_LINE
 from appliance.avatar.layout import Layout, layout_for
 from appliance.avatar.timeline import AvatarPose
 
@@ -198,7 +199,9 @@ def arm_layers(pose: AvatarPose, gestures: Mapping[str, Gesture] | None = None,
         elbow, wrist = solve_elbow(shoulder, hand.wrist, side)
         if wrist != hand.wrist:
             hand = HandPose(wrist, hand.angle_deg, hand.shape)
-        layers.append((d.capsule(shoulder, elbow, 60.0, 50.0), d.JACKET, True))
+        sleeve = _under_shoulder(d.capsule(shoulder, elbow, 60.0, 50.0), shoulder, side,
+                                 pose.breath)
+        layers.append((sleeve, d.JACKET, True))
         layers.append((d.capsule(elbow, wrist, 48.0, 38.0), d.JACKET, True))
         a = math.radians(hand.angle_deg)
         ex, ey = elbow
@@ -210,6 +213,26 @@ def arm_layers(pose: AvatarPose, gestures: Mapping[str, Gesture] | None = None,
         layers.append((d.capsule(wrist, wrist_joint, 24.0, 26.0), d.SKIN, False))
         layers.extend((p, d.SKIN, True) for p in hand_polygons(hand, side, curl))
     return layers
+
+
+_SHOULDER_REACH = 1.6
+"""Sleeve points within this many radii of the joint tuck under the shoulder line."""
+
+
+def _under_shoulder(sleeve: np.ndarray, joint: tuple[float, float], side: int,
+                    breath: float) -> np.ndarray:
+    """The upper sleeve with its top tucked under the jacket's shoulder line: the
+    shoulder flows into the sleeve's outer edge instead of a pillar's round cap standing
+    beside it. Only the part near the joint moves, so a raised arm keeps its length."""
+    out = sleeve.copy()
+    x = out[:, 0] * side  # as the right arm
+    line_x, line_y = SHOULDER_LINE[:, 0], SHOULDER_LINE[:, 1] - BREATH_PX * breath
+    # beyond the line's end the jacket's side falls steeply (the torso's edge)
+    floor = np.where(x <= line_x[-1], np.interp(x, line_x, line_y),
+                     line_y[-1] + 3.0 * (x - line_x[-1]))
+    near = np.hypot(out[:, 0] - joint[0], out[:, 1] - joint[1]) < _SHOULDER_REACH * 60.0
+    out[:, 1] = np.where(near, np.maximum(out[:, 1], floor), out[:, 1])
+    return out
 
 
 def _motion(hand: HandPose, motion: str, t: float, w: float,

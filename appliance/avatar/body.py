@@ -32,10 +32,15 @@ BREATH_PX = 3.0
 """Design units the body rises at the top of a breath (the head rises 2)."""
 
 
+SHOULDER_LINE = np.array(d.bezier((66, 262), (160, 290), (290, 290), (330, 420), 14),
+                         dtype=np.float64)
+"""The jacket's right shoulder line, neck to arm (the left mirrors it; the sleeves tuck
+under it, :mod:`arms`)."""
+
+
 def _torso() -> np.ndarray:
-    left_sh = d.bezier((-66, 262), (-160, 290), (-290, 290), (-330, 420), 14)
-    right_sh = d.bezier((330, 420), (290, 290), (160, 290), (66, 262), 14)
-    return np.concatenate([left_sh, [[-350, 1400], [350, 1400]], right_sh])
+    left_sh = SHOULDER_LINE * np.array([-1.0, 1.0])
+    return np.concatenate([left_sh, [[-350, 1400], [350, 1400]], SHOULDER_LINE[::-1]])
 
 
 TORSO = _torso()

@@ -104,3 +104,23 @@ def test_both_faces_stand_in_the_shaded_body_and_it_breathes(face: str) -> None:
     col = [np.flatnonzero(np.abs(f[:, x].astype(np.int16) - d.BG_TOP).sum(axis=-1) > 60)[0]
            for f in frames]
     assert col[0] - col[1] >= 1, "the shoulder rises on the in-breath"
+
+
+@pytest.mark.parametrize("gesture", ["", "wave"])
+def test_the_sleeves_hang_from_the_shoulder_line_not_beside_it(gesture: str) -> None:
+    from appliance.avatar.arms import SHOULDER, UPPER_ARM, arm_layers
+    from appliance.avatar.body import SHOULDER_LINE
+
+    pose = AvatarPose(gesture=gesture or None, gesture_weight=1.0 if gesture else 0.0)
+    layers = arm_layers(pose)
+    right = [pts for pts, colour, _ in layers if colour == d.JACKET and pts[:, 0].mean() > 0]
+    sleeve = right[0]  # the upper sleeve, drawn first
+    top = sleeve[np.hypot(sleeve[:, 0] - SHOULDER[0], sleeve[:, 1] - SHOULDER[1]) < 90.0]
+    inside = top[top[:, 0] <= SHOULDER_LINE[-1, 0]]
+    line_y = np.interp(inside[:, 0], SHOULDER_LINE[:, 0], SHOULDER_LINE[:, 1])
+    # no round cap stands above the jacket's shoulder: its top is the shoulder line
+    assert (inside[:, 1] >= line_y - 1e-6).all()
+    if not gesture:  # at rest the sleeve's top runs along it
+        assert np.isclose(inside[:, 1], line_y).sum() >= 3
+    # and the sleeve keeps the arm's length down to the elbow
+    assert np.ptp(sleeve[:, 1]) + np.ptp(sleeve[:, 0]) > 0.8 * UPPER_ARM
