@@ -71,7 +71,7 @@ def _mask(size: tuple[int, int], polys: list[np.ndarray]) -> np.ndarray:
     return m.astype(np.float32) / 255.0
 
 
-def _lit(cover: np.ndarray, radius: float) -> np.ndarray:
+def wrap_lit(cover: np.ndarray, radius: float) -> np.ndarray:
     """Wrap-lit shade 0..1 of a part ``radius`` pixels thick at its edge: the part is
     raised into a rounded height field from the distance to its outline."""
     inside = (cover > 0.5).astype(np.uint8)
@@ -141,11 +141,11 @@ class BodySprite:
 
         # the neck: a cylinder, darker up under the jaw (the head's shadow)
         under_jaw = np.clip((rows / s - 215.0) / 75.0, 0.0, 1.0) ** 0.8
-        neck_shade = _lit(neck, 80 * s) * (0.2 + 0.8 * under_jaw)
+        neck_shade = wrap_lit(neck, 80 * s) * (0.2 + 0.8 * under_jaw)
         _over(canvas, _ramp(neck_shade, NECK_DARK, NECK_LIT), neck)
 
         # the jacket: lit from the upper left, darker toward the desk
-        shade = _lit(torso, 120 * s) * (1.0 - 0.22 * np.clip((rows / s - 450) / 700, 0, 1))
+        shade = wrap_lit(torso, 120 * s) * (1.0 - 0.22 * np.clip((rows / s - 450) / 700, 0, 1))
         shade *= 1.0 - 0.45 * _soft(lapels, 3 * s, 6 * s, 5 * s) * (1 - lapels)
         jacket = _ramp(shade, JACKET_DARK, JACKET_LIT)
         jacket *= self._weave(s)[..., None]
@@ -156,12 +156,12 @@ class BodySprite:
         chin = _soft(_mask(size, [self.px(d.ellipse(0, 262, 90, 40))]), 0, 0, 14 * s)
         shirt_shade = 0.85 - 0.5 * _soft(lapels, 4 * s, 5 * s, 4 * s) - 0.45 * chin
         _over(canvas, _ramp(np.clip(shirt_shade, 0, 1), SHIRT_DARK, SHIRT_LIT), shirt)
-        scarf_shade = _lit(scarf, 14 * s) * (1.0 - 0.5 * chin)
+        scarf_shade = wrap_lit(scarf, 14 * s) * (1.0 - 0.5 * chin)
         _over(canvas, _ramp(scarf_shade, SCARF_DARK, SCARF_LIT), scarf)
         self._scarf_folds(canvas, scarf)
 
         # the lapels: raised folds of the jacket over the shirt
-        lapel_shade = _lit(lapels, 16 * s) * 0.9
+        lapel_shade = wrap_lit(lapels, 16 * s) * 0.9
         _over(canvas, _ramp(lapel_shade, JACKET_DARK * 0.9, JACKET_LIT * 0.92), lapels)
         self._badge(canvas)
         alpha = np.clip(np.maximum.reduce([torso, neck, lapels]), 0.0, 1.0)
@@ -190,7 +190,7 @@ class BodySprite:
         for y in (610.0, 820.0):  # buttons on the front edge
             c = self.px(np.array([[-14.0, y]]))[0]
             button = _mask(self.size, [d.ellipse(c[0], c[1], 13 * s, 13 * s)])
-            ring = _lit(button, 6 * s)
+            ring = wrap_lit(button, 6 * s)
             _over(canvas, _ramp(ring, JACKET_DARK * 0.7, JACKET_LIT * 1.1), button * torso)
 
     def _scarf_folds(self, canvas: np.ndarray, scarf: np.ndarray) -> None:

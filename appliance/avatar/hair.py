@@ -15,6 +15,15 @@ from appliance.avatar import draw as d
 
 HAIR_DARK: d.Color = (40, 30, 38)
 """The hair in its own shadow (under the sweep, at the ends)."""
+HAIR_LIT = np.array([92.0, 72.0, 86.0])
+"""The hair where the key light falls fully (its mass is shaded from ``HAIR_DARK`` to this)."""
+ROUND = 70.0
+"""Design units over which the hair's mass turns away from the viewer at its outline."""
+SHADOW: d.Color = (52, 70, 128)
+"""Skin in the hair's shadow (the sweep over the forehead casts it)."""
+SHADOW_ALPHA = 0.45
+FACE_UNDER = np.array(d.ellipse(0, -30, 140, 230))
+"""Where the front hair's shadow may fall: the face under it (design units)."""
 STRAND_LIGHT: d.Color = (104, 88, 100)
 STRAND_DARK: d.Color = (30, 22, 28)
 STRAND_ALPHA: dict[d.Color, float] = {STRAND_LIGHT: 0.35, STRAND_DARK: 0.4, d.HAIR_LIGHT: 0.3}
@@ -59,27 +68,43 @@ def front() -> list[np.ndarray]:
 
 
 def strands() -> list[tuple[np.ndarray, d.Color, float]]:
-    """(polyline, colour, width in design units) of the strands drawn over the hair."""
+    """(polyline, colour, width in design units) of the strands drawn over the hair: many
+    fine ones along the flow, unevenly spaced and lit (a fixed seed: every kiosk the same)."""
+    rng = np.random.default_rng(11)
     out: list[tuple[np.ndarray, d.Color, float]] = []
-    for i, k in enumerate(np.linspace(0.05, 0.95, 11)):
+
+    def tone(i: int) -> d.Color:
+        return STRAND_DARK if i % 4 == 0 else STRAND_LIGHT
+
+    for i, k in enumerate(np.sort(rng.uniform(0.02, 0.98, 30))):
         # the sweep: from the part, arcing over to the right temple
+        j = rng.normal(0.0, 4.0, 4)
         start = (PART_X + 6 + 10 * k, -258 + 100 * k)
-        curve = d.bezier(start, (40 + 60 * k, -262 + 120 * k), (150 - 20 * k, -200 + 90 * k),
-                         (176 - 50 * k, -60 + 120 * k), 16)
-        out.append((curve, STRAND_LIGHT if i % 3 else STRAND_DARK, 2.0 + (i % 2)))
-    for i, k in enumerate(np.linspace(0.1, 0.9, 7)):
+        curve = d.bezier(start, (40 + 60 * k + j[0], -262 + 120 * k + j[1]),
+                         (150 - 20 * k + j[2], -200 + 90 * k), (176 - 50 * k + j[3], -60 + 120 * k),
+                         16)
+        out.append((curve, tone(i), float(rng.uniform(1.0, 2.2))))
+    for i, k in enumerate(np.sort(rng.uniform(0.05, 0.95, 18))):
+        j = rng.normal(0.0, 4.0, 3)
         start = (PART_X - 6 - 8 * k, -256 + 90 * k)
-        curve = d.bezier(start, (-110 - 20 * k, -258 + 100 * k), (-176 + 20 * k, -190 + 90 * k),
-                         (-168 + 30 * k, -40 + 100 * k), 14)
-        out.append((curve, STRAND_LIGHT if i % 3 else STRAND_DARK, 2.0 + (i % 2)))
+        curve = d.bezier(start, (-110 - 20 * k + j[0], -258 + 100 * k + j[1]),
+                         (-176 + 20 * k + j[2], -190 + 90 * k), (-168 + 30 * k, -40 + 100 * k), 14)
+        out.append((curve, tone(i), float(rng.uniform(1.0, 2.2))))
     for side in (-1.0, 1.0):  # the back's ends, below the ears
-        for k in np.linspace(0.2, 0.8, 3):
+        for i, k in enumerate(np.linspace(0.1, 0.9, 7)):
             curve = d.bezier((side * (170 + 8 * k), -40 + 60 * k), (side * (180 + 6 * k), 60),
                              (side * (186 - 10 * k), 140), (side * (168 - 40 * k), 205), 10)
-            out.append((curve, STRAND_DARK, 2.0))
+            out.append((curve, STRAND_DARK if i % 2 else STRAND_LIGHT,
+                        float(rng.uniform(1.2, 2.0))))
     return out
 
 
 def shine() -> np.ndarray:
     """The soft highlight band across the crown, toward the light."""
     return d.bezier((-150, -200), (-110, -250), (-20, -270), (60, -262), 14)
+
+
+def shaded(shade: np.ndarray) -> np.ndarray:
+    """BGR float image of the hair's mass for a 0..1 light ``shade`` (from its outline)."""
+    dark = np.array(HAIR_DARK, np.float64)
+    return dark + (HAIR_LIT - dark) * np.clip(shade, 0.0, 1.0)[..., None] ** 1.3

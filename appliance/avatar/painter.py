@@ -20,7 +20,7 @@ import numpy as np
 from appliance.avatar import draw as d
 from appliance.avatar import hair
 from appliance.avatar.arms import arm_layers, frame_half_x, gestures_for
-from appliance.avatar.body import BREATH_PX, body_sprite
+from appliance.avatar.body import BREATH_PX, body_sprite, wrap_lit
 from appliance.avatar.facerig import FACE_OVAL, FacePose
 from appliance.avatar.layout import Layout
 from appliance.avatar.meshface import (
@@ -251,11 +251,13 @@ class AvatarPainter:
         pts = np.concatenate(parts) * s
         origin = -np.floor(pts.min(axis=0)) + 4
         w, h = (np.ceil(pts.max(axis=0)) + origin + 4).astype(int)
-        bgr = np.zeros((h, w, 3), np.uint8)
-        bgr[:] = d.HAIR
         inside = np.zeros((h, w), np.uint8)
         for part in parts:
             d.fill(inside, part * s + origin, (255, 255, 255))
+        # the mass raised from its outline and lit like the face and the jacket: hair has
+        # volume, darker where it turns away and toward its ends
+        shade = wrap_lit(inside.astype(np.float32) / 255.0, hair.ROUND * s)
+        bgr = hair.shaded(shade).astype(np.uint8)
         layers: dict[d.Color, list[tuple[np.ndarray, float]]] = {}
         if shine is not None:
             layers[d.HAIR_LIGHT] = [(shine * s + origin, 22 * s)]
@@ -268,7 +270,17 @@ class AvatarPainter:
             soft = cv2.min(cv2.GaussianBlur(mask, (0, 0), max(0.6, 1.2 * s)), inside)
             d.blend_color(bgr, 0, 0, colour, soft.astype(np.float32)
                           * (hair.STRAND_ALPHA[colour] / 255.0))
-        return np.dstack([bgr, inside]), origin
+        alpha = inside
+        if shine is not None:  # the front hair: its soft shadow on the forehead and cheek
+            cover = inside.astype(np.float32) / 255.0
+            mat = np.array([[1, 0, 3 * s], [0, 1, 7 * s]], np.float32)
+            cast = cv2.GaussianBlur(cv2.warpAffine(cover, mat, (w, h)), (0, 0), 6 * s)
+            skin = np.zeros((h, w), np.uint8)  # it falls on the face, never the backdrop
+            d.fill(skin, hair.FACE_UNDER * s + origin, (255, 255, 255))
+            shadow = np.clip(hair.SHADOW_ALPHA * cast * (1.0 - cover) * (skin / 255.0), 0.0, 1.0)
+            bgr[shadow > 0] = hair.SHADOW
+            alpha = np.maximum(inside, (255 * shadow).astype(np.uint8))
+        return np.dstack([bgr, alpha]), origin
 
     def _paint_sprite(self, img: np.ndarray, sprite: tuple[np.ndarray, np.ndarray],
                       pose: AvatarPose, parallax: float) -> None:

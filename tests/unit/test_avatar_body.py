@@ -3,6 +3,7 @@ that glides, and a placement that blends its outline like an ordinary alpha blen
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -124,3 +125,23 @@ def test_the_sleeves_hang_from_the_shoulder_line_not_beside_it(gesture: str) -> 
         assert np.isclose(inside[:, 1], line_y).sum() >= 3
     # and the sleeve keeps the arm's length down to the elbow
     assert np.ptp(sleeve[:, 1]) + np.ptp(sleeve[:, 0]) > 0.8 * UPPER_ARM
+
+
+def test_the_hair_has_volume_and_shades_the_forehead_not_the_backdrop() -> None:
+    from appliance.avatar import hair
+
+    painter = AvatarPainter(layout_for(540, 960), "mesh")
+    (back, _), (front, origin) = painter._hair_sprites()
+    solid = back[..., 3] == 255
+    luma = back[..., :3].astype(np.float64).mean(axis=-1)
+    rim = solid & (cv2.erode(solid.astype(np.uint8), np.ones((5, 5), np.uint8)) == 0)
+    # raised from its outline: the mass is lighter within than at its edge
+    assert luma[solid & ~rim].mean() > luma[rim].mean() + 4
+    s = painter.s
+    shadow = (front[..., 3] > 0) & (front[..., :3] == hair.SHADOW).all(axis=-1)
+    assert shadow.sum() > 50  # the sweep's soft shadow under its edge
+    ys, xs = np.nonzero(shadow)
+    design = (np.stack([xs, ys], axis=1) - origin) / s
+    inside = cv2.pointPolygonTest  # every shadow pixel lies on the face under the hair
+    face = hair.FACE_UNDER.astype(np.float32)
+    assert all(inside(face, (float(x), float(y)), True) > -2.0 / s for x, y in design)  # 2 px AA
