@@ -101,6 +101,14 @@ TEMPLATE_CASES: dict[str, dict[str, tuple[frozenset[str], str]]] = {
                                        "concession_price"}),
                             "A {ticket_name} costs {ticket_price}; the {traveller_name} fare "
                             "is for single tickets, from {concession_price}."),
+        # a return to a station for a child, student or senior: the adult return there
+        # and the concession single there (the concession is of the single: no
+        # concession return price is made up)
+        "return_concession": (frozenset({"ticket_name", "station_name", "ticket_price",
+                                         "traveller_name", "concession_price"}),
+                              "A {ticket_name} to {station_name} costs {ticket_price}; the "
+                              "{traveller_name} fare is for single tickets: "
+                              "{concession_price} to {station_name}."),
         # the adult single (the fare depends on where to: the answer asks, and the
         # dialogue takes the next words as the station)
         "no_station": (frozenset({"min_fare", "day_pass"}),

@@ -194,3 +194,44 @@ def test_a_child_day_pass_in_spanish_says_the_concession_is_on_singles(pack: Sit
     assert answer.text == "El bono diario cuesta 8 libras con 50; la tarifa reducida, la mitad " \
                           "de la de adulto, es para billetes sencillos, desde 1 libra con 10 " \
                           "dentro de la zona 1."
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("how much is a child return to the zoo",
+     "A return ticket to Zoo costs 5 pounds 51; the child fare, half the adult fare, is for "
+     "single tickets: a child single to Zoo costs 1 pound 45."),
+    ("how much is a return ticket to the zoo for a student",
+     "A return ticket to Zoo costs 5 pounds 51; the student fare, half the adult fare, is for "
+     "single tickets: a student single to Zoo costs 1 pound 45."),
+    ("how much is a child return",
+     "A return ticket costs 4 pounds 18; the child fare, half the adult fare, is for single "
+     "tickets, from 1 pound 10 within zone 1."),
+])
+def test_a_return_for_a_child_is_the_adult_return_and_the_child_single(
+        pack: SitePack, text: str, said: str) -> None:
+    # network.yaml prices a return as return_multiplier (1.9) of the adult single and the
+    # concession as concession_multiplier of the single: no concession return (half of
+    # 5 pounds 51 is not a price in pence), so the child is told the child single there,
+    # never the adult return alone ("A return ticket costs 5 pounds 51.")
+    fares = pack.network.fares
+    assert (fares.return_multiplier, fares.concession_multiplier) == (1.9, 0.5)
+    turn = keyword_dialog(pack).turn(text)
+    assert turn.answer.source == "network:fares"
+    assert turn.answer.text == said, turn.answer.text
+
+
+def test_a_return_for_an_adult_or_anyone_is_the_return_price(pack: SitePack) -> None:
+    for text in ("how much is a return to the zoo", "how much is an adult return to the zoo"):
+        assert keyword_dialog(pack).turn(text).answer.text == "A return ticket costs 5 pounds 51."
+
+
+def test_a_child_return_in_spanish_says_the_concession_is_on_singles(pack: SitePack) -> None:
+    qa = SiteQa(pack)
+    nlu = NluResult("fare_inquiry", 1.0, {"ticket_type": "return", "traveller": "child",
+                                          "station": "zoo"}, language="es")
+    answer = qa.answer("¿cuánto cuesta un billete de ida y vuelta al zoológico para un niño?",
+                       nlu, DialogContext())
+    assert answer is not None
+    assert answer.text == "Un billete de ida y vuelta a Zoo cuesta 5 libras con 51; la tarifa " \
+                          "reducida, la mitad de la de adulto, es para billetes sencillos: un " \
+                          "billete sencillo reducido a Zoo cuesta 1 libra con 45."

@@ -364,9 +364,18 @@ class SiteQa(QaEngine):
             values = self._concession_values(station, nlu.slots.get("traveller", ""))
             if values is not None:
                 return self._say("fare_inquiry", "concession", "network:fares", **values)
-        if ticket in net.PASSES:
+        if station and ticket == "return":
+            # "how much is a child return to the zoo?": the adult return there, and the
+            # concession single there (the concession is of the single; the network has no
+            # concession return, and half a return is not a price it states)
+            values = self._return_concession_values(station, nlu.slots.get("traveller", ""))
+            if values is not None:
+                return self._say("fare_inquiry", "return_concession", "network:fares",
+                                 **values)
+        if ticket in net.PASSES or (ticket == "return" and not station):
             # "how much is a child day pass?": the pass's one price, and where the
-            # concession is (singles), never a child pass price the network does not have
+            # concession is (singles), never a child pass price the network does not have;
+            # a child return with no station likewise (the return from within zone 1)
             values = self._pass_concession_values(ticket, nlu.slots.get("traveller", ""))
             if values is not None:
                 return self._say("fare_inquiry", "pass_concession", "network:fares", **values)
@@ -403,9 +412,31 @@ class SiteQa(QaEngine):
                 "concession_price": self._money(price, "fare_inquiry", "concession"),
                 "single_price": self._money(single, "fare_inquiry", "concession")}
 
+    def _return_concession_values(self, station: str,
+                                  traveller: str) -> dict[str, Any] | None:
+        """A return to ``station`` asked for a traveller who pays the concession on singles:
+        the adult return there and the concession single there; else None."""
+        value = self.pack.slot_value("traveller", traveller) if traveller else None
+        if value is None or value.attrs.get("fare") != "concession":
+            return None
+        single = net.fare(self.pack, self.pack.manifest.station, station)
+        if single is None:
+            return None
+        price = net.ticket_price(self.pack, "return", single)
+        concession = net.ticket_price(self.pack, "concession", single)
+        if price is None or concession is None:
+            return None
+        case = ("fare_inquiry", "return_concession")
+        return {"ticket_name": self._name("ticket_type", "return", *case),
+                "station_name": self.pack.slot_name("station", station),
+                "ticket_price": self._money(price, *case),
+                "traveller_name": value.name,
+                "concession_price": self._money(concession, *case)}
+
     def _pass_concession_values(self, ticket: str, traveller: str) -> dict[str, Any] | None:
-        """A pass asked for a traveller who pays the concession on singles: the pass's
-        price and the cheapest concession single; else None."""
+        """A pass (or a return with no station: the one from within zone 1) asked for a
+        traveller who pays the concession on singles: its price and the cheapest
+        concession single; else None."""
         value = self.pack.slot_value("traveller", traveller) if traveller else None
         if value is None or value.attrs.get("fare") != "concession":
             return None
