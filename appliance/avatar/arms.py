@@ -199,8 +199,8 @@ def arm_layers(pose: AvatarPose, gestures: Mapping[str, Gesture] | None = None,
         elbow, wrist = solve_elbow(shoulder, hand.wrist, side)
         if wrist != hand.wrist:
             hand = HandPose(wrist, hand.angle_deg, hand.shape)
-        sleeve = _under_shoulder(d.capsule(shoulder, elbow, 60.0, 50.0), shoulder, side,
-                                 pose.breath)
+        sleeve = _under_shoulder(d.capsule(shoulder, elbow, 60.0, 50.0), shoulder, elbow,
+                                 side, pose.breath)
         layers.append((sleeve, d.JACKET, True))
         layers.append((d.capsule(elbow, wrist, 48.0, 38.0), d.JACKET, True))
         a = math.radians(hand.angle_deg)
@@ -219,19 +219,26 @@ _SHOULDER_REACH = 1.6
 """Sleeve points within this many radii of the joint tuck under the shoulder line."""
 
 
-def _under_shoulder(sleeve: np.ndarray, joint: tuple[float, float], side: int,
-                    breath: float) -> np.ndarray:
-    """The upper sleeve with its top tucked under the jacket's shoulder line: the
-    shoulder flows into the sleeve's outer edge instead of a pillar's round cap standing
-    beside it. Only the part near the joint moves, so a raised arm keeps its length."""
+def _under_shoulder(sleeve: np.ndarray, joint: tuple[float, float],
+                    elbow: tuple[float, float], side: int, breath: float) -> np.ndarray:
+    """The upper sleeve of an arm that hangs, its top tucked under the jacket's shoulder
+    line: the shoulder flows into the sleeve's outer edge instead of a pillar's round cap
+    standing beside it. A raised arm (level or up) keeps its round end, hidden in the
+    shoulder; only points near the joint move, so the sleeve keeps its length."""
+    down = (elbow[1] - joint[1]) / max(1e-6, math.hypot(elbow[0] - joint[0], elbow[1] - joint[1]))
+    hang = min(1.0, max(0.0, (down - 0.3) / 0.5))
+    if hang <= 0.0:
+        return sleeve
+    hang = hang * hang * (3.0 - 2.0 * hang)
     out = sleeve.copy()
     x = out[:, 0] * side  # as the right arm
     line_x, line_y = SHOULDER_LINE[:, 0], SHOULDER_LINE[:, 1] - BREATH_PX * breath
-    # beyond the line's end the jacket's side falls steeply (the torso's edge)
+    # beyond the line's end the jacket's side falls steeply (the line's own slope)
     floor = np.where(x <= line_x[-1], np.interp(x, line_x, line_y),
                      line_y[-1] + 3.0 * (x - line_x[-1]))
     near = np.hypot(out[:, 0] - joint[0], out[:, 1] - joint[1]) < _SHOULDER_REACH * 60.0
-    out[:, 1] = np.where(near, np.maximum(out[:, 1], floor), out[:, 1])
+    lift = np.where(near, np.maximum(out[:, 1], floor) - out[:, 1], 0.0)
+    out[:, 1] += hang * lift
     return out
 
 

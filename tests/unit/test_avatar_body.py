@@ -145,3 +145,18 @@ def test_the_hair_has_volume_and_shades_the_forehead_not_the_backdrop() -> None:
     inside = cv2.pointPolygonTest  # every shadow pixel lies on the face under the hair
     face = hair.FACE_UNDER.astype(np.float32)
     assert all(inside(face, (float(x), float(y)), True) > -2.0 / s for x, y in design)  # 2 px AA
+
+
+def test_tucking_the_sleeve_never_drags_it_past_its_own_length(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # a level or raised arm keeps its round end (tucking it once dragged a spike down)
+    from appliance.avatar import arms
+
+    poses = [AvatarPose(gesture=name, gesture_weight=w)
+             for name in arms.GESTURES for w in (0.25, 0.5, 0.75, 1.0)]
+    tucked = [[p for p, c, _ in arms.arm_layers(pose) if c == d.JACKET] for pose in poses]
+    monkeypatch.setattr(arms, "_under_shoulder", lambda sleeve, *_: sleeve)
+    plain = [[p for p, c, _ in arms.arm_layers(pose) if c == d.JACKET] for pose in poses]
+    for pose, a, b in zip(poses, tucked, plain):
+        for upper_t, upper_p in ((a[0], b[0]), (a[2], b[2])):  # each side's upper sleeve
+            assert upper_t[:, 1].max() <= upper_p[:, 1].max() + 1e-6, pose.gesture
