@@ -38,3 +38,23 @@ def test_a_sure_decode_or_the_full_window_never_retries(question: np.ndarray) ->
     for asr in (never, full):
         assert "toilet" in asr.decode(question).text.lower()
         assert asr.retries == 0
+
+
+def test_language_id_and_the_transcription_encode_the_utterance_once() -> None:
+    # the encoder is most of a decode: multilingual Whisper used to run it twice
+    from hw.array_sim import spoken
+
+    speech = spoken("¿Dónde están los baños?", "es")
+    pcm = np.round(np.concatenate([np.zeros(4800), speech, np.zeros(8000)])).astype(np.int16)
+    asr = WhisperAsr(languages=["en", "es"])
+    before = asr._model.encodes
+    result = asr.decode(pcm)
+    assert result.language == "es" and "están" in result.text.lower()
+    assert asr._model.encodes - before == 1
+    # the same words again are a new utterance to the kiosk, but the same window: no
+    # re-encode; a different window (15 s, not Whisper's own 30) is encoded anew
+    asr.decode(pcm)
+    assert asr._model.encodes - before == 1
+    asr._model.window_frames = 1500
+    asr.decode(pcm)
+    assert asr._model.encodes - before == 2
