@@ -400,8 +400,8 @@ class SiteQa(QaEngine):
     def _concession_values(self, station: str, traveller: str) -> dict[str, Any] | None:
         """The concession single to ``station`` for a traveller who pays it (a traveller
         slot value with ``fare: concession``: a child, a student, a senior); else None."""
-        value = self.pack.slot_value("traveller", traveller) if traveller else None
-        if value is None or value.attrs.get("fare") != "concession":
+        value = self._concession_traveller(traveller)
+        if value is None:
             return None
         single = net.fare(self.pack, self.pack.manifest.station, station)
         price = net.ticket_price(self.pack, "concession", single) if single is not None else None
@@ -412,12 +412,18 @@ class SiteQa(QaEngine):
                 "concession_price": self._money(price, "fare_inquiry", "concession"),
                 "single_price": self._money(single, "fare_inquiry", "concession")}
 
+    def _concession_traveller(self, traveller: str) -> SlotValue | None:
+        """The ``traveller`` slot value when it pays the concession (``fare: concession``:
+        a child, a student, a senior); else None."""
+        value = self.pack.slot_value("traveller", traveller) if traveller else None
+        return value if value is not None and value.attrs.get("fare") == "concession" else None
+
     def _return_concession_values(self, station: str,
                                   traveller: str) -> dict[str, Any] | None:
         """A return to ``station`` asked for a traveller who pays the concession on singles:
         the adult return there and the concession single there; else None."""
-        value = self.pack.slot_value("traveller", traveller) if traveller else None
-        if value is None or value.attrs.get("fare") != "concession":
+        value = self._concession_traveller(traveller)
+        if value is None:
             return None
         single = net.fare(self.pack, self.pack.manifest.station, station)
         if single is None:
@@ -437,8 +443,8 @@ class SiteQa(QaEngine):
         """A pass (or a return with no station: the one from within zone 1) asked for a
         traveller who pays the concession on singles: its price and the cheapest
         concession single; else None."""
-        value = self.pack.slot_value("traveller", traveller) if traveller else None
-        if value is None or value.attrs.get("fare") != "concession":
+        value = self._concession_traveller(traveller)
+        if value is None:
             return None
         price = net.ticket_price(self.pack, ticket, None)
         cheapest = net.ticket_price(self.pack, "concession", None)
